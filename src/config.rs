@@ -1,0 +1,248 @@
+//! `pressfeed.toml`: what the feeds are called, where they are served from and
+//! how names in the archive are cleaned up.
+//!
+//! Every key is optional; the built-in defaults publish the New Zealand
+//! Government's beehive.govt.nz archive. An unknown key is an error that names
+//! it, so a typo never silently falls back to a default.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono_tz::Tz;
+use serde::Deserialize;
+use url::Url;
+
+use crate::diag::Diagnostic;
+
+/// The configuration after validation.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Title of the global feed; per-feed titles are built from it.
+    pub title: String,
+    pub description: String,
+    /// The organisation's web site (the feeds' `alternate` link).
+    pub site_url: Url,
+    /// Where the output folder is served from, ending in `/`.
+    pub base_url: Url,
+    pub language: String,
+    pub time_zone: Tz,
+    /// Items per feed; `None` means every release.
+    pub items_per_feed: Option<usize>,
+    pub author: String,
+    /// Prefixes removed from minister names ("Hon", "Rt Hon"), longest first.
+    pub honorifics: Vec<String>,
+    pub ministers: NameRules,
+    pub portfolios: NameRules,
+}
+
+/// How spellings of one kind of name (ministers or portfolios) are mapped.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NameRules {
+    /// Spelling found in releases -> the name to publish it under.
+    #[serde(default)]
+    pub aliases: BTreeMap<String, String>,
+    /// Names that are never given a feed (link texts scraped by mistake).
+    #[serde(default)]
+    pub drop: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    title: Option<String>,
+    description: Option<String>,
+    site_url: Option<String>,
+    base_url: Option<String>,
+    language: Option<String>,
+    time_zone: Option<String>,
+    items_per_feed: Option<i64>,
+    author: Option<String>,
+    honorifics: Option<Vec<String>>,
+    #[serde(default)]
+    ministers: NameRules,
+    #[serde(default)]
+    portfolios: NameRules,
+}
+
+pub const DEFAULT_TITLE: &str = "New Zealand Government releases";
+pub const DEFAULT_DESCRIPTION: &str = "Press releases from the New Zealand Government";
+pub const DEFAULT_SITE_URL: &str = "https://www.beehive.govt.nz/";
+pub const DEFAULT_BASE_URL: &str = "https://www.beehive.govt.nz/feeds/";
+pub const DEFAULT_LANGUAGE: &str = "en-NZ";
+pub const DEFAULT_TIME_ZONE: &str = "Pacific/Auckland";
+pub const DEFAULT_ITEMS_PER_FEED: usize = 50;
+pub const DEFAULT_AUTHOR: &str = "New Zealand Government";
+pub const DEFAULT_HONORIFICS: &[&str] = &["Rt Hon", "Right Honourable", "The Honourable", "Hon"];
+
+impl Default for Config {
+    fn default() -> Self {
+        Config::from_raw(RawConfig::default(), Path::new("pressfeed.toml"))
+            .expect("built-in defaults are valid")
+    }
+}
+
+impl Config {
+    /// Reads `path`. When `required` is false and the file does not exist, the
+    /// built-in defaults are used.
+    pub fn load(path: &Path, required: bool) -> Result<Config, Diagnostic> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+                return Ok(Config::default());
+            }
+            Err(e) => {
+                return Err(
+                    Diagnostic::error(path, 0, 0, format!("cannot read config: {e}")).with_hint(
+                        "pass an existing file with --config, or omit it to use the defaults",
+                    ),
+                );
+            }
+        };
+        Config::parse(&text, path)
+    }
+
+    /// Parses configuration text; `path` is only used in messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, Diagnostic> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let (line, col) = e
+                .span()
+                .map(|span| line_col(text, span.start))
+                .unwrap_or((0, 0));
+            let message = e.message().trim().to_string();
+            let message = lowercase_first(&message);
+            Diagnostic::error(path, line, col, message)
+                .with_hint("see README.md, section Configuration, for every key and its default")
+        })?;
+        Config::from_raw(raw, path)
+    }
+
+    fn from_raw(raw: RawConfig, path: &Path) -> Result<Config, Diagnostic> {
+        let bad =
+            |message: String, hint: &str| Diagnostic::error(path, 0, 0, message).with_hint(hint);
+        let site_url = parse_http_url(raw.site_url.as_deref().unwrap_or(DEFAULT_SITE_URL))
+            .map_err(|e| bad(format!("site_url: {e}"), "use an absolute http(s) URL"))?;
+        let mut base = raw.base_url.unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
+        if !base.ends_with('/') {
+            base.push('/');
+        }
+        let base_url = parse_http_url(&base).map_err(|e| {
+            bad(
+                format!("base_url: {e}"),
+                "use the absolute http(s) URL the output folder is served from",
+            )
+        })?;
+        let tz_name = raw
+            .time_zone
+            .unwrap_or_else(|| DEFAULT_TIME_ZONE.to_string());
+        let time_zone: Tz = tz_name.parse().map_err(|_| {
+            bad(
+                format!("time_zone: unknown time zone {tz_name:?}"),
+                "use an IANA name such as \"Pacific/Auckland\" or \"UTC\"",
+            )
+        })?;
+        let items_per_feed = match raw.items_per_feed {
+            None => Some(DEFAULT_ITEMS_PER_FEED),
+            Some(0) => None,
+            Some(n) if n > 0 => Some(n as usize),
+            Some(n) => {
+                return Err(bad(
+                    format!("items_per_feed: {n} is negative"),
+                    "use a positive number, or 0 for every release",
+                ));
+            }
+        };
+        let mut honorifics: Vec<String> = raw
+            .honorifics
+            .unwrap_or_else(|| DEFAULT_HONORIFICS.iter().map(|s| s.to_string()).collect())
+            .into_iter()
+            .map(|h| h.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|h| !h.is_empty())
+            .collect();
+        // Longest first, so "Rt Hon" is removed before "Hon" is considered.
+        honorifics.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        Ok(Config {
+            title: raw.title.unwrap_or_else(|| DEFAULT_TITLE.to_string()),
+            description: raw
+                .description
+                .unwrap_or_else(|| DEFAULT_DESCRIPTION.to_string()),
+            site_url,
+            base_url,
+            language: raw.language.unwrap_or_else(|| DEFAULT_LANGUAGE.to_string()),
+            time_zone,
+            items_per_feed,
+            author: raw.author.unwrap_or_else(|| DEFAULT_AUTHOR.to_string()),
+            honorifics,
+            ministers: raw.ministers,
+            portfolios: raw.portfolios,
+        })
+    }
+
+    /// The absolute URL of a file in the output folder.
+    pub fn output_url(&self, rel: &str) -> String {
+        format!("{}{}", self.base_url, rel)
+    }
+}
+
+fn parse_http_url(s: &str) -> Result<Url, String> {
+    let url = Url::parse(s).map_err(|e| format!("{s:?} is not a URL ({e})"))?;
+    match url.scheme() {
+        "http" | "https" => Ok(url),
+        other => Err(format!("{s:?} has scheme {other:?}, not http or https")),
+    }
+}
+
+fn lowercase_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_serve_the_beehive_archive() {
+        let c = Config::default();
+        assert_eq!(c.time_zone, chrono_tz::Pacific::Auckland);
+        assert_eq!(c.items_per_feed, Some(50));
+        assert_eq!(c.honorifics[0], "Right Honourable");
+        assert!(c.base_url.as_str().ends_with('/'));
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let e = Config::parse("title = \"x\"\ntitel = \"y\"\n", Path::new("p.toml")).unwrap_err();
+        assert!(e.message.contains("titel"), "{e}");
+        assert_eq!(e.line, 2);
+    }
+
+    #[test]
+    fn zero_items_means_all_and_base_gets_slash() {
+        let c = Config::parse(
+            "items_per_feed = 0\nbase_url = \"https://example.org/f\"\n",
+            Path::new("p.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.items_per_feed, None);
+        assert_eq!(c.base_url.as_str(), "https://example.org/f/");
+    }
+
+    #[test]
+    fn bad_time_zone_is_an_error() {
+        let e = Config::parse("time_zone = \"Mars/Olympus\"", Path::new("p.toml")).unwrap_err();
+        assert!(e.message.contains("Mars/Olympus"));
+    }
+}

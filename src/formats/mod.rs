@@ -1,0 +1,168 @@
+//! Stage 5: the files a build writes, as bytes.
+//!
+//! Each emitted release is serialised once per format ([`ItemFragments`]); a
+//! feed is its head followed by the fragments of its items, so a release that
+//! appears in the global, a portfolio and a minister feed is rendered and
+//! serialised once, not three times.
+
+pub mod atom;
+pub mod rss;
+
+use chrono::{DateTime, FixedOffset};
+
+use crate::config::Config;
+use crate::group::{Feed, FeedKind, Name, Site};
+use crate::render::Rendered;
+use crate::validate::Release;
+
+/// One file of output: a path relative to the output folder (always `/`
+/// separated) and its contents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+/// File names of each format inside a feed's folder.
+pub const RSS_FILE: &str = "rss.xml";
+pub const ATOM_FILE: &str = "atom.xml";
+
+/// The generator named in every feed.
+pub const GENERATOR: &str = "pressfeed";
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// One release with everything a format needs to write it.
+pub struct Item<'a> {
+    pub release: &'a Release,
+    pub ministers: Vec<&'a Name>,
+    pub portfolios: Vec<&'a Name>,
+    pub rendered: Rendered,
+}
+
+impl<'a> Item<'a> {
+    pub fn new(site: &'a Site, index: u32, rendered: Rendered) -> Item<'a> {
+        let i = index as usize;
+        Item {
+            release: &site.releases[i],
+            ministers: site.release_ministers[i]
+                .iter()
+                .map(|&m| &site.ministers[m as usize])
+                .collect(),
+            portfolios: site.release_portfolios[i]
+                .iter()
+                .map(|&p| &site.portfolios[p as usize])
+                .collect(),
+            rendered,
+        }
+    }
+}
+
+/// A release serialised once per format.
+#[derive(Debug, Default)]
+pub struct ItemFragments {
+    pub rss: String,
+    pub atom: String,
+}
+
+impl ItemFragments {
+    pub fn new(item: &Item<'_>, config: &Config) -> ItemFragments {
+        ItemFragments {
+            rss: rss::item(item, config),
+            atom: atom::entry(item, config),
+        }
+    }
+}
+
+/// What every format says about a feed as a whole.
+pub struct FeedInfo<'a> {
+    pub feed: &'a Feed,
+    pub title: String,
+    pub description: String,
+    /// The page a person reads the feed on.
+    pub home_url: String,
+    /// Folder of the feed's files relative to the output folder.
+    pub dir: String,
+    /// Date of the newest release, or the Unix epoch for an empty feed: never
+    /// the clock, so rebuilding unchanged input gives identical bytes.
+    pub updated: DateTime<FixedOffset>,
+}
+
+impl<'a> FeedInfo<'a> {
+    pub fn new(site: &Site, feed: &'a Feed, config: &Config) -> FeedInfo<'a> {
+        let (title, description) = match feed.kind {
+            FeedKind::All => (config.title.clone(), config.description.clone()),
+            FeedKind::Portfolio => (
+                format!("{} — {}", feed.name, config.title),
+                format!("Releases in the {} portfolio", feed.name),
+            ),
+            FeedKind::Minister => (
+                format!("{} — {}", feed.name, config.title),
+                format!("Releases from {}", feed.name),
+            ),
+        };
+        let dir = feed.dir();
+        FeedInfo {
+            feed,
+            title,
+            description,
+            home_url: config.output_url(&dir),
+            updated: site.newest(feed).unwrap_or_default(),
+            dir,
+        }
+    }
+
+    /// The absolute URL of one of this feed's files.
+    pub fn url(&self, config: &Config, file: &str) -> String {
+        config.output_url(&format!("{}{}", self.dir, file))
+    }
+}
+
+/// MIME type of an attachment, guessed from its extension.
+pub fn attachment_type(url: &str) -> &'static str {
+    let path = url
+        .split(['?', '#'])
+        .next()
+        .unwrap_or(url)
+        .to_ascii_lowercase();
+    let ext = path.rsplit('.').next().unwrap_or("");
+    match ext {
+        "pdf" => "application/pdf",
+        "doc" => "application/msword",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xls" => "application/vnd.ms-excel",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "ppt" => "application/vnd.ms-powerpoint",
+        "pptx" => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "csv" => "text/csv",
+        "txt" => "text/plain",
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "gif" => "image/gif",
+        "mp3" => "audio/mpeg",
+        "mp4" => "video/mp4",
+        "zip" => "application/zip",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Inserts `items` (each preceded by a newline) before the last occurrence of
+/// `closing` in `head`, a document serialised with no items.
+pub(crate) fn splice<'s>(
+    head: &str,
+    closing: &str,
+    items: impl Iterator<Item = &'s str>,
+) -> Vec<u8> {
+    let at = head.rfind(closing).unwrap_or(head.len());
+    let mut out = Vec::with_capacity(head.len() + 4096);
+    out.extend_from_slice(head[..at].as_bytes());
+    for item in items {
+        out.push(b'\n');
+        out.extend_from_slice(item.as_bytes());
+    }
+    out.push(b'\n');
+    out.extend_from_slice(head[at..].as_bytes());
+    if !out.ends_with(b"\n") {
+        out.push(b'\n');
+    }
+    out
+}

@@ -1,0 +1,369 @@
+//! Front matter YAML -> typed, unvalidated fields.
+//!
+//! This is the only module that knows which YAML library is used (serde_yaml,
+//! which upstream marks deprecated): replacing it with a maintained fork means
+//! changing this file alone. Everything after this stage sees plain strings.
+
+use std::path::Path;
+
+use serde_yaml::Value;
+
+use crate::diag::Diagnostic;
+use crate::load::Split;
+
+/// A scalar field and the key it was found under (see [`key_position`]:
+/// positions are only worked out for fields that are reported).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    pub value: String,
+    pub key: &'static str,
+}
+
+/// What the front matter says, before any value is checked.
+#[derive(Debug, Default)]
+pub struct FrontMatter {
+    pub title: Option<Field>,
+    pub date: Option<Field>,
+    pub url: Option<Field>,
+    pub ministers: Vec<String>,
+    pub portfolios: Vec<String>,
+    pub attachments: Vec<Field>,
+}
+
+/// Keys pressfeed reads; any other key is reported by `check`.
+pub const KNOWN_KEYS: &[&str] = &[
+    "title",
+    "date",
+    "url",
+    "ministers",
+    "portfolios",
+    "attachments",
+];
+
+/// Parses front matter. Errors are returned all together; warnings (unknown
+/// keys, empty list items) are pushed onto `warnings`.
+pub fn parse(
+    path: &Path,
+    split: &Split<'_>,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<FrontMatter, Vec<Diagnostic>> {
+    let doc: Value = match serde_yaml::from_str(split.yaml) {
+        Ok(v) => v,
+        Err(e) => {
+            let (line, col) = match e.location() {
+                Some(loc) => (split.yaml_line + loc.line() - 1, loc.column()),
+                None => (split.yaml_line, 1),
+            };
+            let message = yaml_message(&e.to_string());
+            return Err(vec![
+                Diagnostic::error(path, line, col, format!("front matter is not valid YAML: {message}"))
+                    .with_hint("quote values that contain `: ` or start with a special character, e.g. title: \"...\""),
+            ]);
+        }
+    };
+    let Value::Mapping(map) = doc else {
+        return Err(vec![
+            Diagnostic::error(
+                path,
+                split.yaml_line,
+                1,
+                "front matter is not a list of `key: value` lines",
+            )
+            .with_hint("write `title:`, `date:` and `url:` keys between the `---` lines"),
+        ]);
+    };
+    let mut fm = FrontMatter::default();
+    let mut errors = Vec::new();
+    for (key, value) in map {
+        let key = match scalar(&key) {
+            Some(k) => k,
+            None => {
+                errors.push(Diagnostic::error(
+                    path,
+                    split.yaml_line,
+                    1,
+                    "front matter has a key that is not text",
+                ));
+                continue;
+            }
+        };
+        let known = KNOWN_KEYS.iter().copied().find(|k| *k == key);
+        let at = || key_position(split, &key);
+        let field = |value: String| Field {
+            value,
+            key: known.unwrap_or(""),
+        };
+        match key.as_str() {
+            "title" | "date" | "url" => match &value {
+                Value::Null => {}
+                v => match scalar(v) {
+                    Some(s) => {
+                        let slot = match key.as_str() {
+                            "title" => &mut fm.title,
+                            "date" => &mut fm.date,
+                            _ => &mut fm.url,
+                        };
+                        *slot = Some(field(s));
+                    }
+                    None => errors.push(
+                        Diagnostic::at(
+                            path,
+                            at(),
+                            format!("`{key}` must be a single value, not {}", kind(v)),
+                        )
+                        .with_hint(format!("write it on one line: {key}: \"...\"")),
+                    ),
+                },
+            },
+            "ministers" | "portfolios" => {
+                let items = match names(&value) {
+                    Ok(items) => items,
+                    Err(what) => {
+                        errors.push(
+                            Diagnostic::at(
+                                path,
+                                at(),
+                                format!("`{key}` must be a list of names, not {what}"),
+                            )
+                            .with_hint(format!(
+                                "write one name per line under `{key}:`, each starting with `  - `"
+                            )),
+                        );
+                        continue;
+                    }
+                };
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    match item {
+                        NameItem::Name(n) => out.push(n),
+                        NameItem::Empty => warnings.push(
+                            Diagnostic::at(
+                                path,
+                                at(),
+                                format!("`{key}` has an empty item; it is ignored"),
+                            )
+                            .warn(),
+                        ),
+                        NameItem::Other(what) => warnings.push(
+                            Diagnostic::at(
+                                path,
+                                at(),
+                                format!(
+                                    "`{key}` has an item that is {what}, not a name; it is ignored"
+                                ),
+                            )
+                            .warn()
+                            .with_hint("if it is a name, put it in double quotes: - \"...\""),
+                        ),
+                    }
+                }
+                if key == "ministers" {
+                    fm.ministers = out;
+                } else {
+                    fm.portfolios = out;
+                }
+            }
+            "attachments" => match names(&value) {
+                Ok(items) => {
+                    for item in items {
+                        match item {
+                            NameItem::Name(n) => fm.attachments.push(field(n)),
+                            NameItem::Empty => {}
+                            NameItem::Other(what) => errors.push(
+                                Diagnostic::at(path, at(), format!("`attachments` has an item that is {what}, not a URL"))
+                                    .with_hint("write one URL per line under `attachments:`, each starting with `  - `"),
+                            ),
+                        }
+                    }
+                }
+                Err(what) => errors.push(
+                    Diagnostic::at(
+                        path,
+                        at(),
+                        format!("`attachments` must be a list of URLs, not {what}"),
+                    )
+                    .with_hint(
+                        "write one URL per line under `attachments:`, each starting with `  - `",
+                    ),
+                ),
+            },
+            other => warnings.push(
+                Diagnostic::at(path, at(), format!("unknown key `{other}` is ignored"))
+                    .warn()
+                    .with_hint(format!("pressfeed reads {}", KNOWN_KEYS.join(", "))),
+            ),
+        }
+    }
+    if errors.is_empty() {
+        Ok(fm)
+    } else {
+        Err(errors)
+    }
+}
+
+/// A scalar as text; `None` for null, lists and mappings.
+fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Tagged(t) => scalar(&t.value),
+        Value::Null | Value::Sequence(_) | Value::Mapping(_) => None,
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Sequence(_) => "a list",
+        Value::Mapping(_) => "a mapping",
+        Value::Tagged(t) => kind(&t.value),
+        _ => "a value",
+    }
+}
+
+/// One item of a list of names.
+enum NameItem {
+    Name(String),
+    Empty,
+    /// Something that is not a name (a nested list, a mapping): what it is.
+    Other(&'static str),
+}
+
+/// A list of names. A single scalar, or a single one-key mapping, is a
+/// one-name list. A list item that YAML reads as a one-key mapping
+/// (`- Māori Crown Relations: Te Arawhiti`) is the name "Māori Crown
+/// Relations: Te Arawhiti". `Err` when the value as a whole is not a list.
+fn names(v: &Value) -> Result<Vec<NameItem>, &'static str> {
+    match v {
+        Value::Null => Ok(Vec::new()),
+        Value::Sequence(items) => Ok(items.iter().map(name).collect()),
+        Value::Tagged(t) => names(&t.value),
+        v => match name(v) {
+            NameItem::Other(what) => Err(what),
+            item => Ok(vec![item]),
+        },
+    }
+}
+
+fn name(v: &Value) -> NameItem {
+    match v {
+        Value::Null => NameItem::Empty,
+        Value::Mapping(m) if m.len() == 1 => {
+            let Some((k, v)) = m.iter().next() else {
+                return NameItem::Other("an empty mapping");
+            };
+            match (scalar(k), v) {
+                (Some(k), Value::Null) => NameItem::Name(format!("{k}:")),
+                (Some(k), v) => match scalar(v) {
+                    Some(v) => NameItem::Name(format!("{k}: {v}")),
+                    None => NameItem::Other("a nested mapping"),
+                },
+                (None, _) => NameItem::Other("a nested mapping"),
+            }
+        }
+        Value::Mapping(_) => NameItem::Other("a mapping"),
+        Value::Sequence(_) => NameItem::Other("a list"),
+        Value::Tagged(t) => name(&t.value),
+        v => scalar(v).map_or(NameItem::Empty, NameItem::Name),
+    }
+}
+
+/// Line and column of the value of a top-level key, found by scanning the
+/// front matter text (serde_yaml does not report positions of values).
+pub fn key_position(split: &Split<'_>, key: &str) -> (usize, usize) {
+    fn quoted<'l>(line: &'l str, key: &str, q: char) -> Option<&'l str> {
+        line.strip_prefix(q)?.strip_prefix(key)?.strip_prefix(q)
+    }
+    for (i, line) in split.yaml.lines().enumerate() {
+        let rest = line
+            .strip_prefix(key)
+            .or_else(|| quoted(line, key, '"'))
+            .or_else(|| quoted(line, key, '\''));
+        if let Some(rest) = rest {
+            let rest_trim = rest.trim_start();
+            if let Some(after_colon) = rest_trim.strip_prefix(':') {
+                let value_start = line.len() - after_colon.trim_start().len();
+                let col = line[..value_start].chars().count() + 1;
+                return (split.yaml_line + i, col);
+            }
+        }
+    }
+    (split.yaml_line, 1)
+}
+
+/// serde_yaml's message without its own " at line X column Y" suffix.
+fn yaml_message(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load;
+
+    fn parse_str(s: &str) -> (Result<FrontMatter, Vec<Diagnostic>>, Vec<Diagnostic>) {
+        let split = load::split(Path::new("x.md"), s, 0).unwrap();
+        let mut warnings = Vec::new();
+        (parse(Path::new("x.md"), &split, &mut warnings), warnings)
+    }
+
+    #[test]
+    fn reads_fields_and_positions() {
+        let (fm, w) = parse_str(
+            "---\ntitle: \"A \\u00a0 & <b>\"\ndate: 2008-09-30\nurl: https://x.nz/a\nministers:\n  - Hon A\nportfolios: Defence\nextra: 1\n---\n",
+        );
+        let fm = fm.unwrap();
+        assert_eq!(fm.title.unwrap().value, "A \u{a0} & <b>");
+        assert_eq!(fm.date.unwrap().value, "2008-09-30");
+        let split = load::split(
+            Path::new("x.md"),
+            "---\ntitle: a\n\"date\":  2008-09-30\n---\n",
+            0,
+        )
+        .unwrap();
+        assert_eq!(key_position(&split, "date"), (3, 10));
+        assert_eq!(fm.ministers, vec!["Hon A"]);
+        assert_eq!(fm.portfolios, vec!["Defence"]);
+        assert_eq!(w.len(), 1);
+        assert!(w[0].message.contains("extra"));
+        assert_eq!(w[0].line, 8);
+    }
+
+    #[test]
+    fn one_key_mapping_is_a_name() {
+        let (fm, _) = parse_str(
+            "---\nportfolios:\n  - Māori Crown Relations: Te Arawhiti\n  - Health\n---\n",
+        );
+        assert_eq!(
+            fm.unwrap().portfolios,
+            vec!["Māori Crown Relations: Te Arawhiti", "Health"]
+        );
+    }
+
+    #[test]
+    fn nested_list_item_is_ignored_with_a_warning() {
+        let (fm, w) = parse_str("---\nministers:\n  - [From a speech]\n  - Sandra Lee\n---\n");
+        assert_eq!(fm.unwrap().ministers, vec!["Sandra Lee"]);
+        assert_eq!(w.len(), 1);
+        assert!(w[0].message.contains("a list"), "{}", w[0]);
+    }
+
+    #[test]
+    fn syntax_error_is_located_in_the_file() {
+        let (fm, _) = parse_str("---\ntitle: \"a\ndate: 2008-01-01\n---\n");
+        let e = &fm.unwrap_err()[0];
+        assert!(e.line >= 2, "{e}");
+        assert!(e.message.starts_with("front matter is not valid YAML"));
+    }
+
+    #[test]
+    fn wrong_types_are_all_reported() {
+        let (fm, _) = parse_str("---\ntitle: [a, b]\nministers: {a: 1, b: 2}\n---\n");
+        let errors = fm.unwrap_err();
+        assert_eq!(errors.len(), 2);
+        assert_eq!((errors[0].line, errors[0].col), (2, 8));
+    }
+}

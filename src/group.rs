@@ -1,0 +1,272 @@
+//! Stage 3: one entry per URL, newest first, and the feeds that carry them:
+//! the global feed, one per portfolio and one per minister.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+use chrono::{DateTime, FixedOffset};
+
+use crate::config::{Config, NameRules};
+use crate::diag::Diagnostic;
+use crate::names::{self, Resolved, Rules};
+use crate::validate::Release;
+
+/// Which list a feed belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FeedKind {
+    All,
+    Portfolio,
+    Minister,
+}
+
+impl FeedKind {
+    /// The folder the kind's feeds live in, relative to the output folder.
+    pub fn dir(self) -> &'static str {
+        match self {
+            FeedKind::All => "",
+            FeedKind::Portfolio => "portfolios/",
+            FeedKind::Minister => "ministers/",
+        }
+    }
+}
+
+/// One feed: a name and its releases, newest first.
+#[derive(Debug, Clone)]
+pub struct Feed {
+    pub kind: FeedKind,
+    /// Empty for the global feed.
+    pub slug: String,
+    /// Display name; empty for the global feed.
+    pub name: String,
+    /// Indexes into [`Site::releases`], newest first: every release, not
+    /// only the ones emitted.
+    pub releases: Vec<u32>,
+}
+
+impl Feed {
+    /// Folder of this feed's files relative to the output folder: `""`,
+    /// `portfolios/<slug>/` or `ministers/<slug>/`.
+    pub fn dir(&self) -> String {
+        match self.kind {
+            FeedKind::All => String::new(),
+            kind => format!("{}{}/", kind.dir(), self.slug),
+        }
+    }
+
+    /// The releases the feed emits, given the configured limit.
+    pub fn emitted(&self, limit: Option<usize>) -> &[u32] {
+        let n = limit.map_or(self.releases.len(), |l| l.min(self.releases.len()));
+        &self.releases[..n]
+    }
+}
+
+/// A named thing a release refers to (a minister or a portfolio).
+#[derive(Debug, Clone)]
+pub struct Name {
+    pub slug: String,
+    pub display: String,
+}
+
+/// Releases with their names resolved, and the feeds built from them.
+#[derive(Debug)]
+pub struct Site {
+    /// Newest first; equal dates ordered by URL.
+    pub releases: Vec<Release>,
+    /// Per release (same index), indexes into `ministers`.
+    pub release_ministers: Vec<Vec<u32>>,
+    pub release_portfolios: Vec<Vec<u32>>,
+    pub ministers: Vec<Name>,
+    pub portfolios: Vec<Name>,
+    /// The global feed first, then portfolios, then ministers, each by slug.
+    pub feeds: Vec<Feed>,
+}
+
+impl Site {
+    pub fn newest(&self, feed: &Feed) -> Option<DateTime<FixedOffset>> {
+        feed.releases
+            .first()
+            .map(|&i| self.releases[i as usize].date)
+    }
+}
+
+/// Groups validated releases into feeds. Duplicate URLs and junk-looking names
+/// are reported on `warnings`.
+pub fn group(mut releases: Vec<Release>, config: &Config, warnings: &mut Vec<Diagnostic>) -> Site {
+    // Newest first; ties by URL then path, so the order never depends on the
+    // order files were read in.
+    releases.sort_unstable_by(|a, b| {
+        b.date
+            .cmp(&a.date)
+            .then_with(|| a.url.cmp(&b.url))
+            .then_with(|| a.path.cmp(&b.path))
+    });
+    let releases = dedupe(releases, warnings);
+
+    let (ministers, release_ministers) = intern(
+        &releases,
+        |r| &r.ministers,
+        &config.ministers,
+        config,
+        "minister",
+        "ministers",
+        warnings,
+    );
+    let (portfolios, release_portfolios) = intern(
+        &releases,
+        |r| &r.portfolios,
+        &config.portfolios,
+        config,
+        "portfolio",
+        "portfolios",
+        warnings,
+    );
+
+    let mut feeds = vec![Feed {
+        kind: FeedKind::All,
+        slug: String::new(),
+        name: String::new(),
+        releases: (0..releases.len() as u32).collect(),
+    }];
+    for (kind, names, per_release) in [
+        (FeedKind::Portfolio, &portfolios, &release_portfolios),
+        (FeedKind::Minister, &ministers, &release_ministers),
+    ] {
+        let mut members: Vec<Vec<u32>> = vec![Vec::new(); names.len()];
+        for (i, ids) in per_release.iter().enumerate() {
+            for &id in ids {
+                members[id as usize].push(i as u32);
+            }
+        }
+        let mut kind_feeds: Vec<Feed> = names
+            .iter()
+            .zip(members)
+            .map(|(n, releases)| Feed {
+                kind,
+                slug: n.slug.clone(),
+                name: n.display.clone(),
+                releases,
+            })
+            .collect();
+        kind_feeds.sort_by(|a, b| a.slug.cmp(&b.slug));
+        feeds.extend(kind_feeds);
+    }
+    Site {
+        releases,
+        release_ministers,
+        release_portfolios,
+        ministers,
+        portfolios,
+        feeds,
+    }
+}
+
+/// Keeps one release per URL: the newest, then the first by path. The
+/// warning names every file involved.
+fn dedupe(releases: Vec<Release>, warnings: &mut Vec<Diagnostic>) -> Vec<Release> {
+    let mut by_url: HashMap<&str, Vec<usize>> = HashMap::with_capacity(releases.len());
+    for (i, r) in releases.iter().enumerate() {
+        by_url.entry(r.url.as_str()).or_default().push(i);
+    }
+    let mut dropped = vec![false; releases.len()];
+    let mut dups: Vec<&Vec<usize>> = by_url.values().filter(|v| v.len() > 1).collect();
+    dups.sort();
+    for group in dups {
+        // Releases are sorted newest first, ties by path: the first one wins.
+        let mut group = group.clone();
+        group.sort_by(|&a, &b| {
+            releases[b]
+                .date
+                .cmp(&releases[a].date)
+                .then_with(|| releases[a].path.cmp(&releases[b].path))
+        });
+        let keep = &releases[group[0]];
+        let others: Vec<String> = group[1..]
+            .iter()
+            .map(|&i| releases[i].path.display().to_string())
+            .collect();
+        for &i in &group[1..] {
+            dropped[i] = true;
+        }
+        warnings.push(
+            Diagnostic::warning(
+                &keep.path,
+                0,
+                0,
+                format!(
+                    "{} files have the url {}: this one is published, {} {} not",
+                    group.len(),
+                    keep.url,
+                    others.join(", "),
+                    if others.len() == 1 { "is" } else { "are" },
+                ),
+            )
+            .with_hint("delete the duplicate files, or give each release its own url"),
+        );
+    }
+    releases
+        .into_iter()
+        .zip(dropped)
+        .filter_map(|(r, d)| (!d).then_some(r))
+        .collect()
+}
+
+/// Maps every spelling of one kind of name to a feed. The display name is
+/// the spelling on the newest release (or the alias target when an alias
+/// applies). Returns the names and, per release, the ids it refers to.
+fn intern(
+    releases: &[Release],
+    names_of: impl Fn(&Release) -> &Vec<String>,
+    rules: &NameRules,
+    config: &Config,
+    what: &str,
+    section: &str,
+    warnings: &mut Vec<Diagnostic>,
+) -> (Vec<Name>, Vec<Vec<u32>>) {
+    let rules = Rules::new(rules, &config.honorifics);
+    let mut ids: HashMap<String, u32> = HashMap::new();
+    let mut table: Vec<Name> = Vec::new();
+    let mut per_release = Vec::with_capacity(releases.len());
+    // Spelling -> (newest file that uses it, how many releases use it).
+    let mut junk: BTreeMap<&str, (&PathBuf, usize, &'static str)> = BTreeMap::new();
+    for r in releases {
+        let mut mine: Vec<u32> = Vec::with_capacity(names_of(r).len());
+        for spelling in names_of(r) {
+            let (key, fixed) = match rules.resolve(spelling) {
+                Resolved::Dropped => continue,
+                Resolved::Keep { key, fixed } => (key, fixed),
+            };
+            if fixed.is_none() {
+                if let Some(why) = names::looks_like_junk(spelling) {
+                    junk.entry(spelling.as_str())
+                        .and_modify(|e| e.1 += 1)
+                        .or_insert((&r.path, 1, why));
+                }
+            }
+            let id = *ids.entry(key).or_insert_with_key(|key| {
+                table.push(Name {
+                    slug: key.clone(),
+                    display: fixed.unwrap_or_else(|| spelling.clone()),
+                });
+                (table.len() - 1) as u32
+            });
+            if !mine.contains(&id) {
+                mine.push(id);
+            }
+        }
+        per_release.push(mine);
+    }
+    for (spelling, (path, count, why)) in junk {
+        warnings.push(
+            Diagnostic::warning(
+                path,
+                0,
+                0,
+                format!("{what} {spelling:?} {why} (in {count} release(s))"),
+            )
+            .with_hint(format!(
+                "in pressfeed.toml, map it to the right name under [{section}] aliases, or list it under [{section}] drop"
+            )),
+        );
+    }
+    (table, per_release)
+}

@@ -1,0 +1,319 @@
+//! The `pressfeed` command line: parses arguments, runs the library, prints
+//! diagnostics and a summary, and maps the outcome to an exit status.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use pressfeed::{Error, Options, Progress};
+
+/// Exit statuses, documented in --help and README.md.
+mod status {
+    pub const OK: u8 = 0;
+    pub const INVALID_INPUT: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const IO: u8 = 3;
+    pub const LOCKED: u8 = 4;
+    pub const SKIPPED_INVALID: u8 = 5;
+}
+
+const EXIT_STATUSES: &str = "\
+Exit status:
+  0  success (warnings may have been printed)
+  1  invalid input: some seeds cannot be used; nothing was written
+  2  usage or configuration error
+  3  I/O failure reading seeds or writing the output folder
+  4  another pressfeed run held the output folder for longer than --lock-wait
+  5  published with --skip-invalid, but some seeds were invalid and left out";
+
+/// Publish RSS 2.0 and Atom 1.0 feeds from a folder of Markdown press releases.
+///
+/// Every *.md, *.markdown and *.txt file under the seeds folder is a release:
+/// YAML front matter (title, date, url, ministers, portfolios, attachments)
+/// between `---` lines, then a Markdown body. pressfeed writes one global feed,
+/// one per portfolio and one per minister.
+#[derive(Parser, Debug)]
+#[command(name = "pressfeed", version, after_help = EXIT_STATUSES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Read the seeds and write every feed into the output folder.
+    ///
+    /// Files are replaced atomically, files whose bytes did not change are not
+    /// touched, feeds that no longer exist are removed, and files pressfeed
+    /// did not write are never touched.
+    #[command(after_help = EXIT_STATUSES)]
+    Build {
+        #[command(flatten)]
+        common: Common,
+        /// Output folder, served as static files.
+        #[arg(long, value_name = "DIR", default_value = "feeds")]
+        out: PathBuf,
+        /// Publish the valid releases even if some seeds are invalid (they are
+        /// reported, and the exit status is 5).
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Seconds to wait for another pressfeed run to finish with the output
+        /// folder before giving up with exit status 4.
+        #[arg(long, value_name = "SECS", default_value_t = 60)]
+        lock_wait: u64,
+    },
+    /// Read and validate every seed and print problems; write nothing.
+    ///
+    /// Besides errors, warns about unknown keys, duplicate URLs, implausible
+    /// dates, empty bodies and names that look like URLs or sentences.
+    #[command(after_help = EXIT_STATUSES)]
+    Check {
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+#[derive(Args, Debug)]
+struct Common {
+    /// Folder of releases, read recursively (hidden files skipped).
+    #[arg(long, value_name = "DIR", default_value = "seeds")]
+    seeds: PathBuf,
+    /// Configuration file. Optional: when the default one is absent, built-in
+    /// defaults are used; a file named here must exist.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Print only problems: no summary, no progress bar, no warnings.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Print how long each stage took, on stderr.
+    #[arg(long)]
+    timings: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() {
+                status::USAGE
+            } else {
+                status::OK
+            });
+        }
+    };
+    ExitCode::from(run(cli))
+}
+
+fn options(common: &Common) -> Options {
+    Options {
+        seeds: common.seeds.clone(),
+        config: common
+            .config
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("pressfeed.toml")),
+        config_required: common.config.is_some(),
+        ..Options::default()
+    }
+}
+
+fn run(cli: Cli) -> u8 {
+    let started = Instant::now();
+    match cli.command {
+        Command::Check { common } => {
+            let progress = Bar::new(&common);
+            match pressfeed::check(&options(&common), &progress) {
+                Ok((checked, site, _)) => {
+                    progress.clear();
+                    print_diagnostics(&checked.diagnostics, common.quiet);
+                    if !common.quiet {
+                        println!(
+                            "pressfeed: checked {} file(s): {} release(s), {} feed(s); {} invalid file(s), {} error(s), {} warning(s)",
+                            checked.files,
+                            site.releases.len(),
+                            site.feeds.len(),
+                            checked.invalid,
+                            checked.errors(),
+                            checked.warnings()
+                        );
+                    }
+                    if checked.invalid > 0 {
+                        status::INVALID_INPUT
+                    } else {
+                        status::OK
+                    }
+                }
+                Err(e) => {
+                    progress.clear();
+                    report_error(&e, common.quiet)
+                }
+            }
+        }
+        Command::Build {
+            common,
+            out,
+            skip_invalid,
+            lock_wait,
+        } => {
+            let options = Options {
+                out,
+                skip_invalid,
+                lock_wait: Duration::from_secs(lock_wait),
+                fail_after: std::env::var("PRESSFEED_TEST_FAIL_AFTER")
+                    .ok()
+                    .and_then(|v| v.parse().ok()),
+                ..options(&common)
+            };
+            let progress = Bar::new(&common);
+            match pressfeed::build(&options, &progress) {
+                Ok(report) => {
+                    progress.clear();
+                    print_diagnostics(&report.checked.diagnostics, common.quiet);
+                    if !common.quiet {
+                        let p = report.publish;
+                        println!(
+                            "pressfeed: read {} file(s), published {} release(s) in {} feed(s); {} file(s) written, {} unchanged, {} removed; {} warning(s){}; {:.2}s",
+                            report.checked.files,
+                            report.releases,
+                            report.feeds,
+                            p.written,
+                            p.unchanged,
+                            p.removed,
+                            report.checked.warnings(),
+                            if report.checked.invalid > 0 {
+                                format!(", {} invalid file(s) skipped", report.checked.invalid)
+                            } else {
+                                String::new()
+                            },
+                            started.elapsed().as_secs_f64()
+                        );
+                    }
+                    if report.checked.invalid > 0 {
+                        status::SKIPPED_INVALID
+                    } else {
+                        status::OK
+                    }
+                }
+                Err(e) => {
+                    progress.clear();
+                    report_error(&e, common.quiet)
+                }
+            }
+        }
+    }
+}
+
+fn print_diagnostics(diagnostics: &[pressfeed::diag::Diagnostic], quiet: bool) {
+    let mut stderr = std::io::stderr().lock();
+    for d in diagnostics {
+        if d.is_error() || !quiet {
+            use std::io::Write;
+            let _ = writeln!(stderr, "{d}");
+        }
+    }
+}
+
+fn report_error(e: &Error, quiet: bool) -> u8 {
+    match e {
+        Error::Invalid { diagnostics, .. } => {
+            print_diagnostics(diagnostics, quiet);
+            eprintln!("pressfeed: {e}");
+            eprintln!(
+                "  hint: fix the errors above, or pass --skip-invalid to publish the valid releases"
+            );
+            status::INVALID_INPUT
+        }
+        Error::Config(d) => {
+            eprintln!("{d}");
+            status::USAGE
+        }
+        Error::Seeds { .. } => {
+            eprintln!("pressfeed: {e}");
+            eprintln!("  hint: pass the folder of releases with --seeds DIR");
+            status::IO
+        }
+        Error::Read { .. } => {
+            eprintln!("pressfeed: {e}");
+            eprintln!("  hint: a seed changed or vanished during the run; run pressfeed again");
+            status::IO
+        }
+        Error::Publish(pressfeed::publish::PublishError::Locked { .. }) => {
+            eprintln!("pressfeed: {e}");
+            eprintln!("  hint: wait for the other run to finish, or raise --lock-wait");
+            status::LOCKED
+        }
+        Error::Publish(_) => {
+            eprintln!("pressfeed: {e}");
+            eprintln!(
+                "  hint: check that the output folder is writable and the disk has space; the next run repairs any partial update"
+            );
+            status::IO
+        }
+    }
+}
+
+/// A progress bar on a terminal (nothing when stderr is a pipe or a file,
+/// or with --quiet), and the stage timings for --timings.
+struct Bar {
+    bar: Option<ProgressBar>,
+    /// With --timings: the current stage and when it started.
+    timings: Option<Mutex<(&'static str, Instant)>>,
+}
+
+impl Bar {
+    fn new(common: &Common) -> Bar {
+        let timings = common
+            .timings
+            .then(|| Mutex::new(("starting", Instant::now())));
+        if common.quiet || !std::io::stderr().is_terminal() {
+            return Bar { bar: None, timings };
+        }
+        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template("{msg:>12} [{bar:30}] {pos}/{len}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        Bar {
+            bar: Some(bar),
+            timings,
+        }
+    }
+
+    fn clear(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Progress for Bar {
+    fn stage(&self, name: &'static str, len: u64) {
+        if let Some(timings) = &self.timings {
+            if let Ok(mut t) = timings.lock() {
+                let now = Instant::now();
+                eprintln!(
+                    "timing: {:<12} {:>8.1} ms",
+                    t.0,
+                    (now - t.1).as_secs_f64() * 1e3
+                );
+                *t = (name, now);
+            }
+        }
+        if let Some(bar) = &self.bar {
+            bar.set_message(name);
+            bar.set_length(len);
+            bar.set_position(0);
+        }
+    }
+
+    fn advance(&self, n: u64) {
+        if let Some(bar) = &self.bar {
+            bar.inc(n);
+        }
+    }
+}

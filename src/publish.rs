@@ -1,0 +1,310 @@
+//! Stage 6: put the files in the output folder without ever showing a reader
+//! a half-written feed, touching a file whose bytes did not change, or
+//! deleting anything pressfeed did not write.
+//!
+//! - One run at a time: the output folder itself is locked (`flock`), so no
+//!   lock file appears in it.
+//! - Every changed file is written to a temporary file in its own folder,
+//!   synced, then renamed over the old one; the folder is synced after.
+//! - A file whose bytes would not change is left alone, so its mtime (and a
+//!   web server's ETag and Last-Modified) stay put.
+//! - The manifest (`.pressfeed-manifest`) lists the files pressfeed owns. It
+//!   is extended before any new file appears and trimmed after stale files are
+//!   removed, so a run killed at any point leaves no file unaccounted for and
+//!   the next run finishes the job. Temporary files of a killed run are
+//!   removed by the next run.
+
+use std::collections::{BTreeSet, HashSet};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::formats::OutputFile;
+
+/// The list of files pressfeed owns, in the output folder.
+pub const MANIFEST: &str = ".pressfeed-manifest";
+/// Temporary files end with this; a run removes any it finds in its folders.
+const TMP_SUFFIX: &str = ".pressfeed-tmp";
+
+#[derive(Debug, Clone, Default)]
+pub struct PublishOptions {
+    /// How long to wait for another run to release the output folder.
+    pub lock_wait: Duration,
+    /// Test hook: fail with an I/O error after writing this many files.
+    pub fail_after: Option<usize>,
+}
+
+/// What a publish did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PublishStats {
+    pub written: usize,
+    pub unchanged: usize,
+    pub removed: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: io::Error },
+    #[error("{}: another pressfeed run holds the output folder (waited {}s)", path.display(), waited.as_secs())]
+    Locked { path: PathBuf, waited: Duration },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> PublishError + '_ {
+    move |source| PublishError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Writes `files` into `out` (created if missing) and removes files a
+/// previous run wrote that are no longer produced.
+pub fn publish(
+    out: &Path,
+    files: &[OutputFile],
+    options: &PublishOptions,
+) -> Result<PublishStats, PublishError> {
+    fs::create_dir_all(out).map_err(io_err(out))?;
+    let _lock = lock(out, options.lock_wait)?;
+
+    let manifest_path = out.join(MANIFEST);
+    let old = read_manifest(&manifest_path)?;
+    let new: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
+    for p in &new {
+        if !is_safe(p) || p == MANIFEST {
+            return Err(PublishError::Io {
+                path: out.join(p),
+                source: io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "output path leaves the output folder",
+                ),
+            });
+        }
+    }
+
+    // Folders this run may write to or remove from, parents before children.
+    let dirs: BTreeSet<PathBuf> = old.iter().chain(&new).map(|p| parent_of(out, p)).collect();
+    for dir in &dirs {
+        remove_stale_temps(dir)?;
+    }
+
+    let changed: Vec<&OutputFile> = files
+        .par_iter()
+        .map(|f| Ok((f, !same_bytes(&out.join(&f.path), &f.bytes)?)))
+        .collect::<Result<Vec<_>, PublishError>>()?
+        .into_iter()
+        .filter_map(|(f, changed)| changed.then_some(f))
+        .collect();
+    let unchanged = files.len() - changed.len();
+
+    // Own every file before it exists, so an interrupted run leaves none
+    // unaccounted for.
+    let union: BTreeSet<String> = old.union(&new).cloned().collect();
+    if union != old {
+        write_manifest(&manifest_path, &union)?;
+    }
+
+    let new_dirs: BTreeSet<PathBuf> = changed.iter().map(|f| parent_of(out, &f.path)).collect();
+    for dir in &new_dirs {
+        fs::create_dir_all(dir).map_err(io_err(dir))?;
+    }
+    let count = AtomicUsize::new(0);
+    changed.par_iter().try_for_each(|f| {
+        if let Some(limit) = options.fail_after {
+            if count.fetch_add(1, Ordering::SeqCst) >= limit {
+                return Err(PublishError::Io {
+                    path: out.join(&f.path),
+                    source: io::Error::other("injected failure (test hook)"),
+                });
+            }
+        }
+        write_atomic(&out.join(&f.path), &f.bytes)
+    })?;
+    for dir in &new_dirs {
+        sync_dir(dir)?;
+    }
+
+    let mut removed = 0;
+    for stale in old.difference(&new) {
+        let path = out.join(stale);
+        match fs::remove_file(&path) {
+            Ok(()) => removed += 1,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_err(&path)(e)),
+        }
+        // Remove folders left empty, up to (not including) the output folder.
+        let mut dir = path.parent();
+        while let Some(d) = dir {
+            if d == out || fs::remove_dir(d).is_err() {
+                break;
+            }
+            dir = d.parent();
+        }
+    }
+
+    if union != new {
+        write_manifest(&manifest_path, &new)?;
+    }
+    Ok(PublishStats {
+        written: changed.len(),
+        unchanged,
+        removed,
+    })
+}
+
+/// Locks the output folder, waiting up to `wait` for another run.
+fn lock(out: &Path, wait: Duration) -> Result<File, PublishError> {
+    let dir = File::open(out).map_err(io_err(out))?;
+    let start = Instant::now();
+    loop {
+        match dir.try_lock() {
+            Ok(()) => return Ok(dir),
+            Err(fs::TryLockError::WouldBlock) => {
+                if start.elapsed() >= wait {
+                    return Err(PublishError::Locked {
+                        path: out.to_path_buf(),
+                        waited: start.elapsed(),
+                    });
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(fs::TryLockError::Error(e)) => return Err(io_err(out)(e)),
+        }
+    }
+}
+
+/// A relative path made of plain names only: nothing that could leave the
+/// output folder.
+fn is_safe(rel: &str) -> bool {
+    !rel.is_empty()
+        && !rel.contains('\\')
+        && Path::new(rel)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)))
+}
+
+fn parent_of(out: &Path, rel: &str) -> PathBuf {
+    out.join(rel)
+        .parent()
+        .map_or_else(|| out.to_path_buf(), Path::to_path_buf)
+}
+
+fn read_manifest(path: &Path) -> Result<BTreeSet<String>, PublishError> {
+    match fs::read_to_string(path) {
+        Ok(text) => Ok(text
+            .lines()
+            .filter(|l| !l.starts_with('#') && is_safe(l) && *l != MANIFEST)
+            .map(str::to_string)
+            .collect()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(BTreeSet::new()),
+        Err(e) => Err(io_err(path)(e)),
+    }
+}
+
+fn write_manifest(path: &Path, files: &BTreeSet<String>) -> Result<(), PublishError> {
+    let mut text = String::from(
+        "# Files written by pressfeed. pressfeed deletes a listed file when it\n# no longer produces it, and never touches a file not listed here.\n",
+    );
+    for f in files {
+        text.push_str(f);
+        text.push('\n');
+    }
+    write_atomic(path, text.as_bytes())?;
+    sync_dir(path.parent().unwrap_or(Path::new(".")))
+}
+
+/// Whether `path` holds exactly `bytes`.
+fn same_bytes(path: &Path, bytes: &[u8]) -> Result<bool, PublishError> {
+    match fs::metadata(path) {
+        Ok(m) if m.is_file() && m.len() == bytes.len() as u64 => {
+            let old = fs::read(path).map_err(io_err(path))?;
+            Ok(old == bytes)
+        }
+        Ok(m) if m.is_dir() => Err(PublishError::Io {
+            path: path.to_path_buf(),
+            source: io::Error::new(
+                io::ErrorKind::IsADirectory,
+                "a folder is in the way of a feed file",
+            ),
+        }),
+        Ok(_) => Ok(false),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(io_err(path)(e)),
+    }
+}
+
+/// Writes `bytes` to a temporary file beside `path`, syncs it and renames it
+/// over `path`. Readers see the old file or the new one, never a mix.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), PublishError> {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(
+        ".{name}.{}-{}{TMP_SUFFIX}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let result = (|| {
+        // Mode 0666 less the umask, like any file a program writes: readable
+        // by the web server, unlike the 0600 of most temp-file helpers.
+        let mut file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_file(&tmp);
+        return Err(io_err(path)(e));
+    }
+    Ok(())
+}
+
+fn sync_dir(dir: &Path) -> Result<(), PublishError> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io_err(dir))
+}
+
+/// Removes temporary files left in `dir` by a run that was killed.
+fn remove_stale_temps(dir: &Path) -> Result<(), PublishError> {
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(io_err(dir)(e)),
+    };
+    let mut seen = HashSet::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') && name.ends_with(TMP_SUFFIX) && seen.insert(name.to_string()) {
+            let path = entry.path();
+            if let Err(e) = fs::remove_file(&path) {
+                if e.kind() != io::ErrorKind::NotFound {
+                    return Err(io_err(&path)(e));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn safe_paths() {
+        assert!(is_safe("rss.xml"));
+        assert!(is_safe("ministers/phil-goff/atom.xml"));
+        for bad in ["", "../x", "/etc/passwd", "a/../../b", "a\\b", "./x"] {
+            assert!(!is_safe(bad), "{bad}");
+        }
+    }
+}

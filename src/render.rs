@@ -1,0 +1,278 @@
+//! Stage 4: Markdown bodies to safe HTML, and a plain-text summary.
+//!
+//! Bodies are CommonMark plus tables, strikethrough and footnotes
+//! (pulldown-cmark). Links and images are made absolute against the release
+//! URL while the Markdown is parsed; a link with a scheme that is not on the
+//! allow list (`javascript:`, `data:`...) loses its link. Raw HTML in a body is
+//! passed through ammonia, which removes scripts, styles, frames, event
+//! handlers and unsafe URLs. Bodies without raw HTML never contain markup that
+//! pulldown-cmark did not write, so they skip that (slower) step.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
+use url::Url;
+
+use crate::text::{escape_html, xml_safe};
+
+/// A rendered body.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rendered {
+    /// Full HTML, including the list of attachments.
+    pub html: String,
+    /// Plain text of the opening paragraph.
+    pub summary: String,
+}
+
+/// URL schemes a link or image may use.
+const ALLOWED_SCHEMES: &[&str] = &["http", "https", "mailto", "tel", "ftp", "ftps"];
+
+thread_local! {
+    /// The release URL relative links in raw HTML are resolved against.
+    static BASE: RefCell<Option<Url>> = const { RefCell::new(None) };
+    static SANITISER: ammonia::Builder<'static> = sanitiser();
+}
+
+fn sanitiser() -> ammonia::Builder<'static> {
+    let mut b = ammonia::Builder::default();
+    b.url_relative(ammonia::UrlRelative::Custom(Box::new(relative_to_base)));
+    b.add_generic_attributes(["id"]);
+    b
+}
+
+/// Resolves a relative URL found in raw HTML against this thread's release URL.
+fn relative_to_base(url: &str) -> Option<Cow<'_, str>> {
+    BASE.with(|base| {
+        base.borrow()
+            .as_ref()
+            .and_then(|base| base.join(url).ok())
+            .map(|u| Cow::Owned(u.to_string()))
+    })
+}
+
+/// Renders a Markdown body. `url` is the release URL (the base for relative
+/// links); `attachments` are listed as links after the body.
+pub fn render(markdown: &str, url: &str, attachments: &[String]) -> Rendered {
+    let markdown = xml_safe(markdown);
+    let base = Url::parse(url).ok();
+    let options =
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES;
+
+    let mut has_raw_html = false;
+    let mut summary = String::new();
+    let mut summary_done = false;
+    let mut in_paragraph = false;
+    // For each open link or image: whether its Start event was kept.
+    let mut kept: Vec<bool> = Vec::new();
+
+    let events = Parser::new_ext(&markdown, options).filter_map(|event| {
+        match &event {
+            Event::Start(Tag::Paragraph) => in_paragraph = true,
+            Event::End(TagEnd::Paragraph) => {
+                in_paragraph = false;
+                if !summary.trim().is_empty() {
+                    summary_done = true;
+                }
+            }
+            Event::Text(t) | Event::Code(t) if in_paragraph && !summary_done => summary.push_str(t),
+            Event::SoftBreak | Event::HardBreak if in_paragraph && !summary_done => {
+                summary.push(' ')
+            }
+            Event::Html(_) | Event::InlineHtml(_) => has_raw_html = true,
+            _ => {}
+        }
+        match event {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let fixed = fix_url(&dest_url, base.as_ref());
+                kept.push(fixed.is_some());
+                fixed.map(|dest_url| {
+                    Event::Start(Tag::Link {
+                        link_type,
+                        dest_url,
+                        title,
+                        id,
+                    })
+                })
+            }
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let fixed = fix_url(&dest_url, base.as_ref());
+                kept.push(fixed.is_some());
+                fixed.map(|dest_url| {
+                    Event::Start(Tag::Image {
+                        link_type,
+                        dest_url,
+                        title,
+                        id,
+                    })
+                })
+            }
+            Event::End(TagEnd::Link | TagEnd::Image) => kept.pop().unwrap_or(true).then_some(event),
+            e => Some(e),
+        }
+    });
+    let mut html = String::with_capacity(markdown.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, events);
+
+    if has_raw_html {
+        BASE.with(|b| *b.borrow_mut() = base.clone());
+        html = SANITISER.with(|s| s.clean(&html).to_string());
+    }
+    append_attachments(&mut html, attachments);
+    Rendered {
+        html,
+        summary: summary.split_whitespace().collect::<Vec<_>>().join(" "),
+    }
+}
+
+/// Makes a link target absolute against the release URL. `None` when its
+/// scheme is not allowed (the link is then dropped, its text kept).
+fn fix_url<'a>(dest: &CowStr<'a>, base: Option<&Url>) -> Option<CowStr<'a>> {
+    match Url::parse(dest) {
+        Ok(u) => ALLOWED_SCHEMES.contains(&u.scheme()).then(|| dest.clone()),
+        Err(url::ParseError::RelativeUrlWithoutBase) => match base {
+            Some(base) => base.join(dest).ok().map(|u| CowStr::from(String::from(u))),
+            None => Some(dest.clone()),
+        },
+        Err(_) => None,
+    }
+}
+
+/// Appends "Attachments:" and a list of links, one per attachment, named by
+/// the file name in the URL.
+fn append_attachments(html: &mut String, attachments: &[String]) {
+    if attachments.is_empty() {
+        return;
+    }
+    html.push_str("<p>Attachments:</p>\n<ul>\n");
+    for a in attachments {
+        html.push_str("<li><a href=\"");
+        html.push_str(&escape_html(a));
+        html.push_str("\">");
+        html.push_str(&escape_html(&attachment_name(a)));
+        html.push_str("</a></li>\n");
+    }
+    html.push_str("</ul>\n");
+}
+
+/// The decoded last path segment of an attachment URL, or the URL itself.
+pub fn attachment_name(url: &str) -> String {
+    let segment = Url::parse(url)
+        .ok()
+        .and_then(|u| {
+            u.path_segments()
+                .and_then(|mut s| s.next_back().map(str::to_string))
+        })
+        .filter(|s| !s.is_empty());
+    match segment {
+        Some(s) => {
+            xml_safe(&percent_encoding::percent_decode_str(&s).decode_utf8_lossy()).into_owned()
+        }
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const URL: &str = "https://www.beehive.govt.nz/release/x";
+
+    #[test]
+    fn markdown_features() {
+        let r = render(
+            "Hello *world*\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n~~gone~~ [^1]\n\n[^1]: note\n",
+            URL,
+            &[],
+        );
+        assert!(r.html.contains("<em>world</em>"));
+        assert!(r.html.contains("<table>"));
+        assert!(r.html.contains("<del>gone</del>"));
+        assert!(r.html.contains("footnote"));
+        assert_eq!(r.summary, "Hello world");
+    }
+
+    #[test]
+    fn relative_links_become_absolute_mailto_stays() {
+        let r = render(
+            "[a](/sites/f.pdf) ![i](/sites/i.png) [m](mailto:x@y.nz)",
+            URL,
+            &[],
+        );
+        assert!(
+            r.html
+                .contains("href=\"https://www.beehive.govt.nz/sites/f.pdf\""),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html
+                .contains("src=\"https://www.beehive.govt.nz/sites/i.png\"")
+        );
+        assert!(r.html.contains("href=\"mailto:x@y.nz\""));
+    }
+
+    #[test]
+    fn unsafe_markdown_link_loses_its_link() {
+        let r = render("[click](javascript:alert(1))", URL, &[]);
+        assert!(!r.html.contains("javascript"), "{}", r.html);
+        assert!(r.html.contains("click"));
+    }
+
+    #[test]
+    fn raw_html_is_sanitised_and_absolutised() {
+        let md = "<script>alert(1)</script>\n\n<p onclick=\"x()\">hi <a href=\"/sites/a\">a</a> <a href=\"javascript:x\">b</a></p>\n\n<iframe src=\"https://evil\"></iframe><style>p{}</style>";
+        let r = render(md, URL, &[]);
+        for bad in ["<script", "onclick", "javascript", "<iframe", "<style"] {
+            assert!(!r.html.contains(bad), "{bad} in {}", r.html);
+        }
+        assert!(
+            r.html
+                .contains("href=\"https://www.beehive.govt.nz/sites/a\""),
+            "{}",
+            r.html
+        );
+    }
+
+    #[test]
+    fn summary_is_the_first_paragraph_with_text() {
+        let r = render(
+            "# Heading\n\nFirst `code` line\nsecond  \nthird\n\nSecond para",
+            URL,
+            &[],
+        );
+        assert_eq!(r.summary, "First code line second third");
+    }
+
+    #[test]
+    fn attachments_are_listed() {
+        let r = render(
+            "Body",
+            URL,
+            &["https://x.nz/sites/My%20File.pdf".to_string()],
+        );
+        assert!(
+            r.html
+                .contains("<a href=\"https://x.nz/sites/My%20File.pdf\">My File.pdf</a>"),
+            "{}",
+            r.html
+        );
+    }
+
+    #[test]
+    fn forbidden_characters_are_removed() {
+        let r = render("a\u{b}b", URL, &[]);
+        assert!(!r.html.contains('\u{b}'));
+        assert!(r.html.contains("ab"));
+    }
+}

@@ -1,0 +1,84 @@
+//! Small text helpers shared by several stages.
+
+use std::borrow::Cow;
+
+/// Whether XML 1.0 allows `c` in a document.
+pub fn xml_allowed(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// Whether every character of `s` is allowed in XML 1.0. A byte scan: the
+/// forbidden characters are the C0 controls other than tab, LF and CR (single
+/// bytes) and U+FFFE and U+FFFF (EF BF BE, EF BF BF).
+pub fn is_xml_safe(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    !bytes.iter().enumerate().any(|(i, &b)| {
+        (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+            || (b == 0xEF
+                && bytes.get(i + 1) == Some(&0xBF)
+                && matches!(bytes.get(i + 2), Some(0xBE | 0xBF)))
+    })
+}
+
+/// `s` without the characters XML 1.0 forbids (control characters such as
+/// vertical tab, U+FFFE, U+FFFF). Borrows when there is nothing to remove.
+pub fn xml_safe(s: &str) -> Cow<'_, str> {
+    if is_xml_safe(s) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.chars().filter(|&c| xml_allowed(c)).collect())
+    }
+}
+
+/// How many characters of `s` XML 1.0 forbids.
+pub fn count_xml_forbidden(s: &str) -> usize {
+    if is_xml_safe(s) {
+        return 0;
+    }
+    s.chars().filter(|&c| !xml_allowed(c)).count()
+}
+
+/// Escapes text for HTML element content and double-quoted attributes.
+pub fn escape_html(s: &str) -> Cow<'_, str> {
+    if !s.contains(['&', '<', '>', '"', '\'']) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forbidden_characters_go() {
+        assert_eq!(xml_safe("a\u{b}b\u{0}c\u{fffe}"), "abc");
+        assert!(matches!(xml_safe("plain\ttext\n"), Cow::Borrowed(_)));
+        assert_eq!(count_xml_forbidden("\u{b}\u{b}x"), 2);
+        for c in ['\u{0}', '\u{b}', '\u{1f}', '\u{fffe}', '\u{ffff}'] {
+            assert!(!is_xml_safe(&format!("a{c}b")), "{c:?}");
+        }
+        for c in ['\t', '\n', '\r', 'é', '\u{fffd}', '\u{1f600}', '\u{efbf}'] {
+            assert!(is_xml_safe(&format!("a{c}b")), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn html_escaping() {
+        assert_eq!(
+            escape_html("a & <b> \"c\""),
+            "a &amp; &lt;b&gt; &quot;c&quot;"
+        );
+    }
+}

@@ -1,0 +1,340 @@
+//! Stage 2: check the front matter and turn it into a [`Release`].
+//!
+//! Everything that makes a seed unusable is an error with its position and a
+//! hint; everything that is odd but publishable is a warning.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use chrono_tz::Tz;
+use url::Url;
+
+use crate::config::Config;
+use crate::diag::Diagnostic;
+use crate::frontmatter::{Field, FrontMatter};
+use crate::load::Split;
+use crate::text;
+
+/// A release ready to be grouped. The body is not kept: it is read again from
+/// `path` at `body_offset` when some feed emits the release.
+#[derive(Debug, Clone)]
+pub struct Release {
+    pub path: PathBuf,
+    pub title: String,
+    pub date: DateTime<FixedOffset>,
+    /// Absolute http(s) URL, also the entry's id.
+    pub url: String,
+    /// Cleaned names (whitespace collapsed, honorifics removed).
+    pub ministers: Vec<String>,
+    pub portfolios: Vec<String>,
+    pub attachments: Vec<String>,
+    pub body_offset: usize,
+}
+
+/// Years outside this range are published but flagged.
+const PLAUSIBLE_YEARS: std::ops::RangeInclusive<i32> = 1900..=2100;
+
+/// Checks one seed's front matter. Warnings go to `warnings`; errors are
+/// returned all together. `Ok(None)` is a well-formed seed with nothing to
+/// publish (no title and no body), left out with a warning.
+pub fn validate(
+    path: &Path,
+    split: &Split<'_>,
+    fm: FrontMatter,
+    config: &Config,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<Option<Release>, Vec<Diagnostic>> {
+    let pos = |f: &Field| crate::frontmatter::key_position(split, f.key);
+    let mut errors = Vec::new();
+    // Set when the seed is well-formed but holds nothing to publish.
+    let mut skip = false;
+    let missing = |key: &str, example: &str| {
+        Diagnostic::error(path, 1, 1, format!("front matter has no `{key}`")).with_hint(format!(
+            "add a line `{key}: {example}` between the `---` lines"
+        ))
+    };
+
+    let title = match &fm.title {
+        None => {
+            errors.push(missing("title", "\"...\""));
+            None
+        }
+        Some(f) => {
+            let t = text::xml_safe(f.value.trim()).into_owned();
+            if !t.trim().is_empty() {
+                Some(t)
+            } else if let Some(derived) = title_from_body(split.body) {
+                warnings.push(
+                    Diagnostic::at(
+                        path,
+                        pos(f),
+                        format!("`title` is empty; published as {derived:?}, from the body"),
+                    )
+                    .warn()
+                    .with_hint("give the release a title: title: \"...\""),
+                );
+                Some(derived)
+            } else {
+                skip = true;
+                warnings.push(
+                    Diagnostic::at(path, pos(f), "`title` is empty and so is the body: there is nothing to publish, so the release is left out").warn()
+                        .with_hint("give the release a title and a body, or delete the file"),
+                );
+                None
+            }
+        }
+    };
+
+    let date = match &fm.date {
+        None => {
+            errors.push(missing("date", "YYYY-MM-DD"));
+            None
+        }
+        Some(f) => match parse_date(f.value.trim(), config.time_zone) {
+            Some(d) => {
+                if !PLAUSIBLE_YEARS.contains(&d.year()) {
+                    warnings.push(
+                        Diagnostic::at(
+                            path,
+                            pos(f),
+                            format!(
+                                "date {} is implausible; the release is published with it",
+                                f.value.trim()
+                            ),
+                        )
+                        .warn()
+                        .with_hint("check the date in the front matter"),
+                    );
+                }
+                Some(d)
+            }
+            None => {
+                errors.push(
+                    Diagnostic::at(path, pos(f), format!("cannot read date {:?}", f.value))
+                        .with_hint("write the date as YYYY-MM-DD or as an RFC 3339 date-time such as 2008-09-30T14:00:00+13:00"),
+                );
+                None
+            }
+        },
+    };
+
+    let url = match &fm.url {
+        None => {
+            errors.push(missing("url", "https://..."));
+            None
+        }
+        Some(f) => {
+            match absolute_url(&f.value) {
+                Ok(u) => Some(u),
+                Err(why) => {
+                    errors.push(
+                    Diagnostic::at(path, pos(f), format!("url {:?} {why}", f.value.trim()))
+                        .with_hint("give the release's full address, starting with https:// or http://"),
+                );
+                    None
+                }
+            }
+        }
+    };
+
+    let mut attachments = Vec::with_capacity(fm.attachments.len());
+    for f @ Field { value, .. } in &fm.attachments {
+        let resolved = match &url {
+            Some(base) => Url::parse(base).and_then(|b| b.join(value.trim())),
+            None => Url::parse(value.trim()),
+        };
+        match resolved {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => attachments.push(u.to_string()),
+            _ => errors.push(
+                Diagnostic::at(
+                    path,
+                    pos(f),
+                    format!("attachment {:?} is not a usable URL", value.trim()),
+                )
+                .with_hint("list each attachment as a full https:// address"),
+            ),
+        }
+    }
+
+    let forbidden = fm
+        .title
+        .as_ref()
+        .map_or(0, |f| text::count_xml_forbidden(&f.value))
+        + text::count_xml_forbidden(split.body);
+    if forbidden > 0 {
+        warnings.push(
+            Diagnostic::warning(path, 0, 0, format!("{forbidden} control character(s) that XML does not allow (such as vertical tab) are left out of the feeds"))
+                .with_hint("remove them from the file"),
+        );
+    }
+    if split.body.trim().is_empty() && !skip {
+        warnings.push(
+            Diagnostic::warning(
+                path,
+                split.body_line,
+                0,
+                "body is empty; the release is published with its title only",
+            )
+            .with_hint("add the release text after the closing `---`"),
+        );
+    }
+
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    if skip {
+        return Ok(None);
+    }
+    let clean_names = |names: Vec<String>| -> Vec<String> {
+        names
+            .iter()
+            .map(|n| crate::names::clean(n, &config.honorifics))
+            .filter(|n| !n.is_empty())
+            .collect()
+    };
+    Ok(Some(Release {
+        path: path.to_path_buf(),
+        title: title.unwrap_or_default(),
+        date: date.unwrap_or_default(),
+        url: url.unwrap_or_default(),
+        ministers: clean_names(fm.ministers),
+        portfolios: clean_names(fm.portfolios),
+        attachments,
+        body_offset: split.body_offset,
+    }))
+}
+
+/// A stand-in title for a release whose title is empty: the first line of
+/// text in the body, without Markdown emphasis, cut at a word boundary.
+fn title_from_body(body: &str) -> Option<String> {
+    const MAX: usize = 80;
+    let line = body
+        .lines()
+        .map(|l| {
+            l.trim()
+                .trim_start_matches(['#', '>', '-', '*', ' '])
+                .replace(['*', '_', '`'], "")
+        })
+        .map(|l| text::xml_safe(l.trim()).into_owned())
+        .find(|l| !l.is_empty())?;
+    if line.chars().count() <= MAX {
+        return Some(line);
+    }
+    let cut: String = line.chars().take(MAX).collect();
+    let cut = match cut.rfind(' ') {
+        Some(i) if i > MAX / 2 => &cut[..i],
+        _ => cut.as_str(),
+    };
+    Some(format!("{}…", cut.trim_end_matches([',', ';', ':', ' '])))
+}
+
+fn absolute_url(raw: &str) -> Result<String, &'static str> {
+    match Url::parse(raw.trim()) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() => Ok(u.to_string()),
+        Ok(_) => Err("is not an http or https address"),
+        Err(url::ParseError::RelativeUrlWithoutBase) => Err("is relative, not absolute"),
+        Err(_) => Err("is not a valid URL"),
+    }
+}
+
+/// `YYYY-MM-DD` (midnight in `tz`), an RFC 3339 date-time, or a date-time
+/// without offset (local time in `tz`).
+pub fn parse_date(s: &str, tz: Tz) -> Option<DateTime<FixedOffset>> {
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Some(local(d.and_time(NaiveTime::MIN), tz));
+    }
+    if let Ok(d) = DateTime::parse_from_rfc3339(s) {
+        return Some(d);
+    }
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(d) = NaiveDateTime::parse_from_str(s, fmt) {
+            return Some(local(d, tz));
+        }
+    }
+    None
+}
+
+/// A wall-clock time in `tz` as a fixed offset. Times that fall in a
+/// daylight-saving gap move forward an hour; ambiguous ones take the earlier.
+/// Historic offsets with seconds (local mean time) are rounded to whole
+/// minutes, since RFC 3339 and RFC 822 cannot express seconds.
+fn local(naive: NaiveDateTime, tz: Tz) -> DateTime<FixedOffset> {
+    let dt = tz
+        .from_local_datetime(&naive)
+        .earliest()
+        .or_else(|| {
+            tz.from_local_datetime(&(naive + chrono::Duration::hours(1)))
+                .earliest()
+        })
+        .map(|d| d.fixed_offset())
+        .unwrap_or_else(|| naive.and_utc().fixed_offset());
+    let secs = dt.offset().local_minus_utc();
+    if secs % 60 == 0 {
+        return dt;
+    }
+    let rounded = FixedOffset::east_opt((secs as f64 / 60.0).round() as i32 * 60)
+        .unwrap_or(FixedOffset::east_opt(0).expect("zero offset"));
+    rounded
+        .from_local_datetime(&dt.naive_local())
+        .single()
+        .unwrap_or(dt)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn date_only_is_local_midnight() {
+        let d = parse_date("2008-09-30", chrono_tz::Pacific::Auckland).unwrap();
+        assert_eq!(d.to_rfc3339(), "2008-09-30T00:00:00+13:00");
+        let d = parse_date("2008-06-30", chrono_tz::Pacific::Auckland).unwrap();
+        assert_eq!(d.to_rfc3339(), "2008-06-30T00:00:00+12:00");
+    }
+
+    #[test]
+    fn other_forms() {
+        let tz = chrono_tz::Pacific::Auckland;
+        assert_eq!(
+            parse_date("2020-01-02T03:04:05Z", tz).unwrap().to_rfc3339(),
+            "2020-01-02T03:04:05+00:00"
+        );
+        assert_eq!(
+            parse_date("2020-01-02 10:00", tz).unwrap().to_rfc3339(),
+            "2020-01-02T10:00:00+13:00"
+        );
+        assert!(parse_date("30/09/2008", tz).is_none());
+        assert!(parse_date("2008-13-01", tz).is_none());
+    }
+
+    #[test]
+    fn year_one_has_a_whole_minute_offset() {
+        let d = parse_date("0001-01-01", chrono_tz::Pacific::Auckland).unwrap();
+        assert_eq!(d.offset().local_minus_utc() % 60, 0);
+        assert_eq!(d.year(), 1);
+    }
+
+    #[test]
+    fn empty_title_comes_from_the_body() {
+        assert_eq!(
+            title_from_body("\n\n**Minister** says hi\n"),
+            Some("Minister says hi".into())
+        );
+        let long = "word ".repeat(40);
+        let t = title_from_body(&long).unwrap();
+        assert!(t.ends_with('…') && t.chars().count() <= 81, "{t}");
+        assert_eq!(title_from_body(" \n"), None);
+    }
+
+    #[test]
+    fn urls() {
+        assert!(absolute_url("https://x.nz/a").is_ok());
+        assert_eq!(absolute_url("/release/a"), Err("is relative, not absolute"));
+        assert!(absolute_url("ftp://x.nz/a").is_err());
+    }
+}
