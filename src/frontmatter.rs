@@ -50,9 +50,13 @@ pub fn parse(
     let doc: Value = match serde_yaml::from_str(split.yaml) {
         Ok(v) => v,
         Err(e) => {
-            let (line, col) = match e.location() {
-                Some(loc) => (split.yaml_line + loc.line() - 1, loc.column()),
-                None => (split.yaml_line, 1),
+            // libyaml names where it gave up and, for an unclosed quote or
+            // bracket, where that construct started: the start is where to look.
+            let full = e.to_string();
+            let (line, col) = match (positions(&full).last(), e.location()) {
+                (Some(&(l, c)), _) => (split.yaml_line + l - 1, c),
+                (None, Some(loc)) => (split.yaml_line + loc.line() - 1, loc.column()),
+                (None, None) => (split.yaml_line, 1),
             };
             let message = yaml_message(&e.to_string());
             return Err(vec![
@@ -282,6 +286,10 @@ pub fn key_position(split: &Split<'_>, key: &str) -> (usize, usize) {
         if let Some(rest) = rest {
             let rest_trim = rest.trim_start();
             if let Some(after_colon) = rest_trim.strip_prefix(':') {
+                if after_colon.trim().is_empty() {
+                    // A block value on the following lines: point at the key.
+                    return (split.yaml_line + i, 1);
+                }
                 let value_start = line.len() - after_colon.trim_start().len();
                 let col = line[..value_start].chars().count() + 1;
                 return (split.yaml_line + i, col);
@@ -291,12 +299,46 @@ pub fn key_position(split: &Split<'_>, key: &str) -> (usize, usize) {
     (split.yaml_line, 1)
 }
 
-/// serde_yaml's message without its own " at line X column Y" suffix.
+/// The `(line, column)` pairs in a serde_yaml message ("at line 4 column 1").
+fn positions(message: &str) -> Vec<(usize, usize)> {
+    let number = |s: &str| -> Option<usize> {
+        let end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+        s[..end].parse().ok()
+    };
+    message
+        .split(" at line ")
+        .skip(1)
+        .filter_map(|part| {
+            let line = number(part)?;
+            let col = number(part.split_once(" column ")?.1)?;
+            Some((line, col))
+        })
+        .collect()
+}
+
+/// serde_yaml's message without its own " at line X column Y" positions,
+/// which count from the start of the front matter, not of the file.
 fn yaml_message(message: &str) -> String {
-    match message.find(" at line ") {
-        Some(i) => message[..i].to_string(),
-        None => message.to_string(),
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(i) = rest.find(" at line ") {
+        out.push_str(&rest[..i]);
+        // Skip "at line N column M".
+        let after = &rest[i + " at line ".len()..];
+        let skip = after
+            .find(" column ")
+            .map(|c| c + " column ".len())
+            .and_then(|c| {
+                after[c..]
+                    .find(|ch: char| !ch.is_ascii_digit())
+                    .map(|d| c + d)
+                    .or(Some(after.len()))
+            })
+            .unwrap_or(0);
+        rest = &after[skip..];
     }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -357,6 +399,14 @@ mod tests {
         let e = &fm.unwrap_err()[0];
         assert!(e.line >= 2, "{e}");
         assert!(e.message.starts_with("front matter is not valid YAML"));
+    }
+
+    #[test]
+    fn unclosed_quote_points_at_its_start() {
+        let (fm, _) = parse_str("---\ntitle: \"a\ndate: 2008-01-01\nurl: x\n---\n");
+        let e = &fm.unwrap_err()[0];
+        assert_eq!((e.line, e.col), (2, 8), "{e}");
+        assert!(!e.message.contains(" at line "), "{e}");
     }
 
     #[test]

@@ -228,28 +228,35 @@ fn intern(
     let mut per_release = Vec::with_capacity(releases.len());
     // Spelling -> (newest file that uses it, how many releases use it).
     let mut junk: BTreeMap<&str, (&PathBuf, usize, &'static str)> = BTreeMap::new();
+    // Each distinct spelling is resolved (slug, aliases, junk check) once.
+    let mut by_spelling: HashMap<&str, Option<u32>> = HashMap::new();
     for r in releases {
         let mut mine: Vec<u32> = Vec::with_capacity(names_of(r).len());
         for spelling in names_of(r) {
-            let (key, fixed) = match rules.resolve(spelling) {
-                Resolved::Dropped => continue,
-                Resolved::Keep { key, fixed } => (key, fixed),
-            };
-            if fixed.is_none() {
-                if let Some(why) = names::looks_like_junk(spelling) {
-                    junk.entry(spelling.as_str())
-                        .and_modify(|e| e.1 += 1)
-                        .or_insert((&r.path, 1, why));
+            let id = *by_spelling.entry(spelling.as_str()).or_insert_with(|| {
+                let (key, fixed) = match rules.resolve(spelling) {
+                    Resolved::Dropped => return None,
+                    Resolved::Keep { key, fixed } => (key, fixed),
+                };
+                let junk_reason = fixed
+                    .is_none()
+                    .then(|| names::looks_like_junk(spelling))
+                    .flatten();
+                if let Some(why) = junk_reason {
+                    junk.insert(spelling.as_str(), (&r.path, 0, why));
                 }
-            }
-            let id = *ids.entry(key).or_insert_with_key(|key| {
-                table.push(Name {
-                    slug: key.clone(),
-                    display: fixed.unwrap_or_else(|| spelling.clone()),
-                });
-                (table.len() - 1) as u32
+                Some(*ids.entry(key).or_insert_with_key(|key| {
+                    table.push(Name {
+                        slug: key.clone(),
+                        display: fixed.unwrap_or_else(|| spelling.clone()),
+                    });
+                    (table.len() - 1) as u32
+                }))
             });
-            if !mine.contains(&id) {
+            if let Some(j) = junk.get_mut(spelling.as_str()) {
+                j.1 += 1;
+            }
+            if let Some(id) = id.filter(|id| !mine.contains(id)) {
                 mine.push(id);
             }
         }

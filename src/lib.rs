@@ -10,9 +10,14 @@
 //! 3. [`group`]: one entry per URL, newest first, feeds per portfolio and
 //!    minister;
 //! 4. [`render`]: Markdown to sanitised HTML, for emitted releases only;
-//! 5. [`formats`]: RSS 2.0 and Atom 1.0 bytes;
+//! 5. [`formats`]: RSS 2.0, Atom 1.0 and JSON Feed 1.1 bytes, an HTML page
+//!    per feed with the list of every feed, and an OPML list of every feed;
 //! 6. [`publish`]: atomic, minimal, owned-files-only writes.
+//!
+//! [`cache`] lets a build whose inputs did not change finish without reading
+//! a seed.
 
+pub mod cache;
 pub mod config;
 pub mod diag;
 pub mod formats;
@@ -32,7 +37,8 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::diag::Diagnostic;
-use crate::formats::{FeedInfo, Item, ItemFragments, OutputFile};
+use crate::formats::{FeedInfo, Item, ItemFragments, OnPages, OutputFile, html};
+use crate::group::FeedKind;
 use crate::group::Site;
 use crate::publish::{PublishOptions, PublishStats};
 use crate::validate::Release;
@@ -51,6 +57,9 @@ pub struct Options {
     pub lock_wait: Duration,
     /// Test hook: fail after writing this many files.
     pub fail_after: Option<usize>,
+    /// Skip the pipeline when the inputs are those of the last build (see
+    /// [`cache`]).
+    pub use_cache: bool,
 }
 
 impl Default for Options {
@@ -63,6 +72,7 @@ impl Default for Options {
             skip_invalid: false,
             lock_wait: Duration::from_secs(60),
             fail_after: None,
+            use_cache: true,
         }
     }
 }
@@ -97,7 +107,7 @@ pub enum Error {
 
 /// Progress of a long run, for a progress bar. Called from several threads.
 ///
-/// Stages, in order: `finding`, `reading` (read, parse and validate every
+/// Stages, in order: `finding`, `fingerprint` (build only), `reading` (read, parse and validate every
 /// seed), `grouping`, `checked` (end of `check`), `rendering`, `serialising`,
 /// `writing`, `done`. Each call to [`Progress::stage`] ends the previous
 /// stage, so timing the calls gives a per-stage breakdown.
@@ -140,22 +150,83 @@ pub struct BuildReport {
     pub releases: usize,
     pub feeds: usize,
     pub publish: PublishStats,
+    /// The inputs were those of the last build and its output was intact:
+    /// nothing was read or written.
+    pub up_to_date: bool,
 }
 
 /// Reads and validates every seed and groups them, writing nothing.
 pub fn check(options: &Options, progress: &dyn Progress) -> Result<(Checked, Site, Config), Error> {
     let config = Config::load(&options.config, options.config_required).map_err(Error::Config)?;
-    let (releases, mut checked) = load_all(&options.seeds, &config, progress)?;
-    progress.stage("grouping", 0);
-    let site = group::group(releases, &config, &mut checked.diagnostics);
-    diag::sort(&mut checked.diagnostics);
-    progress.stage("checked", 0);
+    let paths = find(&options.seeds, progress)?;
+    let (checked, site) = check_paths(&paths, &config, progress)?;
     Ok((checked, site, config))
 }
 
-/// The whole pipeline: check, render, write every format, publish.
+fn find(seeds: &Path, progress: &dyn Progress) -> Result<Vec<PathBuf>, Error> {
+    progress.stage("finding", 0);
+    load::discover(seeds).map_err(|source| Error::Seeds {
+        path: seeds.to_path_buf(),
+        source,
+    })
+}
+
+fn check_paths(
+    paths: &[PathBuf],
+    config: &Config,
+    progress: &dyn Progress,
+) -> Result<(Checked, Site), Error> {
+    let (releases, mut checked) = load_all(paths, config, progress);
+    progress.stage("grouping", 0);
+    let site = group::group(releases, config, &mut checked.diagnostics);
+    diag::sort(&mut checked.diagnostics);
+    progress.stage("checked", 0);
+    Ok((checked, site))
+}
+
+/// The whole pipeline: check, render, write every format, publish. When the
+/// inputs are those of the last successful build and its output is intact,
+/// nothing is read or written (see [`cache`]).
 pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, Error> {
-    let (checked, site, config) = check(options, progress)?;
+    let config = Config::load(&options.config, options.config_required).map_err(Error::Config)?;
+    // One run at a time, from before the seeds are read to after the cache
+    // record is stored: a run never publishes seeds older than those another
+    // run already published. An output folder that does not exist yet is
+    // created (and locked) only once the input is known to be valid.
+    let mut lock = match options.out.is_dir() {
+        true => Some(publish::lock(&options.out, options.lock_wait)?),
+        false => None,
+    };
+    let paths = find(&options.seeds, progress)?;
+    progress.stage("fingerprint", 0);
+    let fingerprint = match options.use_cache {
+        true => cache::fingerprint(&options.seeds, &paths, &options.config).ok(),
+        false => None,
+    };
+    let cached = fingerprint.as_ref().and_then(|fp| {
+        cache::load(&options.out)
+            .filter(|r| r.fingerprint == *fp && cache::outputs_intact(&options.out, r))
+    });
+    if let Some(record) = cached {
+        progress.stage("done", 0);
+        return Ok(BuildReport {
+            checked: Checked {
+                files: record.files,
+                invalid: 0,
+                diagnostics: record.diagnostics,
+            },
+            releases: record.releases,
+            feeds: record.feeds,
+            publish: PublishStats {
+                written: 0,
+                unchanged: record.outputs.len(),
+                removed: 0,
+            },
+            up_to_date: true,
+        });
+    }
+
+    let (checked, site) = check_paths(&paths, &config, progress)?;
     if checked.invalid > 0 && !options.skip_invalid {
         return Err(Error::Invalid {
             invalid: checked.invalid,
@@ -164,34 +235,51 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
     }
     let files = output_files(&site, &config, progress)?;
     progress.stage("writing", files.len() as u64);
-    let publish = publish::publish(
-        &options.out,
+    let lock = match lock.take() {
+        Some(lock) => lock,
+        None => publish::lock(&options.out, options.lock_wait)?,
+    };
+    cache::invalidate(&options.out);
+    let publish = publish::publish_locked(
+        &lock,
         &files,
         &PublishOptions {
             lock_wait: options.lock_wait,
             fail_after: options.fail_after,
         },
     )?;
+    if let (Some(fingerprint), 0) = (fingerprint, checked.invalid) {
+        let record = cache::Record {
+            format: cache::FORMAT,
+            fingerprint,
+            files: checked.files,
+            releases: site.releases.len(),
+            feeds: site.feeds.len(),
+            diagnostics: checked.diagnostics.clone(),
+            outputs: cache::describe_outputs(&options.out, files.iter().map(|f| f.path.as_str()))
+                .unwrap_or_default(),
+        };
+        if !record.outputs.is_empty() {
+            cache::store(&options.out, &record);
+        }
+    }
+    drop(lock);
     progress.stage("done", 0);
     Ok(BuildReport {
         releases: site.releases.len(),
         feeds: site.feeds.len(),
         checked,
         publish,
+        up_to_date: false,
     })
 }
 
 /// Stages 1 and 2 for every seed, in parallel.
 fn load_all(
-    seeds: &Path,
+    paths: &[PathBuf],
     config: &Config,
     progress: &dyn Progress,
-) -> Result<(Vec<Release>, Checked), Error> {
-    progress.stage("finding", 0);
-    let paths = load::discover(seeds).map_err(|source| Error::Seeds {
-        path: seeds.to_path_buf(),
-        source,
-    })?;
+) -> (Vec<Release>, Checked) {
     progress.stage("reading", paths.len() as u64);
     let results: Vec<(Loaded, Vec<Diagnostic>)> = paths
         .par_iter()
@@ -214,7 +302,7 @@ fn load_all(
         }
         checked.diagnostics.extend(diags);
     }
-    Ok((releases, checked))
+    (releases, checked)
 }
 
 /// What became of one seed file.
@@ -258,7 +346,7 @@ fn load_one(path: &Path, config: &Config) -> (Loaded, Vec<Diagnostic>) {
 }
 
 /// Stages 4 and 5: render the bodies some feed emits (each once) and write
-/// every feed in every format.
+/// every feed in every format, the pages for people and the OPML list.
 pub fn output_files(
     site: &Site,
     config: &Config,
@@ -268,11 +356,20 @@ pub fn output_files(
     // Which releases some feed emits, and where their fragments will be.
     let mut slot = vec![u32::MAX; site.releases.len()];
     let mut emitted: Vec<u32> = Vec::new();
+    // Which pages show each release (a subset of the emitted ones).
+    let mut on_pages = vec![OnPages::default(); site.releases.len()];
     for feed in &site.feeds {
         for &i in feed.emitted(limit) {
             if slot[i as usize] == u32::MAX {
                 slot[i as usize] = 0;
                 emitted.push(i);
+            }
+        }
+        for &i in html::page_items(feed, limit) {
+            let on = &mut on_pages[i as usize];
+            match feed.kind {
+                FeedKind::All => on.root = true,
+                _ => on.feed = true,
             }
         }
     }
@@ -293,14 +390,16 @@ pub fn output_files(
                 }
             })?;
             let rendered = render::render(&body, &release.url, &release.attachments);
-            let fragments = ItemFragments::new(&Item::new(site, i, rendered), config);
+            let fragments =
+                ItemFragments::new(&Item::new(site, i, rendered), config, on_pages[i as usize]);
             progress.advance(1);
             Ok(fragments)
         })
         .collect::<Result<_, Error>>()?;
 
     progress.stage("serialising", site.feeds.len() as u64);
-    let files = site
+    let directory = html::Directory::new(site, config);
+    let mut files: Vec<OutputFile> = site
         .feeds
         .par_iter()
         .flat_map_iter(|feed| {
@@ -312,18 +411,36 @@ pub fn output_files(
             };
             let rss = formats::rss::feed(&info, items().map(|f| f.rss.as_str()), config);
             let atom = formats::atom::feed(&info, items().map(|f| f.atom.as_str()), config);
+            let json = formats::jsonfeed::feed(&info, items().map(|f| f.json.as_str()), config);
+            let page_items = html::page_items(feed, limit)
+                .iter()
+                .map(|&i| &fragments[slot[i as usize] as usize])
+                .map(|f| match feed.kind {
+                    FeedKind::All => f.root_page.as_str(),
+                    _ => f.page.as_str(),
+                });
+            let page = html::feed_page(&info, &directory, page_items, config);
             progress.advance(1);
             [
-                OutputFile {
-                    path: format!("{}{}", info.dir, formats::RSS_FILE),
-                    bytes: rss,
-                },
-                OutputFile {
-                    path: format!("{}{}", info.dir, formats::ATOM_FILE),
-                    bytes: atom,
-                },
+                (formats::RSS_FILE, rss),
+                (formats::ATOM_FILE, atom),
+                (formats::JSON_FILE, json),
+                (formats::PAGE_FILE, page),
             ]
+            .map(|(file, bytes)| OutputFile {
+                path: format!("{}{}", info.dir, file),
+                bytes,
+            })
         })
         .collect();
+    files.extend(
+        html::section_pages(&directory, config)
+            .into_iter()
+            .map(|(path, bytes)| OutputFile { path, bytes }),
+    );
+    files.push(OutputFile {
+        path: formats::OPML_FILE.to_string(),
+        bytes: formats::opml::document(site, config),
+    });
     Ok(files)
 }

@@ -65,6 +65,12 @@ enum Command {
         /// folder before giving up with exit status 4.
         #[arg(long, value_name = "SECS", default_value_t = 60)]
         lock_wait: u64,
+        /// Always run the whole pipeline. By default a build whose inputs
+        /// (seeds, configuration, pressfeed itself) did not change since the
+        /// last build into the same folder, and whose output is intact, reads
+        /// and writes nothing.
+        #[arg(long)]
+        no_cache: bool,
     },
     /// Read and validate every seed and print problems; write nothing.
     ///
@@ -158,11 +164,13 @@ fn run(cli: Cli) -> u8 {
             out,
             skip_invalid,
             lock_wait,
+            no_cache,
         } => {
             let options = Options {
                 out,
                 skip_invalid,
                 lock_wait: Duration::from_secs(lock_wait),
+                use_cache: !no_cache,
                 fail_after: std::env::var("PRESSFEED_TEST_FAIL_AFTER")
                     .ok()
                     .and_then(|v| v.parse().ok()),
@@ -175,9 +183,16 @@ fn run(cli: Cli) -> u8 {
                     print_diagnostics(&report.checked.diagnostics, common.quiet);
                     if !common.quiet {
                         let p = report.publish;
+                        let what = if report.up_to_date {
+                            format!(
+                                "nothing changed since the last build of {} file(s)",
+                                report.checked.files
+                            )
+                        } else {
+                            format!("read {} file(s)", report.checked.files)
+                        };
                         println!(
-                            "pressfeed: read {} file(s), published {} release(s) in {} feed(s); {} file(s) written, {} unchanged, {} removed; {} warning(s){}; {:.2}s",
-                            report.checked.files,
+                            "pressfeed: {what}, published {} release(s) in {} feed(s); {} file(s) written, {} unchanged, {} removed; {} warning(s){}; {:.2}s",
                             report.releases,
                             report.feeds,
                             p.written,
@@ -261,14 +276,14 @@ fn report_error(e: &Error, quiet: bool) -> u8 {
 struct Bar {
     bar: Option<ProgressBar>,
     /// With --timings: the current stage and when it started.
-    timings: Option<Mutex<(&'static str, Instant)>>,
+    timings: Option<Mutex<(&'static str, u64, Instant)>>,
 }
 
 impl Bar {
     fn new(common: &Common) -> Bar {
         let timings = common
             .timings
-            .then(|| Mutex::new(("starting", Instant::now())));
+            .then(|| Mutex::new(("starting", 0, Instant::now())));
         if common.quiet || !std::io::stderr().is_terminal() {
             return Bar { bar: None, timings };
         }
@@ -296,12 +311,12 @@ impl Progress for Bar {
         if let Some(timings) = &self.timings {
             if let Ok(mut t) = timings.lock() {
                 let now = Instant::now();
-                eprintln!(
-                    "timing: {:<12} {:>8.1} ms",
-                    t.0,
-                    (now - t.1).as_secs_f64() * 1e3
-                );
-                *t = (name, now);
+                let ms = (now - t.2).as_secs_f64() * 1e3;
+                match t.1 {
+                    0 => eprintln!("timing: {:<12} {ms:>8.1} ms", t.0),
+                    n => eprintln!("timing: {:<12} {ms:>8.1} ms  ({n} items)", t.0),
+                }
+                *t = (name, len, now);
             }
         }
         if let Some(bar) = &self.bar {

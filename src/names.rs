@@ -76,7 +76,10 @@ pub fn looks_like_junk(name: &str) -> Option<&'static str> {
     }
     let words = name.split_whitespace().count();
     let starts_lower = name.chars().next().is_some_and(|c| c.is_lowercase());
-    if words > 12 || name.chars().count() > 100 || name.ends_with('.') || starts_lower {
+    // Real portfolio names run to 20 words ("Government’s Response to the
+    // Royal Commission’s Report into ..."); link texts are short but start in
+    // lower case or end like a sentence.
+    if words > 24 || name.chars().count() > 200 || name.ends_with('.') || starts_lower {
         return Some("looks like a sentence or link text, not a name");
     }
     None
@@ -178,6 +181,9 @@ mod tests {
         assert!(looks_like_junk("Phil Goff").is_none());
         assert!(looks_like_junk("Māori Crown Relations: Te Arawhiti").is_none());
         assert!(looks_like_junk("ACC").is_none());
+        assert!(looks_like_junk("View copy of the report as Word doc.").is_some());
+        let long = "Government’s Response to the Royal Commission’s Report into Historical Abuse in State Care and in the Care of Faith-based Institutions";
+        assert!(looks_like_junk(long).is_none(), "a real portfolio name");
     }
 
     #[test]

@@ -14,10 +14,11 @@
 //!   the next run finishes the job. Temporary files of a killed run are
 //!   removed by the next run.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -61,108 +62,247 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> PublishError + '_ {
     }
 }
 
+/// A lock held on an output folder, released when dropped.
+#[derive(Debug)]
+pub struct OutputLock {
+    out: PathBuf,
+    _dir: File,
+}
+
+impl OutputLock {
+    /// The locked output folder.
+    pub fn path(&self) -> &Path {
+        &self.out
+    }
+}
+
 /// Writes `files` into `out` (created if missing) and removes files a
-/// previous run wrote that are no longer produced.
+/// previous run wrote that are no longer produced, holding the lock on `out`
+/// while it does.
 pub fn publish(
     out: &Path,
     files: &[OutputFile],
     options: &PublishOptions,
 ) -> Result<PublishStats, PublishError> {
-    fs::create_dir_all(out).map_err(io_err(out))?;
-    let _lock = lock(out, options.lock_wait)?;
+    let lock = lock(out, options.lock_wait)?;
+    publish_locked(&lock, files, options)
+}
 
-    let manifest_path = out.join(MANIFEST);
-    let old = read_manifest(&manifest_path)?;
-    let new: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
-    for p in &new {
-        if !is_safe(p) || p == MANIFEST {
-            return Err(PublishError::Io {
-                path: out.join(p),
-                source: io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    "output path leaves the output folder",
-                ),
-            });
-        }
-    }
-
-    // Folders this run may write to or remove from, parents before children.
-    let dirs: BTreeSet<PathBuf> = old.iter().chain(&new).map(|p| parent_of(out, p)).collect();
-    for dir in &dirs {
-        remove_stale_temps(dir)?;
-    }
-
-    let changed: Vec<&OutputFile> = files
+/// [`publish`] into the folder of a lock already held (`options.lock_wait` is
+/// not used). A caller that changes anything else in the output folder takes
+/// the lock with [`lock`] before its first change and keeps it until after
+/// its last, so that no other run interleaves with any of it.
+pub fn publish_locked(
+    lock: &OutputLock,
+    files: &[OutputFile],
+    options: &PublishOptions,
+) -> Result<PublishStats, PublishError> {
+    let session = Session::begin(
+        lock,
+        files.iter().map(|f| f.path.clone()).collect(),
+        options,
+    )?;
+    files
         .par_iter()
-        .map(|f| Ok((f, !same_bytes(&out.join(&f.path), &f.bytes)?)))
-        .collect::<Result<Vec<_>, PublishError>>()?
-        .into_iter()
-        .filter_map(|(f, changed)| changed.then_some(f))
-        .collect();
-    let unchanged = files.len() - changed.len();
+        .try_for_each(|f| session.put(&f.path, &f.bytes))?;
+    session.finish()
+}
 
-    // Own every file before it exists, so an interrupted run leaves none
-    // unaccounted for.
-    let union: BTreeSet<String> = old.union(&new).cloned().collect();
-    if union != old {
-        write_manifest(&manifest_path, &union)?;
-    }
+/// One publish, file by file, so a caller can write each file as soon as it
+/// is made instead of holding the whole output in memory:
+/// [`Session::begin`] with every path the run will write, [`Session::put`]
+/// each file (from any thread), then [`Session::finish`].
+pub struct Session<'l> {
+    out: &'l Path,
+    manifest_path: PathBuf,
+    old: BTreeSet<String>,
+    new: BTreeSet<String>,
+    union: BTreeSet<String>,
+    fail_after: Option<usize>,
+    /// Files written so far (also counts attempts, for the test hook).
+    attempts: AtomicUsize,
+    written: AtomicUsize,
+    unchanged: AtomicUsize,
+    /// Folders created by this run, and the folders holding them: synced at
+    /// the end so that a power cut loses no new folder.
+    created: BTreeSet<PathBuf>,
+    /// Folders a file was renamed into.
+    touched: Mutex<BTreeSet<PathBuf>>,
+}
 
-    let new_dirs: BTreeSet<PathBuf> = changed.iter().map(|f| parent_of(out, &f.path)).collect();
-    for dir in &new_dirs {
-        fs::create_dir_all(dir).map_err(io_err(dir))?;
-    }
-    let count = AtomicUsize::new(0);
-    changed.par_iter().try_for_each(|f| {
-        if let Some(limit) = options.fail_after {
-            if count.fetch_add(1, Ordering::SeqCst) >= limit {
+impl<'l> Session<'l> {
+    /// Starts publishing `planned` (every path the run will [`put`]) into
+    /// the locked folder: removes temporary files of killed runs, makes the
+    /// manifest own every planned file before any exists, creates folders.
+    ///
+    /// [`put`]: Session::put
+    pub fn begin(
+        lock: &'l OutputLock,
+        planned: BTreeSet<String>,
+        options: &PublishOptions,
+    ) -> Result<Session<'l>, PublishError> {
+        let out = lock.path();
+        let manifest_path = out.join(MANIFEST);
+        let old = read_manifest(&manifest_path)?;
+        let new = planned;
+        for p in &new {
+            if !is_safe(p) || p == MANIFEST {
                 return Err(PublishError::Io {
-                    path: out.join(&f.path),
-                    source: io::Error::other("injected failure (test hook)"),
+                    path: out.join(p),
+                    source: io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        "output path leaves the output folder",
+                    ),
                 });
             }
         }
-        write_atomic(&out.join(&f.path), &f.bytes)
-    })?;
-    for dir in &new_dirs {
-        sync_dir(dir)?;
-    }
 
-    let mut removed = 0;
-    for stale in old.difference(&new) {
-        let path = out.join(stale);
-        match fs::remove_file(&path) {
-            Ok(()) => removed += 1,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io_err(&path)(e)),
+        // Folders this run may write to or remove from; always the output
+        // folder, where the manifest's temporary file goes.
+        let mut dirs: BTreeSet<PathBuf> =
+            old.iter().chain(&new).map(|p| parent_of(out, p)).collect();
+        dirs.insert(out.to_path_buf());
+        for dir in &dirs {
+            remove_stale_temps(dir)?;
         }
-        // Remove folders left empty, up to (not including) the output folder.
-        let mut dir = path.parent();
-        while let Some(d) = dir {
-            if d == out || fs::remove_dir(d).is_err() {
-                break;
+
+        // Own every file before it exists, so an interrupted run leaves none
+        // unaccounted for.
+        let union: BTreeSet<String> = old.union(&new).cloned().collect();
+        if union != old {
+            write_manifest(&manifest_path, &union)?;
+        }
+
+        let mut created = BTreeSet::new();
+        let new_dirs: BTreeSet<PathBuf> = new.iter().map(|p| parent_of(out, p)).collect();
+        for dir in &new_dirs {
+            let mut d = dir.as_path();
+            while !d.is_dir() {
+                let Some(parent) = d.parent() else { break };
+                created.insert(parent.to_path_buf());
+                d = parent;
             }
-            dir = d.parent();
+            fs::create_dir_all(dir).map_err(io_err(dir))?;
         }
+        Ok(Session {
+            out,
+            manifest_path,
+            old,
+            new,
+            union,
+            fail_after: options.fail_after,
+            attempts: AtomicUsize::new(0),
+            written: AtomicUsize::new(0),
+            unchanged: AtomicUsize::new(0),
+            created,
+            touched: Mutex::new(BTreeSet::new()),
+        })
     }
 
-    if union != new {
-        write_manifest(&manifest_path, &new)?;
+    /// Publishes one planned file: left alone when its bytes are already
+    /// there, else written to a temporary file, synced and renamed over.
+    pub fn put(&self, rel: &str, bytes: &[u8]) -> Result<(), PublishError> {
+        let path = self.out.join(rel);
+        if !self.new.contains(rel) {
+            return Err(PublishError::Io {
+                path,
+                source: io::Error::new(io::ErrorKind::InvalidInput, "file was not planned"),
+            });
+        }
+        if same_bytes(&path, bytes)? {
+            self.unchanged.fetch_add(1, Ordering::Relaxed);
+            return Ok(());
+        }
+        if let Some(limit) = self.fail_after
+            && self.attempts.fetch_add(1, Ordering::SeqCst) >= limit
+        {
+            return Err(PublishError::Io {
+                path,
+                source: io::Error::other("injected failure (test hook)"),
+            });
+        }
+        write_atomic(&path, bytes)?;
+        self.written.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut touched) = self.touched.lock() {
+            touched.insert(parent_of(self.out, rel));
+        }
+        Ok(())
     }
-    Ok(PublishStats {
-        written: changed.len(),
-        unchanged,
-        removed,
-    })
+
+    /// Makes the writes durable, removes the files of the last run that
+    /// this one did not produce (and folders they leave empty), and trims
+    /// the manifest.
+    pub fn finish(self) -> Result<PublishStats, PublishError> {
+        let out = self.out;
+        let mut to_sync = self.touched.into_inner().unwrap_or_default();
+        to_sync.extend(self.created);
+        for dir in to_sync.iter().rev() {
+            sync_dir(dir)?;
+        }
+
+        let mut removed = 0;
+        // Folders that lost an entry and remain.
+        let mut shrunk = BTreeSet::new();
+        for stale in self.old.difference(&self.new) {
+            let path = out.join(stale);
+            match fs::remove_file(&path) {
+                Ok(()) => removed += 1,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io_err(&path)(e)),
+            }
+            // Remove folders left empty, up to (not including) the output
+            // folder. One that is not empty (it holds a file pressfeed did
+            // not write) stays, and so do its parents.
+            let mut dir = path.parent();
+            while let Some(d) = dir {
+                if d == out {
+                    shrunk.insert(d.to_path_buf());
+                    break;
+                }
+                match fs::remove_dir(d) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                    Err(_) => {
+                        shrunk.insert(d.to_path_buf());
+                        break;
+                    }
+                }
+                dir = d.parent();
+            }
+        }
+        // The removals are on disk before the manifest forgets the files:
+        // after a power cut, a file that comes back is still owned, and
+        // still removed. (A folder emptied by a later removal is gone; its
+        // parent is synced.)
+        for dir in shrunk.iter().rev().filter(|d| d.is_dir()) {
+            sync_dir(dir)?;
+        }
+
+        if self.union != self.new {
+            write_manifest(&self.manifest_path, &self.new)?;
+        }
+        Ok(PublishStats {
+            written: self.written.into_inner(),
+            unchanged: self.unchanged.into_inner(),
+            removed,
+        })
+    }
 }
 
-/// Locks the output folder, waiting up to `wait` for another run.
-fn lock(out: &Path, wait: Duration) -> Result<File, PublishError> {
+/// Creates the output folder if missing and locks it, waiting up to `wait`
+/// for another run to release it.
+pub fn lock(out: &Path, wait: Duration) -> Result<OutputLock, PublishError> {
+    fs::create_dir_all(out).map_err(io_err(out))?;
     let dir = File::open(out).map_err(io_err(out))?;
     let start = Instant::now();
     loop {
         match dir.try_lock() {
-            Ok(()) => return Ok(dir),
+            Ok(()) => {
+                return Ok(OutputLock {
+                    out: out.to_path_buf(),
+                    _dir: dir,
+                });
+            }
             Err(fs::TryLockError::WouldBlock) => {
                 if start.elapsed() >= wait {
                     return Err(PublishError::Locked {
@@ -279,16 +419,15 @@ fn remove_stale_temps(dir: &Path) -> Result<(), PublishError> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(io_err(dir)(e)),
     };
-    let mut seen = HashSet::new();
     for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if name.starts_with('.') && name.ends_with(TMP_SUFFIX) && seen.insert(name.to_string()) {
+        if name.starts_with('.') && name.ends_with(TMP_SUFFIX) {
             let path = entry.path();
-            if let Err(e) = fs::remove_file(&path) {
-                if e.kind() != io::ErrorKind::NotFound {
-                    return Err(io_err(&path)(e));
-                }
+            if let Err(e) = fs::remove_file(&path)
+                && e.kind() != io::ErrorKind::NotFound
+            {
+                return Err(io_err(&path)(e));
             }
         }
     }

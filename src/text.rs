@@ -21,12 +21,21 @@ pub fn is_xml_safe(s: &str) -> bool {
 }
 
 /// `s` without the characters XML 1.0 forbids (control characters such as
-/// vertical tab, U+FFFE, U+FFFF). Borrows when there is nothing to remove.
+/// vertical tab, U+FFFE, U+FFFF). Vertical tab and form feed, which word
+/// processors use as line breaks, become spaces so words stay apart; the
+/// others are removed. Borrows when there is nothing to change.
 pub fn xml_safe(s: &str) -> Cow<'_, str> {
     if is_xml_safe(s) {
         Cow::Borrowed(s)
     } else {
-        Cow::Owned(s.chars().filter(|&c| xml_allowed(c)).collect())
+        Cow::Owned(
+            s.chars()
+                .filter_map(|c| match c {
+                    '\u{b}' | '\u{c}' => Some(' '),
+                    c => xml_allowed(c).then_some(c),
+                })
+                .collect(),
+        )
     }
 }
 
@@ -63,7 +72,7 @@ mod tests {
 
     #[test]
     fn forbidden_characters_go() {
-        assert_eq!(xml_safe("a\u{b}b\u{0}c\u{fffe}"), "abc");
+        assert_eq!(xml_safe("a\u{b}b\u{0}c\u{fffe}"), "a bc");
         assert!(matches!(xml_safe("plain\ttext\n"), Cow::Borrowed(_)));
         assert_eq!(count_xml_forbidden("\u{b}\u{b}x"), 2);
         for c in ['\u{0}', '\u{b}', '\u{1f}', '\u{fffe}', '\u{ffff}'] {

@@ -4,8 +4,16 @@
 //! feed is its head followed by the fragments of its items, so a release that
 //! appears in the global, a portfolio and a minister feed is rendered and
 //! serialised once, not three times.
+//!
+//! Formats: RSS 2.0 ([`rss`]), Atom 1.0 ([`atom`]) and JSON Feed 1.1
+//! ([`jsonfeed`]) for every feed; for people, an HTML page per feed and the
+//! list of every feed ([`html`]); for feed readers, an OPML list of every
+//! feed ([`opml`]).
 
 pub mod atom;
+pub mod html;
+pub mod jsonfeed;
+pub mod opml;
 pub mod rss;
 
 use chrono::{DateTime, FixedOffset};
@@ -26,6 +34,11 @@ pub struct OutputFile {
 /// File names of each format inside a feed's folder.
 pub const RSS_FILE: &str = "rss.xml";
 pub const ATOM_FILE: &str = "atom.xml";
+pub const JSON_FILE: &str = "feed.json";
+/// A feed's page, and (in the output root) the list of every feed.
+pub const PAGE_FILE: &str = "index.html";
+/// Every feed as an OPML 2.0 subscription list, in the output root.
+pub const OPML_FILE: &str = "feeds.opml";
 
 /// The generator named in every feed.
 pub const GENERATOR: &str = "pressfeed";
@@ -62,13 +75,42 @@ impl<'a> Item<'a> {
 pub struct ItemFragments {
     pub rss: String,
     pub atom: String,
+    /// One element of a JSON Feed's `items` array.
+    pub json: String,
+    /// The release on the page of a portfolio or minister feed (empty when
+    /// no such page shows it).
+    pub page: String,
+    /// The release on the page in the output root (empty when it does not
+    /// show it): the same, with links relative to the root.
+    pub root_page: String,
+}
+
+/// Which pages show a release, so its page fragments are written only when
+/// needed.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OnPages {
+    /// The page of some portfolio or minister feed.
+    pub feed: bool,
+    /// The page in the output root (the global feed's).
+    pub root: bool,
 }
 
 impl ItemFragments {
-    pub fn new(item: &Item<'_>, config: &Config) -> ItemFragments {
+    pub fn new(item: &Item<'_>, config: &Config, pages: OnPages) -> ItemFragments {
         ItemFragments {
             rss: rss::item(item, config),
             atom: atom::entry(item, config),
+            json: jsonfeed::item(item, config),
+            page: if pages.feed {
+                html::item(item, html::FEED_ROOT)
+            } else {
+                String::new()
+            },
+            root_page: if pages.root {
+                html::item(item, "")
+            } else {
+                String::new()
+            },
         }
     }
 }
@@ -154,13 +196,13 @@ pub(crate) fn splice<'s>(
 ) -> Vec<u8> {
     let at = head.rfind(closing).unwrap_or(head.len());
     let mut out = Vec::with_capacity(head.len() + 4096);
-    out.extend_from_slice(head[..at].as_bytes());
+    out.extend_from_slice(&head.as_bytes()[..at]);
     for item in items {
         out.push(b'\n');
         out.extend_from_slice(item.as_bytes());
     }
     out.push(b'\n');
-    out.extend_from_slice(head[at..].as_bytes());
+    out.extend_from_slice(&head.as_bytes()[at..]);
     if !out.ends_with(b"\n") {
         out.push(b'\n');
     }

@@ -1,0 +1,156 @@
+//! Skipping a build whose inputs did not change.
+//!
+//! After a successful build, pressfeed records in the user's cache folder
+//! (`$XDG_CACHE_HOME/pressfeed/` or `~/.cache/pressfeed/`, one file per
+//! output folder) a fingerprint of everything the output depends on: the
+//! pressfeed executable, the configuration, the seeds folder, and the path,
+//! size, inode and change time of every seed. It also records the size and
+//! modification time of every file it published and the warnings it reported.
+//!
+//! The next build works out the fingerprint again, which takes one `stat` per
+//! seed and reads none. When it matches and every published file is still
+//! exactly as recorded, the output is already what a full build would write:
+//! the run reports the same warnings and writes nothing. Any difference (a
+//! seed edited, added, removed or touched, the configuration or the binary
+//! changed, a published file edited or deleted by hand) means a full build.
+//!
+//! The record is kept out of the output folder, which holds only published,
+//! deterministic files. Without a cache folder (no `HOME`), or with
+//! `--no-cache`, every build is a full one.
+
+use std::fs;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use serde::{Deserialize, Serialize};
+
+use crate::diag::Diagnostic;
+
+/// Where the record for the output folder `out` lives, if anywhere.
+pub fn location(out: &Path) -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|d| !d.is_empty())
+                .map(|h| PathBuf::from(h).join(".cache"))
+        })?;
+    let out = fs::canonicalize(out).ok()?;
+    let mut h = DefaultHasher::new();
+    out.hash(&mut h);
+    Some(
+        base.join("pressfeed")
+            .join(format!("{:016x}.json", h.finish())),
+    )
+}
+/// Bumped whenever the record's meaning changes.
+pub const FORMAT: u32 = 1;
+
+/// What a successful build leaves for the next one.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Record {
+    pub format: u32,
+    pub fingerprint: String,
+    pub files: usize,
+    pub releases: usize,
+    pub feeds: usize,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Each published file: path relative to the output folder, size, and
+    /// modification time in nanoseconds since the Unix epoch.
+    pub outputs: Vec<(String, u64, u128)>,
+}
+
+/// The fingerprint of a build's inputs.
+pub fn fingerprint(seeds_root: &Path, seeds: &[PathBuf], config: &Path) -> io::Result<String> {
+    let mut h = DefaultHasher::new();
+    FORMAT.hash(&mut h);
+    env!("CARGO_PKG_VERSION").hash(&mut h);
+    // The executable itself, so a rebuilt binary never reuses old output.
+    if let Ok(m) = std::env::current_exe().and_then(fs::metadata) {
+        stamp(&m).hash(&mut h);
+    }
+    match fs::read(config) {
+        Ok(bytes) => bytes.hash(&mut h),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => 0u8.hash(&mut h),
+        Err(e) => return Err(e),
+    }
+    seeds_root.hash(&mut h);
+    seeds.len().hash(&mut h);
+    for path in seeds {
+        path.hash(&mut h);
+        stamp(&fs::metadata(path)?).hash(&mut h);
+    }
+    Ok(format!("{:016x}", h.finish()))
+}
+
+/// Size, inode and change time: any write to a file changes its ctime, and
+/// unlike the mtime it cannot be set back by tools that preserve times.
+fn stamp(m: &fs::Metadata) -> (u64, u64, i64, i64) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        (m.len(), m.ino(), m.ctime(), m.ctime_nsec())
+    }
+    #[cfg(not(unix))]
+    {
+        (m.len(), 0, 0, mtime(m) as i64)
+    }
+}
+
+fn mtime(m: &fs::Metadata) -> u128 {
+    m.modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos())
+}
+
+/// The record for `out`, if there is a readable one of this format.
+pub fn load(out: &Path) -> Option<Record> {
+    let bytes = fs::read(location(out)?).ok()?;
+    let record: Record = serde_json::from_slice(&bytes).ok()?;
+    (record.format == FORMAT).then_some(record)
+}
+
+/// Whether every published file is as the record says.
+pub fn outputs_intact(out: &Path, record: &Record) -> bool {
+    record.outputs.iter().all(|(path, len, modified)| {
+        fs::metadata(out.join(path))
+            .is_ok_and(|m| m.is_file() && m.len() == *len && mtime(&m) == *modified)
+    })
+}
+
+/// Describes the files just published in `out`.
+pub fn describe_outputs<'a>(
+    out: &Path,
+    paths: impl Iterator<Item = &'a str>,
+) -> io::Result<Vec<(String, u64, u128)>> {
+    paths
+        .map(|p| {
+            let m = fs::metadata(out.join(p))?;
+            Ok((p.to_string(), m.len(), mtime(&m)))
+        })
+        .collect()
+}
+
+/// Stores `record` for `out`. The cache is an optimisation: when it cannot
+/// be written, the next build is simply a full one.
+pub fn store(out: &Path, record: &Record) {
+    let Some(path) = location(out) else { return };
+    let Ok(bytes) = serde_json::to_vec(record) else {
+        return;
+    };
+    if let Some(dir) = path.parent() {
+        let _ = fs::create_dir_all(dir);
+    }
+    let _ = crate::publish::write_atomic(&path, &bytes);
+}
+
+/// Forgets the record for `out`, before a run changes the output folder.
+pub fn invalidate(out: &Path) {
+    if let Some(path) = location(out) {
+        let _ = fs::remove_file(path);
+    }
+}

@@ -1,0 +1,176 @@
+//! JSON Feed 1.1 (<https://www.jsonfeed.org/version/1.1/>), written with
+//! `serde_json` from typed structs.
+//!
+//! Like the XML formats, each item is serialised once (one line of JSON) and
+//! spliced into the `items` array of every feed that carries it.
+
+use serde::Serialize;
+
+use super::{FeedInfo, Item, JSON_FILE, attachment_type};
+use crate::config::Config;
+use crate::render::attachment_name;
+
+/// The `version` of every feed.
+pub const VERSION_URL: &str = "https://jsonfeed.org/version/1.1";
+
+#[derive(Serialize)]
+struct Author<'a> {
+    name: &'a str,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct Attachment<'a> {
+    url: &'a str,
+    mime_type: &'static str,
+    title: String,
+}
+
+#[derive(Serialize)]
+struct JsonItem<'a> {
+    id: &'a str,
+    url: &'a str,
+    title: &'a str,
+    content_html: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    summary: &'a str,
+    date_published: String,
+    /// The ministers who issued the release.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    authors: Vec<Author<'a>>,
+    /// The portfolios it belongs to.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tags: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    attachments: Vec<Attachment<'a>>,
+}
+
+/// A feed without its items; `items` is last so they can be spliced in.
+#[derive(Serialize)]
+struct JsonFeed<'a> {
+    version: &'static str,
+    /// For whoever opens the file in a browser.
+    user_comment: String,
+    title: &'a str,
+    home_page_url: &'a str,
+    feed_url: String,
+    description: &'a str,
+    language: &'a str,
+    authors: [Author<'a>; 1],
+    items: [(); 0],
+}
+
+/// One element of the `items` array, on one line.
+pub fn item(item: &Item<'_>, config: &Config) -> String {
+    let r = item.release;
+    let json = JsonItem {
+        id: &r.url,
+        url: &r.url,
+        title: &r.title,
+        content_html: &item.rendered.html,
+        summary: &item.rendered.summary,
+        date_published: r.date.to_rfc3339(),
+        authors: item
+            .ministers
+            .iter()
+            .map(|m| Author {
+                name: &m.display,
+                url: config.output_url(&format!("ministers/{}/", m.slug)),
+            })
+            .collect(),
+        tags: item.portfolios.iter().map(|p| p.display.as_str()).collect(),
+        attachments: r
+            .attachments
+            .iter()
+            .map(|a| Attachment {
+                url: a,
+                mime_type: attachment_type(a),
+                title: attachment_name(a),
+            })
+            .collect(),
+    };
+    // Serialising plain structs of strings cannot fail.
+    serde_json::to_string(&json).unwrap_or_default()
+}
+
+/// A whole JSON Feed document: the feed of `info` with the given items (each
+/// from [`item`]).
+pub fn feed<'s>(
+    info: &FeedInfo<'_>,
+    items: impl Iterator<Item = &'s str>,
+    config: &Config,
+) -> Vec<u8> {
+    let feed_url = info.url(config, JSON_FILE);
+    let head = JsonFeed {
+        version: VERSION_URL,
+        user_comment: format!(
+            "This is a feed, for feed readers: to subscribe, copy its address ({feed_url}) into your reader. To read the releases in a browser, open {}",
+            info.home_url
+        ),
+        title: &info.title,
+        home_page_url: &info.home_url,
+        feed_url,
+        description: &info.description,
+        language: &config.language,
+        authors: [Author {
+            name: &config.author,
+            url: config.site_url.to_string(),
+        }],
+        items: [],
+    };
+    let head = serde_json::to_string_pretty(&head).unwrap_or_default();
+    // The head ends `"items": []\n}`: put the items between the brackets.
+    let at = head.rfind("[]").unwrap_or(head.len());
+    let mut out = Vec::with_capacity(head.len() + 4096);
+    out.extend_from_slice(&head.as_bytes()[..at]);
+    out.push(b'[');
+    let mut first = true;
+    for item in items {
+        out.extend_from_slice(if first { b"\n    " } else { b",\n    " });
+        out.extend_from_slice(item.as_bytes());
+        first = false;
+    }
+    if !first {
+        out.extend_from_slice(b"\n  ");
+    }
+    out.push(b']');
+    out.extend_from_slice(&head.as_bytes()[at + 2..]);
+    out.push(b'\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn items_are_spliced_into_a_valid_document() {
+        let config = Config::default();
+        let site = crate::group::Site {
+            releases: vec![],
+            release_ministers: vec![],
+            release_portfolios: vec![],
+            ministers: vec![],
+            portfolios: vec![],
+            feeds: vec![],
+        };
+        let all = crate::group::Feed {
+            kind: crate::group::FeedKind::All,
+            slug: String::new(),
+            name: String::new(),
+            releases: vec![],
+        };
+        let info = FeedInfo::new(&site, &all, &config);
+        for items in [
+            vec![],
+            vec![r#"{"id":"a"}"#],
+            vec![r#"{"id":"a"}"#, "{\"id\":\"b\"}"],
+        ] {
+            let bytes = feed(&info, items.iter().copied(), &config);
+            let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(v["version"], VERSION_URL);
+            assert_eq!(v["items"].as_array().unwrap().len(), items.len());
+            assert!(bytes.ends_with(b"}\n"));
+        }
+    }
+}

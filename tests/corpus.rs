@@ -1,0 +1,192 @@
+//! Builds the real archive (../shared/corpus, 55,167 releases) and checks
+//! what a publisher must guarantee on it. Skipped, saying why, when the
+//! archive is not beside the checkout.
+
+mod common;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::*;
+
+/// Unpacks the archive into target/ once; `None` when it is absent.
+fn corpus() -> Option<PathBuf> {
+    let tarball = root().join("../shared/corpus/beehive-releases.tar.gz");
+    if !tarball.exists() {
+        eprintln!(
+            "skipping: {} not found (the real archive lives in ../shared/corpus)",
+            tarball.display()
+        );
+        return None;
+    }
+    let dest = root().join("target/corpus-test");
+    let releases = dest.join("beehive/releases");
+    if !dest.join(".unpacked").exists() {
+        let _ = std::fs::remove_dir_all(&dest);
+        std::fs::create_dir_all(&dest).unwrap();
+        let status = Command::new("tar")
+            .arg("-xzf")
+            .arg(&tarball)
+            .arg("-C")
+            .arg(&dest)
+            .status()
+            .expect("run tar");
+        assert!(status.success(), "tar failed");
+        std::fs::write(dest.join(".unpacked"), "").unwrap();
+    }
+    Some(releases)
+}
+
+/// The `url:` of a seed, read the simple way (the archive always has one).
+fn url_of(path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    text.lines()
+        .skip(1)
+        .take_while(|l| l.trim_end() != "---")
+        .find_map(|l| l.strip_prefix("url:"))
+        .map(|u| u.trim().to_string())
+}
+
+fn seed_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|e| e == "md") {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_whole_archive_builds_and_every_file_is_accounted_for() {
+    let Some(releases) = corpus() else { return };
+    let work = tempfile::tempdir().unwrap();
+    let config = work.path().join("all.toml");
+    // Every release in every feed, so each one can be found in the output.
+    std::fs::write(&config, "items_per_feed = 0\n").unwrap();
+    let out = work.path().join("out");
+    let args = |extra: &[&str]| {
+        let mut a = vec![
+            "build",
+            "--seeds",
+            releases.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+        ];
+        a.extend_from_slice(extra);
+        a.into_iter().map(str::to_string).collect::<Vec<_>>()
+    };
+    let run = |extra: &[&str]| {
+        let a = args(extra);
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        pressfeed(work.path(), &a)
+    };
+
+    let o = run(&[]);
+    let err = stderr(&o);
+    assert!(
+        o.status.success(),
+        "build failed:\n{}",
+        &err[err.len().saturating_sub(4000)..]
+    );
+    assert!(!err.contains("error:"), "no errors on the real archive");
+    let summary = stdout(&o);
+    assert!(summary.contains("read 55167 file(s)"), "{summary}");
+
+    // Each file is either an entry (its URL is in the global feed) or named
+    // in a warning.
+    let global = parse_feed(&std::fs::read(out.join("atom.xml")).unwrap());
+    let urls: HashSet<String> = global.entries.iter().map(|e| e.id.clone()).collect();
+    assert_eq!(urls.len(), global.entries.len(), "one entry per URL");
+    let files = seed_files(&releases);
+    assert_eq!(files.len(), 55167);
+    let mut unaccounted = Vec::new();
+    for f in &files {
+        let in_feed =
+            url_of(f).is_some_and(|u| urls.contains(&u) || urls.contains(&format!("{u}/")));
+        if !in_feed && !err.contains(&f.display().to_string()) {
+            unaccounted.push(f.display().to_string());
+        }
+    }
+    assert!(
+        unaccounted.is_empty(),
+        "neither published nor named in a warning: {unaccounted:?}"
+    );
+    for (what, count) in [
+        ("files have the url", 26),
+        ("is implausible", 2),
+        ("body is empty", 58),
+    ] {
+        assert!(
+            err.matches(what).count() >= count,
+            "expected at least {count} warnings with {what:?}"
+        );
+    }
+
+    // Every feed is well-formed XML and parses with an independent parser.
+    let tree = tree(&out);
+    let mut atom_files = Vec::new();
+    for (path, bytes) in &tree {
+        if path.ends_with(".xml") {
+            let text = std::str::from_utf8(bytes).unwrap_or_else(|e| panic!("{path}: {e}"));
+            roxmltree::Document::parse(text)
+                .unwrap_or_else(|e| panic!("{path} is not well-formed: {e}"));
+            let feed = parse_feed(bytes);
+            assert!(!feed.entries.is_empty(), "{path}");
+            if path.ends_with("atom.xml") {
+                atom_files.push(out.join(path));
+            }
+        }
+    }
+    assert!(
+        tree.contains_key("ministers/jacinda-ardern/rss.xml"),
+        "Rt Hon / Hon spellings fold"
+    );
+    assert!(
+        tree.contains_key("portfolios/maori-crown-relations-te-arawhiti/rss.xml"),
+        "one-key mappings are names"
+    );
+    assert!(
+        !tree.keys().any(|p| p.contains("/hon-")),
+        "no feed keeps an honorific"
+    );
+
+    validate_atom_with_jing(&atom_files);
+
+    // A rebuild with no change writes nothing.
+    let o = run(&[]);
+    assert!(o.status.success());
+    assert!(stdout(&o).contains(" 0 file(s) written"), "{}", stdout(&o));
+}
+
+/// Validates Atom files against RFC 4287's RELAX NG schema with jing, when
+/// jing is installed (`.ci/run` installs it).
+fn validate_atom_with_jing(files: &[PathBuf]) {
+    let schema = root().join("../shared/schemas/atom.rnc");
+    if Command::new("jing").arg("-h").output().is_err() {
+        eprintln!("skipping the Atom schema check: jing is not installed (apt-get install jing)");
+        return;
+    }
+    for chunk in files.chunks(200) {
+        let o = Command::new("jing")
+            .arg("-c")
+            .arg(&schema)
+            .args(chunk)
+            .output()
+            .expect("run jing");
+        assert!(
+            o.status.success(),
+            "jing rejects Atom output:\n{}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+    }
+}

@@ -1,0 +1,401 @@
+//! The fixture site in tests/fixtures/site: golden output, parsed back with
+//! an independent parser (feed-rs), and the archive's quirks in miniature.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::*;
+use feed_rs::model::{Entry, Feed, FeedType};
+
+fn build() -> (tempfile::TempDir, BTreeMap<String, Vec<u8>>) {
+    let out = tempfile::tempdir().unwrap();
+    build_site(&fixture("site"), out.path());
+    let files = tree(out.path());
+    (out, files)
+}
+
+fn feed(files: &BTreeMap<String, Vec<u8>>, path: &str) -> Feed {
+    parse_feed(files.get(path).unwrap_or_else(|| panic!("{path} missing")))
+}
+
+fn titles(f: &Feed) -> Vec<String> {
+    f.entries
+        .iter()
+        .map(|e| e.title.as_ref().unwrap().content.clone())
+        .collect()
+}
+
+fn text(s: &[u8]) -> &str {
+    std::str::from_utf8(s).unwrap()
+}
+
+/// Golden files: the whole output tree equals tests/fixtures/site/expected.
+/// After an intended change, regenerate with `UPDATE_GOLDEN=1 cargo test --test site`.
+#[test]
+fn output_matches_golden_files() {
+    let (_out, files) = build();
+    let expected_dir = fixture("site").join("expected");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        let _ = std::fs::remove_dir_all(&expected_dir);
+        for (path, bytes) in &files {
+            let p = expected_dir.join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, bytes).unwrap();
+        }
+    }
+    let expected = tree(&expected_dir);
+    let got: Vec<&String> = files.keys().collect();
+    let want: Vec<&String> = expected.keys().collect();
+    assert_eq!(got, want, "the set of files differs from the golden files");
+    for (path, bytes) in &files {
+        assert!(
+            expected[path] == *bytes,
+            "{path} differs from tests/fixtures/site/expected/{path}; if intended, run UPDATE_GOLDEN=1 cargo test --test site"
+        );
+    }
+}
+
+#[test]
+fn every_feed_parses_back_with_the_right_items() {
+    let (_out, files) = build();
+    let xml: Vec<&String> = files.keys().filter(|p| p.ends_with(".xml")).collect();
+    // Global + 7 ministers + 7 portfolios, two formats each.
+    assert_eq!(xml.len(), 30, "{xml:?}");
+    for path in xml {
+        let f = feed(&files, path);
+        let kind = if path.ends_with("rss.xml") {
+            FeedType::RSS2
+        } else {
+            FeedType::Atom
+        };
+        assert_eq!(f.feed_type, kind, "{path}");
+        assert!(f.entries.len() <= 3, "{path}: items_per_feed is 3");
+        assert!(!f.entries.is_empty(), "{path}");
+        // Newest first.
+        let dates: Vec<_> = f.entries.iter().map(|e| e.published.unwrap()).collect();
+        assert!(dates.windows(2).all(|w| w[0] >= w[1]), "{path}: {dates:?}");
+    }
+}
+
+#[test]
+fn global_feed_is_newest_first_with_ties_in_a_fixed_order() {
+    let (_out, files) = build();
+    for path in ["rss.xml", "atom.xml"] {
+        let f = feed(&files, path);
+        assert_eq!(
+            titles(&f),
+            [
+                "Budget 2024: Tax relief & <more> for families",
+                "Prime Minister visits Wellington",
+                "Investment in Māori housing"
+            ],
+            "{path}"
+        );
+    }
+    let rss = text(&files["rss.xml"]);
+    // lastBuildDate is the newest release, not the clock.
+    assert!(rss.contains("<lastBuildDate>Fri, 1 Mar 2024 14:30:00 +1300</lastBuildDate>"));
+    assert!(rss.contains(r#"<atom:link href="https://example.govt.nz/feeds/rss.xml" rel="self""#));
+    assert!(rss.contains(
+        r#"<guid isPermaLink="true">https://example.govt.nz/release/budget-2024</guid>"#
+    ));
+    let atom = feed(&files, "atom.xml");
+    assert_eq!(atom.id, "https://example.govt.nz/feeds/atom.xml");
+    assert_eq!(
+        atom.updated.unwrap().to_rfc3339(),
+        "2024-03-01T01:30:00+00:00"
+    );
+    assert!(
+        atom.links.iter().any(|l| l.rel.as_deref() == Some("self")
+            && l.href == "https://example.govt.nz/feeds/atom.xml")
+    );
+    assert!(
+        atom.links
+            .iter()
+            .any(|l| l.rel.as_deref() == Some("alternate"))
+    );
+    assert_eq!(atom.authors[0].name.as_deref(), Some("Example Government"));
+    assert_eq!(atom.generator.as_ref().unwrap().content, "pressfeed");
+}
+
+fn entry<'f>(f: &'f Feed, title: &str) -> &'f Entry {
+    f.entries
+        .iter()
+        .find(|e| e.title.as_ref().unwrap().content == title)
+        .unwrap_or_else(|| panic!("no entry {title:?} in {:?}", titles(f)))
+}
+
+#[test]
+fn entries_carry_every_field() {
+    let (_out, files) = build();
+    let budget = "Budget 2024: Tax relief & <more> for families";
+    for path in ["portfolios/finance/atom.xml", "portfolios/finance/rss.xml"] {
+        let f = feed(&files, path);
+        let e = entry(&f, budget);
+        assert_eq!(
+            e.links[0].href, "https://example.govt.nz/release/budget-2024",
+            "{path}"
+        );
+        assert_eq!(
+            e.published.unwrap().to_rfc3339(),
+            "2024-03-01T01:30:00+00:00",
+            "{path}"
+        );
+        let authors: Vec<&str> = e.authors.iter().filter_map(|a| a.name.as_deref()).collect();
+        assert_eq!(
+            authors,
+            ["Nicola Willis", "Christopher Luxon"],
+            "{path}: honorifics removed"
+        );
+        let cats: Vec<String> = e
+            .categories
+            .iter()
+            .map(|c| c.label.clone().unwrap_or(c.term.clone()))
+            .collect();
+        assert_eq!(cats, ["Finance"], "{path}");
+        let html = match &e.content {
+            Some(c) => c.body.clone().unwrap(),
+            None => e.summary.as_ref().unwrap().content.clone(),
+        };
+        assert!(
+            html.contains(r#"href="https://example.govt.nz/sites/default/files/families.pdf""#),
+            "{path}: relative link made absolute"
+        );
+        assert!(
+            html.contains(r#"src="https://example.govt.nz/sites/default/files/chart.png""#),
+            "{path}: relative image made absolute"
+        );
+        assert!(
+            html.contains(r#"href="mailto:office@example.govt.nz""#),
+            "{path}: mailto kept"
+        );
+        assert!(
+            html.contains("fact-sheet.pdf</a>"),
+            "{path}: attachments listed after the body"
+        );
+    }
+    let atom = feed(&files, "portfolios/finance/atom.xml");
+    let e = entry(&atom, budget);
+    let enclosures: Vec<&str> = e
+        .links
+        .iter()
+        .filter(|l| l.rel.as_deref() == Some("enclosure"))
+        .map(|l| l.href.as_str())
+        .collect();
+    assert_eq!(
+        enclosures,
+        [
+            "https://example.govt.nz/sites/default/files/budget%20summary.pdf",
+            "https://example.govt.nz/sites/default/files/fact-sheet.pdf"
+        ]
+    );
+    assert_eq!(
+        e.summary.as_ref().unwrap().content,
+        "The Budget delivers tax relief, said the Minister."
+    );
+    let atom_text = text(&files["portfolios/finance/atom.xml"]);
+    assert!(atom_text.contains(r#"<category term="finance" scheme="https://example.govt.nz/feeds/portfolios/" label="Finance"/>"#));
+    // Date-only releases are midnight in the configured zone.
+    let goff = feed(&files, "ministers/phil-goff/rss.xml");
+    assert_eq!(
+        goff.entries[0].published.unwrap().to_rfc3339(),
+        "2008-09-29T11:00:00+00:00"
+    );
+    assert!(
+        text(&files["ministers/phil-goff/rss.xml"])
+            .contains("<pubDate>Tue, 30 Sep 2008 00:00:00 +1300</pubDate>")
+    );
+}
+
+#[test]
+fn spellings_of_one_name_are_one_feed() {
+    let (_out, files) = build();
+    let ministers: Vec<&str> = files
+        .keys()
+        .filter_map(|p| p.strip_prefix("ministers/"))
+        .filter_map(|p| p.strip_suffix("/rss.xml"))
+        .collect();
+    assert_eq!(
+        ministers,
+        [
+            "christopher-luxon",
+            "jacinda-ardern",
+            "mark-mitchell",
+            "nicola-willis",
+            "phil-goff",
+            "pita-sharples",
+            "tama-potaka"
+        ],
+        "Hon/Rt Hon, double spaces and aliases fold; dropped names get no feed"
+    );
+    let portfolios: Vec<&str> = files
+        .keys()
+        .filter_map(|p| p.strip_prefix("portfolios/"))
+        .filter_map(|p| p.strip_suffix("/rss.xml"))
+        .collect();
+    assert_eq!(
+        portfolios,
+        [
+            "arts-culture-and-heritage",
+            "defence",
+            "finance",
+            "maori-crown-relations-te-arawhiti",
+            "maori-development",
+            "police",
+            "prime-minister"
+        ]
+    );
+    // Display name: the spelling on the newest release.
+    let maori = feed(&files, "portfolios/maori-development/atom.xml");
+    assert_eq!(
+        maori.title.unwrap().content,
+        "Māori Development — Example Government releases"
+    );
+    assert_eq!(
+        maori.entries.len(),
+        2,
+        "Māori and Maori spellings share one feed"
+    );
+    let arts = feed(&files, "portfolios/arts-culture-and-heritage/rss.xml");
+    assert_eq!(
+        arts.title.unwrap().content,
+        "Arts, Culture and Heritage — Example Government releases"
+    );
+    assert_eq!(arts.entries.len(), 3);
+    let ardern = feed(&files, "ministers/jacinda-ardern/atom.xml");
+    assert_eq!(
+        ardern.entries.len(),
+        3,
+        "Hon, Rt Hon and double-spaced spellings are one person"
+    );
+    // The alias maps "Chris Luxon" to "Christopher Luxon".
+    assert_eq!(
+        feed(&files, "ministers/christopher-luxon/rss.xml")
+            .entries
+            .len(),
+        2
+    );
+}
+
+#[test]
+fn hostile_content_comes_out_safe_and_the_same() {
+    let (_out, files) = build();
+    let arts = feed(&files, "portfolios/arts-culture-and-heritage/atom.xml");
+    let e = entry(&arts, "Non\u{a0}breaking \"quoted\" title");
+    let html = e.content.as_ref().unwrap().body.clone().unwrap();
+    for bad in ["<script", "onclick", "javascript:", "<iframe", "\u{b}"] {
+        assert!(!html.contains(bad), "{bad:?} in {html}");
+    }
+    assert!(html.contains("vertical tab"), "{html}");
+    assert!(
+        html.contains(r#"href="https://example.govt.nz/sites/raw.html""#),
+        "raw HTML links made absolute: {html}"
+    );
+    assert!(
+        html.contains("Markdown trap"),
+        "the text of an unsafe link stays"
+    );
+    for (path, bytes) in &files {
+        assert!(!bytes.contains(&0x0b), "{path} holds a vertical tab");
+        if path.ends_with(".xml") {
+            roxmltree::Document::parse(text(bytes)).unwrap_or_else(|e| panic!("{path}: {e}"));
+        }
+    }
+}
+
+#[test]
+fn duplicates_odd_dates_and_empty_bodies_are_published() {
+    let (_out, files) = build();
+    let defence = feed(&files, "portfolios/defence/atom.xml");
+    assert_eq!(
+        defence.entries.len(),
+        1,
+        "two files with one url are one entry"
+    );
+    assert_eq!(
+        defence.entries[0].id,
+        "https://example.govt.nz/release/defence-deployment"
+    );
+    let police = feed(&files, "portfolios/police/rss.xml");
+    assert_eq!(titles(&police), ["A release with an odd date"]);
+    let ardern = feed(&files, "ministers/jacinda-ardern/rss.xml");
+    assert!(titles(&ardern).contains(&"A release with no body".to_string()));
+}
+
+#[test]
+fn two_builds_are_byte_identical_whatever_the_file_order() {
+    let (_a, first) = build();
+    // Copy the seeds in reverse order into a fresh folder: directory order
+    // differs, output must not.
+    let site = tempfile::tempdir().unwrap();
+    let seeds = fixture("site").join("seeds");
+    let mut files: Vec<(String, Vec<u8>)> = tree(&seeds).into_iter().collect();
+    files.reverse();
+    for (rel, bytes) in files {
+        let p = site.path().join("seeds").join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+    std::fs::copy(
+        fixture("site").join("pressfeed.toml"),
+        site.path().join("pressfeed.toml"),
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    build_site(site.path(), out.path());
+    // Paths inside diagnostics differ; feeds must not.
+    assert_eq!(tree(out.path()), first);
+}
+
+#[test]
+fn check_lists_every_warning_and_writes_nothing() {
+    let site = fixture("site");
+    let o = pressfeed(
+        &site,
+        &["check", "--seeds", "seeds", "--config", "pressfeed.toml"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    for want in [
+        "seeds/0001-01-01-odd.md:3:7: warning: date 0001-01-01 is implausible",
+        "seeds/0001-01-01-odd.md:5:7: warning: unknown key `tags` is ignored",
+        "seeds/2020/2019-02-02-empty.md:10: warning: body is empty",
+        "seeds/2020/2015-07-01-quoted.markdown: warning: 1 control character(s)",
+        "seeds/archive/2008-09-30-defence-copy.md: warning: 2 files have the url https://example.govt.nz/release/defence-deployment: this one is published, seeds/archive/2008-09-30-defence.md is not",
+    ] {
+        assert!(err.contains(want), "missing {want:?} in:\n{err}");
+    }
+    assert!(
+        stdout(&o).contains("10 file(s): 9 release(s)"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(!site.join("feeds").exists(), "check writes nothing");
+}
+
+#[test]
+fn check_flags_junk_names_that_the_config_does_not_handle() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("seeds")).unwrap();
+    std::fs::write(
+        dir.path().join("seeds/a.md"),
+        "---\ntitle: \"A\"\ndate: 2020-01-01\nurl: https://x.nz/a\nministers:\n  - clicking here\n  - www.executive.govt.nz/minister/king/\nportfolios:\n  - Health\n---\nBody\n",
+    )
+    .unwrap();
+    let o = pressfeed(dir.path(), &["check"]);
+    assert!(o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains(r#"minister "clicking here" looks like a sentence or link text"#),
+        "{err}"
+    );
+    assert!(
+        err.contains(r#"minister "www.executive.govt.nz/minister/king/" looks like a URL"#),
+        "{err}"
+    );
+    assert!(
+        err.contains("[ministers] drop"),
+        "the hint says how to fix it: {err}"
+    );
+}
