@@ -30,6 +30,7 @@ pub mod render;
 pub mod text;
 pub mod validate;
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -37,7 +38,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::diag::Diagnostic;
-use crate::formats::{FeedInfo, Item, ItemFragments, OnPages, OutputFile, html};
+use crate::formats::{FeedInfo, Item, OnPages, OutputFile, html};
 use crate::group::FeedKind;
 use crate::group::Site;
 use crate::publish::{PublishOptions, PublishStats};
@@ -233,21 +234,18 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
             diagnostics: checked.diagnostics,
         });
     }
-    let files = output_files(&site, &config, progress)?;
-    progress.stage("writing", files.len() as u64);
     let lock = match lock.take() {
         Some(lock) => lock,
         None => publish::lock(&options.out, options.lock_wait)?,
     };
     cache::invalidate(&options.out);
-    let publish = publish::publish_locked(
-        &lock,
-        &files,
-        &PublishOptions {
-            lock_wait: options.lock_wait,
-            fail_after: options.fail_after,
-        },
-    )?;
+    let publish_options = PublishOptions {
+        lock_wait: options.lock_wait,
+        fail_after: options.fail_after,
+    };
+    let (publish, paths) = write_outputs(&site, &config, progress, |planned| {
+        publish::Session::begin(&lock, planned, &publish_options)
+    })?;
     if let (Some(fingerprint), 0) = (fingerprint, checked.invalid) {
         let record = cache::Record {
             format: cache::FORMAT,
@@ -256,7 +254,7 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
             releases: site.releases.len(),
             feeds: site.feeds.len(),
             diagnostics: checked.diagnostics.clone(),
-            outputs: cache::describe_outputs(&options.out, files.iter().map(|f| f.path.as_str()))
+            outputs: cache::describe_outputs(&options.out, paths.iter().map(String::as_str))
                 .unwrap_or_default(),
         };
         if !record.outputs.is_empty() {
@@ -345,13 +343,24 @@ fn load_one(path: &Path, config: &Config) -> (Loaded, Vec<Diagnostic>) {
     }
 }
 
-/// Stages 4 and 5: render the bodies some feed emits (each once) and write
-/// every feed in every format, the pages for people and the OPML list.
-pub fn output_files(
+/// The files of each feed, in every format.
+const FEED_FILES: [&str; 4] = [
+    formats::RSS_FILE,
+    formats::ATOM_FILE,
+    formats::JSON_FILE,
+    formats::PAGE_FILE,
+];
+
+/// Stages 4 to 6: render the bodies some feed emits (each once), write every
+/// feed in every format, the pages for people and the OPML list, and publish
+/// each file as soon as it is made, through the session `begin` starts with
+/// every path the run writes. Returns what publishing did and those paths.
+pub fn write_outputs<'l>(
     site: &Site,
     config: &Config,
     progress: &dyn Progress,
-) -> Result<Vec<OutputFile>, Error> {
+    begin: impl FnOnce(BTreeSet<String>) -> Result<publish::Session<'l>, publish::PublishError>,
+) -> Result<(PublishStats, BTreeSet<String>), Error> {
     let limit = config.items_per_feed;
     // Which releases some feed emits, and where their fragments will be.
     let mut slot = vec![u32::MAX; site.releases.len()];
@@ -378,8 +387,10 @@ pub fn output_files(
         slot[i as usize] = n as u32;
     }
 
+    // Each emitted body is read again and rendered once, however many feeds
+    // carry it.
     progress.stage("rendering", emitted.len() as u64);
-    let fragments: Vec<ItemFragments> = emitted
+    let items: Vec<Item> = emitted
         .par_iter()
         .map(|&i| {
             let release = &site.releases[i as usize];
@@ -390,57 +401,113 @@ pub fn output_files(
                 }
             })?;
             let rendered = render::render(&body, &release.url, &release.attachments);
-            let fragments =
-                ItemFragments::new(&Item::new(site, i, rendered), config, on_pages[i as usize]);
             progress.advance(1);
-            Ok(fragments)
+            Ok(Item::new(site, i, rendered))
         })
         .collect::<Result<_, Error>>()?;
 
-    progress.stage("serialising", site.feeds.len() as u64);
+    // Small files first: with them, every path this run writes is known,
+    // which publishing needs before the first file appears.
     let directory = html::Directory::new(site, config);
-    let mut files: Vec<OutputFile> = site
-        .feeds
-        .par_iter()
-        .flat_map_iter(|feed| {
-            let info = FeedInfo::new(site, feed, config);
-            let items = || {
-                feed.emitted(limit)
-                    .iter()
-                    .map(|&i| &fragments[slot[i as usize] as usize])
-            };
-            let rss = formats::rss::feed(&info, items().map(|f| f.rss.as_str()), config);
-            let atom = formats::atom::feed(&info, items().map(|f| f.atom.as_str()), config);
-            let json = formats::jsonfeed::feed(&info, items().map(|f| f.json.as_str()), config);
-            let page_items = html::page_items(feed, limit)
-                .iter()
-                .map(|&i| &fragments[slot[i as usize] as usize])
-                .map(|f| match feed.kind {
-                    FeedKind::All => f.root_page.as_str(),
-                    _ => f.page.as_str(),
-                });
-            let page = html::feed_page(&info, &directory, page_items, config);
-            progress.advance(1);
-            [
-                (formats::RSS_FILE, rss),
-                (formats::ATOM_FILE, atom),
-                (formats::JSON_FILE, json),
-                (formats::PAGE_FILE, page),
-            ]
-            .map(|(file, bytes)| OutputFile {
-                path: format!("{}{}", info.dir, file),
-                bytes,
-            })
-        })
+    let mut small: Vec<OutputFile> = html::section_pages(&directory, config)
+        .into_iter()
+        .map(|(path, bytes)| OutputFile { path, bytes })
         .collect();
-    files.extend(
-        html::section_pages(&directory, config)
-            .into_iter()
-            .map(|(path, bytes)| OutputFile { path, bytes }),
-    );
-    files.push(OutputFile {
+    small.push(OutputFile {
         path: formats::OPML_FILE.to_string(),
         bytes: formats::opml::document(site, config),
     });
-    Ok(files)
+    let mut planned: BTreeSet<String> = small.iter().map(|f| f.path.clone()).collect();
+    for feed in &site.feeds {
+        let dir = feed.dir();
+        for file in FEED_FILES {
+            planned.insert(format!("{dir}{file}"));
+        }
+    }
+    let session = begin(planned.clone())?;
+
+    // One format at a time: each item is serialised once per format and
+    // reused by every feed that carries it, and only one format's items are
+    // in memory at once. Each file goes to the output folder as soon as it is
+    // made, so the whole output is never in memory either.
+    progress.stage("writing", 4 * site.feeds.len() as u64);
+    let slot_of = |i: u32| slot[i as usize] as usize;
+    let write_format =
+        |file: &str,
+         fragments: &[String],
+         write: &(dyn Fn(&FeedInfo, &mut dyn Iterator<Item = &str>) -> Vec<u8> + Sync)|
+         -> Result<(), Error> {
+            site.feeds.par_iter().try_for_each(|feed| {
+                let info = FeedInfo::new(site, feed, config);
+                let mut entries = feed
+                    .emitted(limit)
+                    .iter()
+                    .map(|&i| fragments[slot_of(i)].as_str());
+                let bytes = write(&info, &mut entries);
+                session.put(&format!("{}{file}", info.dir), &bytes)?;
+                progress.advance(1);
+                Ok(())
+            })
+        };
+    let serialise = |one: &(dyn Fn(&Item) -> String + Sync)| -> Vec<String> {
+        items.par_iter().map(one).collect()
+    };
+
+    // (Each format's fragments are dropped before the next are made.)
+    write_format(
+        formats::RSS_FILE,
+        &serialise(&|item| formats::rss::item(item, config)),
+        &|info, entries| formats::rss::feed(info, entries, config),
+    )?;
+    write_format(
+        formats::ATOM_FILE,
+        &serialise(&|item| formats::atom::entry(item, config)),
+        &|info, entries| formats::atom::feed(info, entries, config),
+    )?;
+    write_format(
+        formats::JSON_FILE,
+        &serialise(&|item| formats::jsonfeed::item(item, config)),
+        &|info, entries| formats::jsonfeed::feed(info, entries, config),
+    )?;
+
+    // Pages show fewer items than feeds, and the root page links differently.
+    let page_fragments: Vec<(String, String)> = items
+        .par_iter()
+        .map(|item| {
+            let on = on_pages[item.index as usize];
+            (
+                if on.feed {
+                    html::item(item, html::FEED_ROOT)
+                } else {
+                    String::new()
+                },
+                if on.root {
+                    html::item(item, "")
+                } else {
+                    String::new()
+                },
+            )
+        })
+        .collect();
+    site.feeds.par_iter().try_for_each(|feed| {
+        let info = FeedInfo::new(site, feed, config);
+        let page_items = html::page_items(feed, limit).iter().map(|&i| {
+            let (page, root_page) = &page_fragments[slot_of(i)];
+            match feed.kind {
+                FeedKind::All => root_page.as_str(),
+                _ => page.as_str(),
+            }
+        });
+        let page = html::feed_page(&info, &directory, page_items, config);
+        session.put(&format!("{}{}", info.dir, formats::PAGE_FILE), &page)?;
+        progress.advance(1);
+        Ok::<(), Error>(())
+    })?;
+    for f in &small {
+        session.put(&f.path, &f.bytes)?;
+    }
+    drop(page_fragments);
+    drop(items);
+    progress.stage("syncing", 0);
+    Ok((session.finish()?, planned))
 }

@@ -30,12 +30,14 @@ Exit status:
   4  another pressfeed run held the output folder for longer than --lock-wait
   5  published with --skip-invalid, but some seeds were invalid and left out";
 
-/// Publish RSS 2.0 and Atom 1.0 feeds from a folder of Markdown press releases.
+/// Publish RSS 2.0, Atom 1.0 and JSON Feed 1.1 feeds from a folder of Markdown
+/// press releases.
 ///
 /// Every *.md, *.markdown and *.txt file under the seeds folder is a release:
 /// YAML front matter (title, date, url, ministers, portfolios, attachments)
 /// between `---` lines, then a Markdown body. pressfeed writes one global feed,
-/// one per portfolio and one per minister.
+/// one per portfolio and one per minister, an HTML page for each with
+/// autodiscovery links, and an OPML list of every feed.
 #[derive(Parser, Debug)]
 #[command(name = "pressfeed", version, after_help = EXIT_STATUSES)]
 struct Cli {
@@ -261,6 +263,13 @@ fn report_error(e: &Error, quiet: bool) -> u8 {
             eprintln!("  hint: wait for the other run to finish, or raise --lock-wait");
             status::LOCKED
         }
+        Error::Publish(pressfeed::publish::PublishError::Foreign { .. }) => {
+            eprintln!("pressfeed: {e}");
+            eprintln!(
+                "  hint: move those files out of the output folder (or choose another --out); if an earlier pressfeed run wrote them and its .pressfeed-manifest was lost, delete them"
+            );
+            status::IO
+        }
         Error::Publish(_) => {
             eprintln!("pressfeed: {e}");
             eprintln!(
@@ -269,6 +278,18 @@ fn report_error(e: &Error, quiet: bool) -> u8 {
             status::IO
         }
     }
+}
+
+/// Peak resident memory so far, where the system tells (Linux).
+fn peak_memory() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().strip_suffix(" kB")?.parse::<u64>().ok())
+        })
+        .map_or_else(String::new, |kb| format!("  peak {:>4} MB", kb / 1024))
 }
 
 /// A progress bar on a terminal (nothing when stderr is a pipe or a file,
@@ -308,16 +329,17 @@ impl Bar {
 
 impl Progress for Bar {
     fn stage(&self, name: &'static str, len: u64) {
-        if let Some(timings) = &self.timings {
-            if let Ok(mut t) = timings.lock() {
-                let now = Instant::now();
-                let ms = (now - t.2).as_secs_f64() * 1e3;
-                match t.1 {
-                    0 => eprintln!("timing: {:<12} {ms:>8.1} ms", t.0),
-                    n => eprintln!("timing: {:<12} {ms:>8.1} ms  ({n} items)", t.0),
-                }
-                *t = (name, len, now);
-            }
+        if let Some(timings) = &self.timings
+            && let Ok(mut t) = timings.lock()
+        {
+            let now = Instant::now();
+            let ms = (now - t.2).as_secs_f64() * 1e3;
+            let items = match t.1 {
+                0 => String::new(),
+                n => format!("  {n} items"),
+            };
+            eprintln!("timing: {:<12} {ms:>8.1} ms{}{items}", t.0, peak_memory());
+            *t = (name, len, now);
         }
         if let Some(bar) = &self.bar {
             bar.set_message(name);

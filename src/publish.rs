@@ -35,7 +35,8 @@ const TMP_SUFFIX: &str = ".pressfeed-tmp";
 pub struct PublishOptions {
     /// How long to wait for another run to release the output folder.
     pub lock_wait: Duration,
-    /// Test hook: fail with an I/O error after writing this many files.
+    /// Test hook: fail with an I/O error after renaming this many new files
+    /// into place (the moment a killed run leaves some feeds new, some old).
     pub fail_after: Option<usize>,
 }
 
@@ -51,6 +52,8 @@ pub struct PublishStats {
 pub enum PublishError {
     #[error("{}: {source}", path.display())]
     Io { path: PathBuf, source: io::Error },
+    #[error("{}: pressfeed would overwrite files it did not write: {files}", path.display())]
+    Foreign { path: PathBuf, files: String },
     #[error("{}: another pressfeed run holds the output folder (waited {}s)", path.display(), waited.as_secs())]
     Locked { path: PathBuf, waited: Duration },
 }
@@ -119,9 +122,9 @@ pub struct Session<'l> {
     new: BTreeSet<String>,
     union: BTreeSet<String>,
     fail_after: Option<usize>,
-    /// Files written so far (also counts attempts, for the test hook).
-    attempts: AtomicUsize,
-    written: AtomicUsize,
+    /// Temporary files written, with the paths they replace: renamed into
+    /// place by `finish`, after they are synced.
+    pending: Mutex<Vec<(PathBuf, PathBuf)>>,
     unchanged: AtomicUsize,
     /// Folders created by this run, and the folders holding them: synced at
     /// the end so that a power cut loses no new folder.
@@ -155,6 +158,24 @@ impl<'l> Session<'l> {
                     ),
                 });
             }
+        }
+
+        // Never overwrite a file pressfeed did not write (a site's own
+        // index.html, say): stop before anything changes, naming them all.
+        let foreign: Vec<&String> = new
+            .iter()
+            .filter(|p| !old.contains(*p) && fs::symlink_metadata(out.join(p)).is_ok())
+            .collect();
+        if let Some(first) = foreign.first() {
+            let listed: Vec<&str> = foreign.iter().take(10).map(|p| p.as_str()).collect();
+            let more = match foreign.len() {
+                n if n > 10 => format!(" and {} more", n - 10),
+                _ => String::new(),
+            };
+            return Err(PublishError::Foreign {
+                path: out.join(first),
+                files: format!("{}{more}", listed.join(", ")),
+            });
         }
 
         // Folders this run may write to or remove from; always the output
@@ -191,8 +212,7 @@ impl<'l> Session<'l> {
             new,
             union,
             fail_after: options.fail_after,
-            attempts: AtomicUsize::new(0),
-            written: AtomicUsize::new(0),
+            pending: Mutex::new(Vec::new()),
             unchanged: AtomicUsize::new(0),
             created,
             touched: Mutex::new(BTreeSet::new()),
@@ -200,7 +220,8 @@ impl<'l> Session<'l> {
     }
 
     /// Publishes one planned file: left alone when its bytes are already
-    /// there, else written to a temporary file, synced and renamed over.
+    /// there, else written to a temporary file beside it, which `finish`
+    /// syncs and renames over it.
     pub fn put(&self, rel: &str, bytes: &[u8]) -> Result<(), PublishError> {
         let path = self.out.join(rel);
         if !self.new.contains(rel) {
@@ -213,18 +234,13 @@ impl<'l> Session<'l> {
             self.unchanged.fetch_add(1, Ordering::Relaxed);
             return Ok(());
         }
-        if let Some(limit) = self.fail_after
-            && self.attempts.fetch_add(1, Ordering::SeqCst) >= limit
-        {
-            return Err(PublishError::Io {
-                path,
-                source: io::Error::other("injected failure (test hook)"),
-            });
-        }
-        write_atomic(&path, bytes)?;
-        self.written.fetch_add(1, Ordering::Relaxed);
+        let tmp = write_temp(&path, bytes, false)?;
         if let Ok(mut touched) = self.touched.lock() {
             touched.insert(parent_of(self.out, rel));
+        }
+        match self.pending.lock() {
+            Ok(mut pending) => pending.push((tmp, path)),
+            Err(_) => return Err(io_err(&path)(io::Error::other("a writer thread panicked"))),
         }
         Ok(())
     }
@@ -234,6 +250,19 @@ impl<'l> Session<'l> {
     /// the manifest.
     pub fn finish(self) -> Result<PublishStats, PublishError> {
         let out = self.out;
+        let mut pending = self.pending.into_inner().unwrap_or_default();
+        pending.sort();
+        sync_temps(out, &pending)?;
+        // Each rename swaps a whole old file for a whole new one.
+        for (n, (tmp, path)) in pending.iter().enumerate() {
+            if self.fail_after.is_some_and(|limit| n >= limit) {
+                return Err(PublishError::Io {
+                    path: path.clone(),
+                    source: io::Error::other("injected failure (test hook)"),
+                });
+            }
+            fs::rename(tmp, path).map_err(io_err(path))?;
+        }
         let mut to_sync = self.touched.into_inner().unwrap_or_default();
         to_sync.extend(self.created);
         for dir in to_sync.iter().rev() {
@@ -282,7 +311,7 @@ impl<'l> Session<'l> {
             write_manifest(&self.manifest_path, &self.new)?;
         }
         Ok(PublishStats {
-            written: self.written.into_inner(),
+            written: pending.len(),
             unchanged: self.unchanged.into_inner(),
             removed,
         })
@@ -380,6 +409,17 @@ fn same_bytes(path: &Path, bytes: &[u8]) -> Result<bool, PublishError> {
 /// Writes `bytes` to a temporary file beside `path`, syncs it and renames it
 /// over `path`. Readers see the old file or the new one, never a mix.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), PublishError> {
+    let tmp = write_temp(path, bytes, true)?;
+    fs::rename(&tmp, path).map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        io_err(path)(e)
+    })
+}
+
+/// Writes `bytes` to a new temporary file beside `path` (synced when `sync`
+/// is set) and returns its path. Its name ends with [`TMP_SUFFIX`], so a run
+/// that is killed leaves nothing the next run does not clean up.
+fn write_temp(path: &Path, bytes: &[u8], sync: bool) -> Result<PathBuf, PublishError> {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
@@ -396,14 +436,41 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), PublishError> {
         // by the web server, unlike the 0600 of most temp-file helpers.
         let mut file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
         file.write_all(bytes)?;
-        file.sync_all()?;
-        fs::rename(&tmp, path)
+        if sync {
+            file.sync_all()?;
+        }
+        Ok(())
     })();
-    if let Err(e) = result {
-        let _ = fs::remove_file(&tmp);
-        return Err(io_err(path)(e));
+    match result {
+        Ok(()) => Ok(tmp),
+        Err(e) => {
+            let _ = fs::remove_file(&tmp);
+            Err(io_err(path)(e))
+        }
     }
-    Ok(())
+}
+
+/// Makes the temporary files durable before any is renamed into place. On
+/// Linux one `syncfs` flushes them all in one pass, far cheaper than a
+/// journal commit per file; elsewhere each is synced.
+fn sync_temps(out: &Path, temps: &[(PathBuf, PathBuf)]) -> Result<(), PublishError> {
+    if temps.is_empty() {
+        return Ok(());
+    }
+    #[cfg(target_os = "linux")]
+    {
+        let dir = File::open(out).map_err(io_err(out))?;
+        rustix::fs::syncfs(&dir).map_err(|e| io_err(out)(e.into()))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = out;
+        temps.par_iter().try_for_each(|(tmp, _)| {
+            File::open(tmp)
+                .and_then(|f| f.sync_all())
+                .map_err(io_err(tmp))
+        })
+    }
 }
 
 fn sync_dir(dir: &Path) -> Result<(), PublishError> {

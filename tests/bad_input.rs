@@ -115,3 +115,37 @@ fn usage_errors_exit_2() {
     assert_eq!(o.status.code(), Some(0));
     assert!(stdout(&o).contains("Exit status"));
 }
+
+#[test]
+fn a_site_file_in_the_way_is_never_overwritten() {
+    let out = tempfile::tempdir().unwrap();
+    std::fs::write(
+        out.path().join("index.html"),
+        "<p>the site's own page</p>\n",
+    )
+    .unwrap();
+    std::fs::write(out.path().join("robots.txt"), "User-agent: *\n").unwrap();
+    let before = tree(out.path());
+    let site = fixture("site");
+    let o = pressfeed(
+        &site,
+        &[
+            "build",
+            "--seeds",
+            "seeds",
+            "--config",
+            "pressfeed.toml",
+            "--out",
+            out.path().to_str().unwrap(),
+            "--no-cache",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("would overwrite files it did not write: index.html"),
+        "{err}"
+    );
+    assert!(err.contains("hint: move those files"), "{err}");
+    assert_eq!(tree(out.path()), before, "nothing written, nothing touched");
+}

@@ -501,10 +501,11 @@ fn the_root_page_lists_every_feed_with_count_date_and_formats() {
     let mut listed: Vec<String> = Vec::new();
     for (i, attrs) in page.starts("a") {
         let href = attr(attrs, "href").unwrap();
-        if let Some(dir) = href.strip_suffix("rss.xml") {
-            if page.text_at(i) == "RSS" && !listed.contains(&dir.to_string()) {
-                listed.push(dir.to_string());
-            }
+        if let Some(dir) = href.strip_suffix("rss.xml")
+            && page.text_at(i) == "RSS"
+            && !listed.contains(&dir.to_string())
+        {
+            listed.push(dir.to_string());
         }
     }
     // The global feed first, then portfolios, then ministers, each by name.

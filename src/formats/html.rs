@@ -19,7 +19,7 @@
 //!   page.
 
 use askama::Template;
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, Datelike, FixedOffset};
 
 use super::{
     ATOM_FILE, FeedInfo, GENERATOR, Item, JSON_FILE, PAGE_FILE, RSS_FILE, VERSION, attachment_type,
@@ -37,7 +37,7 @@ pub const FEED_ROOT: &str = "../../";
 /// From a kind's list (`<kind>/`) back to the output folder.
 const SECTION_ROOT: &str = "../";
 
-/// How many releases of `feed` its page shows.
+/// The releases of `feed` its page shows, newest first.
 pub fn page_items(feed: &Feed, limit: Option<usize>) -> &[u32] {
     let emitted = feed.emitted(limit);
     &emitted[..emitted.len().min(PAGE_ITEMS)]
@@ -49,11 +49,18 @@ struct Date {
     human: String,
 }
 
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
 impl Date {
+    /// The date in the release's own offset (the configured time zone), as
+    /// `2024-03-01` and `1 Mar 2024`.
     fn new(d: &DateTime<FixedOffset>) -> Date {
+        let (y, m, day) = (d.year(), d.month(), d.day());
         Date {
-            iso: d.format("%Y-%m-%d").to_string(),
-            human: d.format("%-d %b %Y").to_string(),
+            iso: format!("{y:04}-{m:02}-{day:02}"),
+            human: format!("{day} {} {y}", MONTHS[(m - 1) as usize]),
         }
     }
 }
@@ -446,6 +453,18 @@ mod tests {
         assert_eq!(count(1000), "1,000");
         assert_eq!(count(55123), "55,123");
         assert_eq!(count(1234567), "1,234,567");
+    }
+
+    #[test]
+    fn dates_for_people_and_machines() {
+        let d = DateTime::parse_from_rfc3339("2024-03-01T14:30:00+13:00").unwrap();
+        let date = Date::new(&d);
+        assert_eq!(
+            (date.iso.as_str(), date.human.as_str()),
+            ("2024-03-01", "1 Mar 2024")
+        );
+        let d = DateTime::parse_from_rfc3339("0001-12-31T00:00:00+00:00").unwrap();
+        assert_eq!(Date::new(&d).iso, "0001-12-31");
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! Stage 5: the files a build writes, as bytes.
 //!
-//! Each emitted release is serialised once per format ([`ItemFragments`]); a
-//! feed is its head followed by the fragments of its items, so a release that
-//! appears in the global, a portfolio and a minister feed is rendered and
-//! serialised once, not three times.
+//! Each emitted release is rendered once ([`Item`]) and serialised once per
+//! format (each format's `item`/`entry` function); a feed is its head followed
+//! by the fragments of its items, so a release that appears in the global, a
+//! portfolio and a minister feed is rendered and serialised once, not three
+//! times.
 //!
 //! Formats: RSS 2.0 ([`rss`]), Atom 1.0 ([`atom`]) and JSON Feed 1.1
 //! ([`jsonfeed`]) for every feed; for people, an HTML page per feed and the
@@ -46,6 +47,8 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// One release with everything a format needs to write it.
 pub struct Item<'a> {
+    /// Index of the release in [`Site::releases`].
+    pub index: u32,
     pub release: &'a Release,
     pub ministers: Vec<&'a Name>,
     pub portfolios: Vec<&'a Name>,
@@ -56,6 +59,7 @@ impl<'a> Item<'a> {
     pub fn new(site: &'a Site, index: u32, rendered: Rendered) -> Item<'a> {
         let i = index as usize;
         Item {
+            index,
             release: &site.releases[i],
             ministers: site.release_ministers[i]
                 .iter()
@@ -70,21 +74,6 @@ impl<'a> Item<'a> {
     }
 }
 
-/// A release serialised once per format.
-#[derive(Debug, Default)]
-pub struct ItemFragments {
-    pub rss: String,
-    pub atom: String,
-    /// One element of a JSON Feed's `items` array.
-    pub json: String,
-    /// The release on the page of a portfolio or minister feed (empty when
-    /// no such page shows it).
-    pub page: String,
-    /// The release on the page in the output root (empty when it does not
-    /// show it): the same, with links relative to the root.
-    pub root_page: String,
-}
-
 /// Which pages show a release, so its page fragments are written only when
 /// needed.
 #[derive(Debug, Clone, Copy, Default)]
@@ -93,26 +82,6 @@ pub struct OnPages {
     pub feed: bool,
     /// The page in the output root (the global feed's).
     pub root: bool,
-}
-
-impl ItemFragments {
-    pub fn new(item: &Item<'_>, config: &Config, pages: OnPages) -> ItemFragments {
-        ItemFragments {
-            rss: rss::item(item, config),
-            atom: atom::entry(item, config),
-            json: jsonfeed::item(item, config),
-            page: if pages.feed {
-                html::item(item, html::FEED_ROOT)
-            } else {
-                String::new()
-            },
-            root_page: if pages.root {
-                html::item(item, "")
-            } else {
-                String::new()
-            },
-        }
-    }
 }
 
 /// What every format says about a feed as a whole.
