@@ -82,43 +82,16 @@ pub fn render(markdown: &str, url: &str, attachments: &[String]) -> Rendered {
             Event::Html(_) | Event::InlineHtml(_) => has_raw_html = true,
             _ => {}
         }
-        match event {
-            Event::Start(Tag::Link {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => {
-                let fixed = fix_url(&dest_url, base.as_ref());
+        let mut event = event;
+        match &mut event {
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
+                let fixed = fix_url(dest_url, base.as_ref());
                 kept.push(fixed.is_some());
-                fixed.map(|dest_url| {
-                    Event::Start(Tag::Link {
-                        link_type,
-                        dest_url,
-                        title,
-                        id,
-                    })
-                })
-            }
-            Event::Start(Tag::Image {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => {
-                let fixed = fix_url(&dest_url, base.as_ref());
-                kept.push(fixed.is_some());
-                fixed.map(|dest_url| {
-                    Event::Start(Tag::Image {
-                        link_type,
-                        dest_url,
-                        title,
-                        id,
-                    })
-                })
+                *dest_url = fixed?;
+                Some(event)
             }
             Event::End(TagEnd::Link | TagEnd::Image) => kept.pop().unwrap_or(true).then_some(event),
-            e => Some(e),
+            _ => Some(event),
         }
     });
     let mut html = String::with_capacity(markdown.len() * 3 / 2);

@@ -399,3 +399,40 @@ fn check_flags_junk_names_that_the_config_does_not_handle() {
         "the hint says how to fix it: {err}"
     );
 }
+
+/// Every Atom feed of the fixture site is valid against RFC 4287's RELAX NG
+/// schema (../shared/schemas/atom.rnc), checked with jing where installed.
+#[test]
+fn atom_feeds_are_valid_against_the_rfc_4287_schema() {
+    let schema = root().join("../shared/schemas/atom.rnc");
+    if !schema.exists() {
+        eprintln!("skipping: {} not found", schema.display());
+        return;
+    }
+    if std::process::Command::new("jing")
+        .arg("-h")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipping the Atom schema check: jing is not installed (apt-get install jing)");
+        return;
+    }
+    let (out, files) = build();
+    let atom: Vec<std::path::PathBuf> = files
+        .keys()
+        .filter(|p| p.ends_with("atom.xml"))
+        .map(|p| out.path().join(p))
+        .collect();
+    assert_eq!(atom.len(), 15);
+    let o = std::process::Command::new("jing")
+        .arg("-c")
+        .arg(&schema)
+        .args(&atom)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "jing rejects Atom output:\n{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+}
