@@ -26,7 +26,8 @@ Exit status:
   0  success (warnings may have been printed)
   1  invalid input: some seeds cannot be used; nothing was written
   2  usage or configuration error
-  3  I/O failure reading seeds or writing the output folder
+  3  I/O failure reading seeds or writing the output folder, or a file
+     pressfeed did not write is where it would write one
   4  another pressfeed run held the output folder for longer than --lock-wait
   5  published with --skip-invalid, but some seeds were invalid and left out";
 
@@ -51,7 +52,8 @@ enum Command {
     ///
     /// Files are replaced atomically, files whose bytes did not change are not
     /// touched, feeds that no longer exist are removed, and files pressfeed
-    /// did not write are never touched.
+    /// did not write are never touched: if one is where pressfeed would write
+    /// a file, the build stops before changing anything.
     #[command(after_help = EXIT_STATUSES)]
     Build {
         #[command(flatten)]
