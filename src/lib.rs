@@ -220,7 +220,11 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
             feeds: record.feeds,
             publish: PublishStats {
                 written: 0,
-                unchanged: record.outputs.len(),
+                unchanged: record
+                    .outputs
+                    .iter()
+                    .filter(|(path, ..)| path != publish::MANIFEST)
+                    .count(),
                 removed: 0,
             },
             up_to_date: true,
@@ -254,8 +258,13 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
             releases: site.releases.len(),
             feeds: site.feeds.len(),
             diagnostics: checked.diagnostics.clone(),
-            outputs: cache::describe_outputs(&options.out, paths.iter().map(String::as_str))
-                .unwrap_or_default(),
+            // The manifest too: without it, the next full build would take
+            // every feed for a file pressfeed did not write.
+            outputs: cache::describe_outputs(
+                &options.out,
+                paths.iter().map(String::as_str).chain([publish::MANIFEST]),
+            )
+            .unwrap_or_default(),
         };
         if !record.outputs.is_empty() {
             cache::store(&options.out, &record);
