@@ -24,6 +24,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::diag::Diagnostic;
@@ -79,9 +80,14 @@ pub fn fingerprint(seeds_root: &Path, seeds: &[PathBuf], config: &Path) -> io::R
     }
     seeds_root.hash(&mut h);
     seeds.len().hash(&mut h);
-    for path in seeds {
+    // The stats in parallel, the hashing in order.
+    let stamps: Vec<_> = seeds
+        .par_iter()
+        .map(|path| fs::metadata(path).map(|m| stamp(&m)))
+        .collect::<io::Result<_>>()?;
+    for (path, stamp) in seeds.iter().zip(stamps) {
         path.hash(&mut h);
-        stamp(&fs::metadata(path)?).hash(&mut h);
+        stamp.hash(&mut h);
     }
     Ok(format!("{:016x}", h.finish()))
 }

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use chrono::{DateTime, FixedOffset};
+use rayon::slice::ParallelSliceMut;
 
 use crate::config::{Config, NameRules};
 use crate::diag::Diagnostic;
@@ -94,7 +95,7 @@ impl Site {
 pub fn group(mut releases: Vec<Release>, config: &Config, warnings: &mut Vec<Diagnostic>) -> Site {
     // Newest first; ties by URL then path, so the order never depends on the
     // order files were read in.
-    releases.sort_unstable_by(|a, b| {
+    releases.par_sort_unstable_by(|a, b| {
         b.date
             .cmp(&a.date)
             .then_with(|| a.url.cmp(&b.url))
