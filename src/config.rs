@@ -107,7 +107,7 @@ impl Config {
         let raw: RawConfig = toml::from_str(text).map_err(|e| {
             let (line, col) = e
                 .span()
-                .map(|span| line_col(text, span.start))
+                .map(|span| crate::text::line_col(text, span.start))
                 .unwrap_or((0, 0));
             let message = e.message().trim().to_string();
             let message = lowercase_first(&message);
@@ -198,15 +198,6 @@ fn lowercase_first(s: &str) -> String {
         Some(c) => c.to_lowercase().chain(chars).collect(),
         None => String::new(),
     }
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[line_start..].chars().count() + 1)
 }
 
 #[cfg(test)]

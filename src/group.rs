@@ -227,16 +227,18 @@ fn intern(
     let mut ids: HashMap<String, u32> = HashMap::new();
     let mut table: Vec<Name> = Vec::new();
     let mut per_release = Vec::with_capacity(releases.len());
-    // Spelling -> (newest file that uses it, how many releases use it).
+    // Spellings that look like junk: the newest file using each, how many
+    // releases use it, and why it looks wrong.
     let mut junk: BTreeMap<&str, (&PathBuf, usize, &'static str)> = BTreeMap::new();
-    // Each distinct spelling is resolved (slug, aliases, junk check) once.
-    let mut by_spelling: HashMap<&str, Option<u32>> = HashMap::new();
+    // Each distinct spelling is resolved (slug, aliases, junk check) once:
+    // its feed (None when dropped) and whether it looks like junk.
+    let mut by_spelling: HashMap<&str, (Option<u32>, bool)> = HashMap::new();
     for r in releases {
         let mut mine: Vec<u32> = Vec::with_capacity(names_of(r).len());
         for spelling in names_of(r) {
-            let id = *by_spelling.entry(spelling.as_str()).or_insert_with(|| {
+            let (id, is_junk) = *by_spelling.entry(spelling.as_str()).or_insert_with(|| {
                 let (key, fixed) = match rules.resolve(spelling) {
-                    Resolved::Dropped => return None,
+                    Resolved::Dropped => return (None, false),
                     Resolved::Keep { key, fixed } => (key, fixed),
                 };
                 let junk_reason = fixed
@@ -246,15 +248,16 @@ fn intern(
                 if let Some(why) = junk_reason {
                     junk.insert(spelling.as_str(), (&r.path, 0, why));
                 }
-                Some(*ids.entry(key).or_insert_with_key(|key| {
+                let id = *ids.entry(key).or_insert_with_key(|key| {
                     table.push(Name {
                         slug: key.clone(),
                         display: fixed.unwrap_or_else(|| spelling.clone()),
                     });
                     (table.len() - 1) as u32
-                }))
+                });
+                (Some(id), junk_reason.is_some())
             });
-            if let Some(j) = junk.get_mut(spelling.as_str()) {
+            if is_junk && let Some(j) = junk.get_mut(spelling.as_str()) {
                 j.1 += 1;
             }
             if let Some(id) = id.filter(|id| !mine.contains(id)) {

@@ -41,7 +41,7 @@ use crate::diag::Diagnostic;
 use crate::formats::{FeedInfo, Item, OnPages, OutputFile, html};
 use crate::group::FeedKind;
 use crate::group::Site;
-use crate::publish::{PublishOptions, PublishStats};
+use crate::publish::PublishStats;
 use crate::validate::Release;
 
 /// Where a run reads from and writes to.
@@ -243,12 +243,8 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
         None => publish::lock(&options.out, options.lock_wait)?,
     };
     cache::invalidate(&options.out);
-    let publish_options = PublishOptions {
-        lock_wait: options.lock_wait,
-        fail_after: options.fail_after,
-    };
     let (publish, paths) = write_outputs(&site, &config, progress, |planned| {
-        publish::Session::begin(&lock, planned, &publish_options)
+        publish::Session::begin(&lock, planned, options.fail_after)
     })?;
     if let (Some(fingerprint), 0) = (fingerprint, checked.invalid) {
         let record = cache::Record {

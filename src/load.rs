@@ -88,7 +88,7 @@ pub fn decode<'a>(path: &Path, bytes: &'a [u8]) -> Result<(&'a str, usize), Diag
             let good = &rest[..e.valid_up_to()];
             // The valid prefix is UTF-8 by definition.
             let good = std::str::from_utf8(good).unwrap_or_default();
-            let (line, col) = crate::config::line_col(good, good.len());
+            let (line, col) = crate::text::line_col(good, good.len());
             Err(
                 Diagnostic::error(path, line, col, "file is not valid UTF-8")
                     .with_hint("save the file as UTF-8"),

@@ -4,8 +4,9 @@
 //!
 //! - One run at a time: the output folder itself is locked (`flock`), so no
 //!   lock file appears in it.
-//! - Every changed file is written to a temporary file in its own folder,
-//!   synced, then renamed over the old one; the folder is synced after.
+//! - Every changed file is written to a temporary file in its own folder;
+//!   the temporary files are synced (one `syncfs` for the batch on Linux),
+//!   then each is renamed over the old file; the folders are synced after.
 //! - A file whose bytes would not change is left alone, so its mtime (and a
 //!   web server's ETag and Last-Modified) stay put.
 //! - The manifest (`.pressfeed-manifest`) lists the files pressfeed owns. It
@@ -22,23 +23,13 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+#[cfg(not(target_os = "linux"))]
 use rayon::prelude::*;
-
-use crate::formats::OutputFile;
 
 /// The list of files pressfeed owns, in the output folder.
 pub const MANIFEST: &str = ".pressfeed-manifest";
 /// Temporary files end with this; a run removes any it finds in its folders.
 const TMP_SUFFIX: &str = ".pressfeed-tmp";
-
-#[derive(Debug, Clone, Default)]
-pub struct PublishOptions {
-    /// How long to wait for another run to release the output folder.
-    pub lock_wait: Duration,
-    /// Test hook: fail with an I/O error after renaming this many new files
-    /// into place (the moment a killed run leaves some feeds new, some old).
-    pub fail_after: Option<usize>,
-}
 
 /// What a publish did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -79,40 +70,11 @@ impl OutputLock {
     }
 }
 
-/// Writes `files` into `out` (created if missing) and removes files a
-/// previous run wrote that are no longer produced, holding the lock on `out`
-/// while it does.
-pub fn publish(
-    out: &Path,
-    files: &[OutputFile],
-    options: &PublishOptions,
-) -> Result<PublishStats, PublishError> {
-    let lock = lock(out, options.lock_wait)?;
-    publish_locked(&lock, files, options)
-}
-
-/// [`publish`] into the folder of a lock already held (`options.lock_wait` is
-/// not used). A caller that changes anything else in the output folder takes
-/// the lock with [`lock`] before its first change and keeps it until after
-/// its last, so that no other run interleaves with any of it.
-pub fn publish_locked(
-    lock: &OutputLock,
-    files: &[OutputFile],
-    options: &PublishOptions,
-) -> Result<PublishStats, PublishError> {
-    let session = Session::begin(
-        lock,
-        files.iter().map(|f| f.path.clone()).collect(),
-        options,
-    )?;
-    files
-        .par_iter()
-        .try_for_each(|f| session.put(&f.path, &f.bytes))?;
-    session.finish()
-}
-
 /// One publish, file by file, so a caller can write each file as soon as it
-/// is made instead of holding the whole output in memory:
+/// is made instead of holding the whole output in memory. The caller takes
+/// the lock with [`lock`] before its first change to the output folder and
+/// keeps it until after its last, so that no other run interleaves with any
+/// of it:
 /// [`Session::begin`] with every path the run will write, [`Session::put`]
 /// each file (from any thread), then [`Session::finish`].
 pub struct Session<'l> {
@@ -121,6 +83,8 @@ pub struct Session<'l> {
     old: BTreeSet<String>,
     new: BTreeSet<String>,
     union: BTreeSet<String>,
+    /// Test hook: fail with an I/O error after renaming this many new files
+    /// into place (the moment a killed run leaves some feeds new, some old).
     fail_after: Option<usize>,
     /// Temporary files written, with the paths they replace: renamed into
     /// place by `finish`, after they are synced.
@@ -142,7 +106,7 @@ impl<'l> Session<'l> {
     pub fn begin(
         lock: &'l OutputLock,
         planned: BTreeSet<String>,
-        options: &PublishOptions,
+        fail_after: Option<usize>,
     ) -> Result<Session<'l>, PublishError> {
         let out = lock.path();
         let manifest_path = out.join(MANIFEST);
@@ -211,7 +175,7 @@ impl<'l> Session<'l> {
             old,
             new,
             union,
-            fail_after: options.fail_after,
+            fail_after,
             pending: Mutex::new(Vec::new()),
             unchanged: AtomicUsize::new(0),
             created,
