@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use pressfeed::config::Config;
+use pressfeed::formats::{Item, atom, html, jsonfeed, rss};
 use pressfeed::{frontmatter, group, load, render, validate};
 
 /// Up to `n` seed files, the same ones every run.
@@ -86,6 +87,34 @@ fn stages(c: &mut Criterion) {
             }
         })
     });
+
+    // Each emitted release is serialised once per format.
+    let mut warnings = Vec::new();
+    let site = group::group(releases.clone(), &config, &mut warnings);
+    let items: Vec<Item> = (0..site.releases.len() as u32)
+        .map(|i| {
+            let r = &site.releases[i as usize];
+            let body = load::read_body(&r.path, r.body_offset).unwrap();
+            Item::new(&site, i, render::render(&body, &r.url, &r.attachments))
+        })
+        .collect();
+    g.throughput(Throughput::Elements(items.len() as u64));
+    type Serialise<'a> = &'a dyn Fn(&Item) -> String;
+    let formats: [(&str, Serialise); 4] = [
+        ("serialise rss", &|item| rss::item(item, &config)),
+        ("serialise atom", &|item| atom::entry(item, &config)),
+        ("serialise json", &|item| jsonfeed::item(item, &config)),
+        ("serialise page", &|item| html::item(item, html::FEED_ROOT)),
+    ];
+    for (name, serialise) in formats {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                for item in &items {
+                    black_box(serialise(item));
+                }
+            })
+        });
+    }
     g.finish();
 }
 

@@ -11,6 +11,8 @@ use serde_yaml::Value;
 use crate::diag::Diagnostic;
 use crate::load::Split;
 
+pub mod simple;
+
 /// A scalar field and the key it was found under (see [`key_position`]:
 /// positions are only worked out for fields that are reported).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,7 +49,13 @@ pub fn parse(
     split: &Split<'_>,
     warnings: &mut Vec<Diagnostic>,
 ) -> Result<FrontMatter, Vec<Diagnostic>> {
-    let doc: Value = match serde_yaml::from_str(split.yaml) {
+    // The usual shape takes the fast path; anything else, errors included,
+    // is read by serde_yaml.
+    let parsed = match simple::parse(split.yaml) {
+        Some(value) => Ok(value),
+        None => serde_yaml::from_str(split.yaml),
+    };
+    let doc: Value = match parsed {
         Ok(v) => v,
         Err(e) => {
             // libyaml names where it gave up and, for an unclosed quote or

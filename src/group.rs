@@ -1,11 +1,12 @@
 //! Stage 3: one entry per URL, newest first, and the feeds that carry them:
 //! the global feed, one per portfolio and one per minister.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use chrono::{DateTime, FixedOffset};
 use rayon::slice::ParallelSliceMut;
+use rustc_hash::FxHashMap;
 
 use crate::config::{Config, NameRules};
 use crate::diag::Diagnostic;
@@ -164,16 +165,20 @@ pub fn group(mut releases: Vec<Release>, config: &Config, warnings: &mut Vec<Dia
 /// Keeps one release per URL: the newest, then the first by path. The
 /// warning names every file involved.
 fn dedupe(releases: Vec<Release>, warnings: &mut Vec<Diagnostic>) -> Vec<Release> {
-    let mut by_url: HashMap<&str, Vec<usize>> = HashMap::with_capacity(releases.len());
+    // The first release with each URL, and the others with it: one hash
+    // map entry per release, one list per duplicated URL only.
+    let mut first: FxHashMap<&str, usize> = FxHashMap::default();
+    first.reserve(releases.len());
+    let mut dups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for (i, r) in releases.iter().enumerate() {
-        by_url.entry(r.url.as_str()).or_default().push(i);
+        let f = *first.entry(r.url.as_str()).or_insert(i);
+        if f != i {
+            dups.entry(f).or_insert_with(|| vec![f]).push(i);
+        }
     }
     let mut dropped = vec![false; releases.len()];
-    let mut dups: Vec<&Vec<usize>> = by_url.values().filter(|v| v.len() > 1).collect();
-    dups.sort();
-    for group in dups {
+    for mut group in dups.into_values() {
         // Releases are sorted newest first, ties by path: the first one wins.
-        let mut group = group.clone();
         group.sort_by(|&a, &b| {
             releases[b]
                 .date
@@ -224,7 +229,7 @@ fn intern(
     warnings: &mut Vec<Diagnostic>,
 ) -> (Vec<Name>, Vec<Vec<u32>>) {
     let rules = Rules::new(rules, &config.honorifics);
-    let mut ids: HashMap<String, u32> = HashMap::new();
+    let mut ids: FxHashMap<String, u32> = FxHashMap::default();
     let mut table: Vec<Name> = Vec::new();
     let mut per_release = Vec::with_capacity(releases.len());
     // Spellings that look like junk: the newest file using each, how many
@@ -232,7 +237,7 @@ fn intern(
     let mut junk: BTreeMap<&str, (&PathBuf, usize, &'static str)> = BTreeMap::new();
     // Each distinct spelling is resolved (slug, aliases, junk check) once:
     // its feed (None when dropped) and whether it looks like junk.
-    let mut by_spelling: HashMap<&str, (Option<u32>, bool)> = HashMap::new();
+    let mut by_spelling: FxHashMap<&str, (Option<u32>, bool)> = FxHashMap::default();
     for r in releases {
         let mut mine: Vec<u32> = Vec::with_capacity(names_of(r).len());
         for spelling in names_of(r) {

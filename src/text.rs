@@ -69,6 +69,31 @@ pub fn escape_html(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Appends `s` to `out` escaped for XML text, the way quick_xml (under the
+/// `rss` and `atom_syndication` crates) escapes it: `<`, `>`, `&`, `'` and `"`
+/// become entities. A byte scan that copies the runs between them, several
+/// times faster than quick_xml's own, which matters for the megabytes of
+/// HTML in Atom content.
+pub fn escape_xml_into(out: &mut String, s: &str) {
+    out.reserve(s.len() + s.len() / 8);
+    let mut run = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let entity = match b {
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'&' => "&amp;",
+            b'\'' => "&apos;",
+            b'"' => "&quot;",
+            _ => continue,
+        };
+        // `i` is at an ASCII byte: a character boundary.
+        out.push_str(&s[run..i]);
+        out.push_str(entity);
+        run = i + 1;
+    }
+    out.push_str(&s[run..]);
+}
+
 /// 1-based line and column (in characters) of a byte offset.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());

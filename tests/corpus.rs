@@ -7,6 +7,7 @@ mod common;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Mutex;
 
 use common::*;
 
@@ -20,6 +21,9 @@ fn corpus() -> Option<PathBuf> {
         );
         return None;
     }
+    // The tests of this file run in parallel: one unpacks, the others wait.
+    static UNPACKING: Mutex<()> = Mutex::new(());
+    let _guard = UNPACKING.lock().unwrap_or_else(|e| e.into_inner());
     let dest = root().join("target/corpus-test");
     let releases = dest.join("beehive/releases");
     if !dest.join(".unpacked").exists() {
@@ -62,6 +66,39 @@ fn seed_files(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// The front matter fast path reads each release it takes exactly as
+/// serde_yaml does (value and key order), and takes nearly every release of
+/// the archive: if a change made it decline them, builds would quietly slow
+/// down to serde_yaml's pace.
+#[test]
+fn front_matter_fast_path_agrees_with_serde_yaml_on_the_archive() {
+    use pressfeed::frontmatter::simple;
+    use serde_yaml::Value;
+    let Some(releases) = corpus() else { return };
+    let files = seed_files(&releases);
+    let mut fast = 0;
+    for path in &files {
+        let bytes = std::fs::read(path).unwrap();
+        let (text, skip) = pressfeed::load::decode(path, &bytes).unwrap();
+        let split = pressfeed::load::split(path, text, skip).unwrap();
+        let Some(value) = simple::parse(split.yaml) else {
+            continue;
+        };
+        let slow: Value = serde_yaml::from_str(split.yaml)
+            .unwrap_or_else(|e| panic!("{}: serde_yaml rejects it: {e}", path.display()));
+        assert_eq!(value, slow, "{}", path.display());
+        let keys = |v: &Value| -> Vec<Value> { v.as_mapping().unwrap().keys().cloned().collect() };
+        assert_eq!(keys(&value), keys(&slow), "{}", path.display());
+        fast += 1;
+    }
+    eprintln!("fast path: {fast} of {} releases", files.len());
+    assert!(
+        fast * 100 >= files.len() * 99,
+        "the fast path took only {fast} of {} releases",
+        files.len()
+    );
 }
 
 #[test]

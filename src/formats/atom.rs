@@ -1,11 +1,10 @@
 //! Atom 1.0 (RFC 4287), written with the `atom_syndication` crate.
 
-use atom_syndication::{
-    Category, Content, Entry, Feed, Generator, Link, Person, Text, WriteConfig,
-};
+use atom_syndication::{Category, Entry, Feed, Generator, Link, Person, Text, WriteConfig};
 
 use super::{ATOM_FILE, FeedInfo, GENERATOR, Item, VERSION, attachment_type, splice};
 use crate::config::Config;
+use crate::text;
 
 fn link(href: &str, rel: &str, mime_type: &str) -> Link {
     Link {
@@ -51,11 +50,8 @@ pub fn entry(item: &Item<'_>, config: &Config) -> String {
         links,
         summary: (!item.rendered.summary.is_empty())
             .then(|| Text::plain(item.rendered.summary.clone())),
-        content: Some(Content {
-            value: Some(item.rendered.html.clone()),
-            content_type: Some("html".to_string()),
-            ..Default::default()
-        }),
+        // Written below, see `with_content`.
+        content: None,
         ..Default::default()
     };
     let config = WriteConfig {
@@ -65,7 +61,27 @@ pub fn entry(item: &Item<'_>, config: &Config) -> String {
     let bytes = entry
         .write_with_config(Vec::new(), config)
         .unwrap_or_default();
-    String::from_utf8(bytes).unwrap_or_default()
+    with_content(
+        &String::from_utf8(bytes).unwrap_or_default(),
+        &item.rendered.html,
+    )
+}
+
+/// Adds `<content type="html">` to an entry the crate wrote without it.
+/// The crate writes content last, so it goes just before `</entry>`; the
+/// bytes are the crate's own (tested below), but the HTML, most of a feed's
+/// size, is escaped by [`text::escape_xml_into`] rather than quick_xml's
+/// slower escaper.
+fn with_content(entry: &str, html: &str) -> String {
+    const CLOSE: &str = "</entry>";
+    let at = entry.rfind(CLOSE).unwrap_or(entry.len());
+    let mut out = String::with_capacity(entry.len() + html.len() + html.len() / 8 + 64);
+    out.push_str(&entry[..at]);
+    out.push_str("<content type=\"html\">");
+    text::escape_xml_into(&mut out, html);
+    out.push_str("</content>");
+    out.push_str(&entry[at..]);
+    out
 }
 
 /// A whole Atom document: the feed of `info` with the given entries.
@@ -104,4 +120,45 @@ pub fn feed<'s>(
         "</feed>",
         entries,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use atom_syndication::Content;
+
+    /// `with_content` writes exactly what the crate writes for the same
+    /// content, whatever characters the HTML holds.
+    #[test]
+    fn content_is_written_as_the_crate_writes_it() {
+        let htmls = [
+            "",
+            "<p>Plain</p>",
+            "<p>Tom &amp; Jerry's \"quote\" <a href=\"https://x.nz/?a=1&b=2\">x</a></p>\n",
+            "a > b < c ]]> d & e ' f \" g",
+            "Māori ’ — \u{a0} 😀 <br />",
+        ];
+        for html in htmls {
+            let mut entry = Entry {
+                title: Text::plain("t"),
+                id: "https://x.nz/a".into(),
+                summary: Some(Text::plain("s")),
+                ..Default::default()
+            };
+            let config = WriteConfig {
+                write_document_declaration: false,
+                indent_size: None,
+            };
+            let without =
+                String::from_utf8(entry.write_with_config(Vec::new(), config).unwrap()).unwrap();
+            entry.content = Some(Content {
+                value: Some(html.to_string()),
+                content_type: Some("html".to_string()),
+                ..Default::default()
+            });
+            let with =
+                String::from_utf8(entry.write_with_config(Vec::new(), config).unwrap()).unwrap();
+            assert_eq!(with_content(&without, html), with, "{html:?}");
+        }
+    }
 }

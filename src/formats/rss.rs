@@ -51,22 +51,33 @@ pub fn item(item: &Item<'_>, config: &Config) -> String {
         }),
         ..Default::default()
     };
+    // The crate writes items as part of a channel: write a channel holding
+    // only this item and keep the `<item>` element.
     let channel = Channel {
         items: vec![rss_item],
-        namespaces: namespaces(),
         ..Default::default()
     };
-    let xml = channel.to_string();
+    let capacity = item.rendered.html.len() + 1024;
+    let bytes = channel
+        .write_to(Vec::with_capacity(capacity))
+        .unwrap_or_default();
+    let xml = String::from_utf8(bytes).unwrap_or_default();
     let start = xml.find("<item>").unwrap_or(0);
     let end = xml
         .rfind("</item>")
         .map_or(xml.len(), |i| i + "</item>".len());
-    let mut fragment = xml[start..end].to_string();
+    let xml = &xml[start..end];
     // `isPermaLink` defaults to true and the crate leaves it out; say it, as
     // some readers only trust an explicit attribute. The guid is the last
     // `<guid>` in the item (the body before it is CDATA of sanitised HTML).
-    if let Some(at) = fragment.rfind("<guid>") {
-        fragment.replace_range(at..at + "<guid>".len(), "<guid isPermaLink=\"true\">");
+    let mut fragment = String::with_capacity(xml.len() + 32);
+    match xml.rfind("<guid>") {
+        Some(at) => {
+            fragment.push_str(&xml[..at]);
+            fragment.push_str("<guid isPermaLink=\"true\">");
+            fragment.push_str(&xml[at + "<guid>".len()..]);
+        }
+        None => fragment.push_str(xml),
     }
     fragment
 }
