@@ -8,7 +8,9 @@
 //! modification time of every file it published and the warnings it reported.
 //!
 //! The next build works out the fingerprint again, which takes one `stat` per
-//! seed and reads none. When it matches and every published file is still
+//! seed and reads none. (A build into a folder with no record takes the
+//! stamps from the files it opens, before reading them, and saves the
+//! separate pass.) When it matches and every published file is still
 //! exactly as recorded, the output is already what a full build would write:
 //! the run reports the same warnings and writes nothing. Any difference (a
 //! seed edited, added, removed or touched, the configuration or the binary
@@ -64,8 +66,25 @@ pub struct Record {
     pub outputs: Vec<(String, u64, u128)>,
 }
 
-/// The fingerprint of a build's inputs.
-pub fn fingerprint(seeds_root: &Path, seeds: &[PathBuf], config: &Path) -> io::Result<String> {
+/// What the fingerprint knows of one seed (see [`stamp`]).
+pub type Stamp = (u64, u64, i64, i64);
+
+/// The stamp of every seed, one `stat` each, in parallel.
+pub fn stamps(seeds: &[PathBuf]) -> io::Result<Vec<Stamp>> {
+    seeds
+        .par_iter()
+        .map(|path| fs::metadata(path).map(|m| stamp(&m)))
+        .collect()
+}
+
+/// The fingerprint of a build's inputs; `stamps` are those of `seeds`, in
+/// the same order, each taken before the seed was read.
+pub fn fingerprint(
+    seeds_root: &Path,
+    seeds: &[PathBuf],
+    stamps: &[Stamp],
+    config: &Path,
+) -> io::Result<String> {
     let mut h = DefaultHasher::new();
     FORMAT.hash(&mut h);
     env!("CARGO_PKG_VERSION").hash(&mut h);
@@ -80,11 +99,6 @@ pub fn fingerprint(seeds_root: &Path, seeds: &[PathBuf], config: &Path) -> io::R
     }
     seeds_root.hash(&mut h);
     seeds.len().hash(&mut h);
-    // The stats in parallel, the hashing in order.
-    let stamps: Vec<_> = seeds
-        .par_iter()
-        .map(|path| fs::metadata(path).map(|m| stamp(&m)))
-        .collect::<io::Result<_>>()?;
     for (path, stamp) in seeds.iter().zip(stamps) {
         path.hash(&mut h);
         stamp.hash(&mut h);
@@ -94,7 +108,7 @@ pub fn fingerprint(seeds_root: &Path, seeds: &[PathBuf], config: &Path) -> io::R
 
 /// Size, inode and change time: any write to a file changes its ctime, and
 /// unlike the mtime it cannot be set back by tools that preserve times.
-fn stamp(m: &fs::Metadata) -> (u64, u64, i64, i64) {
+pub fn stamp(m: &fs::Metadata) -> Stamp {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;

@@ -160,7 +160,7 @@ pub struct BuildReport {
 pub fn check(options: &Options, progress: &dyn Progress) -> Result<(Checked, Site, Config), Error> {
     let config = Config::load(&options.config, options.config_required).map_err(Error::Config)?;
     let paths = find(&options.seeds, progress)?;
-    let (checked, site) = check_paths(&paths, &config, progress)?;
+    let (checked, site, _) = check_paths(&paths, &config, false, progress)?;
     Ok((checked, site, config))
 }
 
@@ -172,17 +172,21 @@ fn find(seeds: &Path, progress: &dyn Progress) -> Result<Vec<PathBuf>, Error> {
     })
 }
 
+/// Reads, checks and groups the seeds at `paths`; with `stamps`, also
+/// returns each seed's [`cache::Stamp`], taken before it was read (`None`
+/// when some seed could not be read).
 fn check_paths(
     paths: &[PathBuf],
     config: &Config,
+    stamps: bool,
     progress: &dyn Progress,
-) -> Result<(Checked, Site), Error> {
-    let (releases, mut checked) = load_all(paths, config, progress);
+) -> Result<(Checked, Site, Option<Vec<cache::Stamp>>), Error> {
+    let (releases, mut checked, stamps) = load_all(paths, config, stamps, progress);
     progress.stage("grouping", 0);
     let site = group::group(releases, config, &mut checked.diagnostics);
     diag::sort(&mut checked.diagnostics);
     progress.stage("checked", 0);
-    Ok((checked, site))
+    Ok((checked, site, stamps))
 }
 
 /// The whole pipeline: check, render, write every format, publish. When the
@@ -199,14 +203,20 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
         false => None,
     };
     let paths = find(&options.seeds, progress)?;
+    // With a record of the last build, the seeds' stamps (one `stat` each)
+    // decide whether there is anything to do. Without one, the stamps are
+    // taken from the seeds as they are opened, which saves a pass.
     progress.stage("fingerprint", 0);
-    let fingerprint = match options.use_cache {
-        true => cache::fingerprint(&options.seeds, &paths, &options.config).ok(),
+    let record = match options.use_cache {
+        true => cache::load(&options.out),
         false => None,
     };
-    let cached = fingerprint.as_ref().and_then(|fp| {
-        cache::load(&options.out)
-            .filter(|r| r.fingerprint == *fp && cache::outputs_intact(&options.out, r))
+    let mut fingerprint = record.as_ref().and_then(|_| {
+        let stamps = cache::stamps(&paths).ok()?;
+        cache::fingerprint(&options.seeds, &paths, &stamps, &options.config).ok()
+    });
+    let cached = record.filter(|r| {
+        fingerprint.as_ref() == Some(&r.fingerprint) && cache::outputs_intact(&options.out, r)
     });
     if let Some(record) = cached {
         progress.stage("done", 0);
@@ -231,7 +241,11 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
         });
     }
 
-    let (checked, site) = check_paths(&paths, &config, progress)?;
+    let want_stamps = options.use_cache && fingerprint.is_none();
+    let (checked, site, stamps) = check_paths(&paths, &config, want_stamps, progress)?;
+    if let Some(stamps) = stamps {
+        fingerprint = cache::fingerprint(&options.seeds, &paths, &stamps, &options.config).ok();
+    }
     if checked.invalid > 0 && !options.skip_invalid {
         return Err(Error::Invalid {
             invalid: checked.invalid,
@@ -277,17 +291,19 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
     })
 }
 
-/// Stages 1 and 2 for every seed, in parallel.
+/// Stages 1 and 2 for every seed, in parallel; with `stamps`, the stamp of
+/// each seed too.
 fn load_all(
     paths: &[PathBuf],
     config: &Config,
+    stamps: bool,
     progress: &dyn Progress,
-) -> (Vec<Release>, Checked) {
+) -> (Vec<Release>, Checked, Option<Vec<cache::Stamp>>) {
     progress.stage("reading", paths.len() as u64);
-    let results: Vec<(Loaded, Vec<Diagnostic>)> = paths
+    let results: Vec<(Loaded, Vec<Diagnostic>, Option<cache::Stamp>)> = paths
         .par_iter()
         .map(|path| {
-            let r = load_one(path, config);
+            let r = load_one(path, config, stamps);
             progress.advance(1);
             r
         })
@@ -297,15 +313,20 @@ fn load_all(
         ..Checked::default()
     };
     let mut releases = Vec::with_capacity(results.len());
-    for (release, diags) in results {
+    let mut all_stamps = stamps.then(|| Vec::with_capacity(results.len()));
+    for (release, diags, stamp) in results {
         match release {
             Loaded::Release(r) => releases.push(r),
             Loaded::Skipped => {}
             Loaded::Invalid => checked.invalid += 1,
         }
         checked.diagnostics.extend(diags);
+        all_stamps = all_stamps.zip(stamp).map(|(mut all, s)| {
+            all.push(s);
+            all
+        });
     }
-    (releases, checked)
+    (releases, checked, all_stamps)
 }
 
 /// What became of one seed file.
@@ -316,22 +337,51 @@ enum Loaded {
     Invalid,
 }
 
-/// Reads, splits, parses and validates one seed.
-fn load_one(path: &Path, config: &Config) -> (Loaded, Vec<Diagnostic>) {
-    let mut diags = Vec::new();
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => {
-            diags.push(Diagnostic::error(
-                path,
-                0,
-                0,
-                format!("cannot read file: {e}"),
-            ));
-            return (Loaded::Invalid, diags);
+/// Reads, splits, parses and validates one seed; with `stamp`, takes its
+/// stamp from the open file before reading it.
+fn load_one(
+    path: &Path,
+    config: &Config,
+    stamp: bool,
+) -> (Loaded, Vec<Diagnostic>, Option<cache::Stamp>) {
+    // One buffer per thread, reused for every seed it reads: no allocation
+    // (and no fresh pages to fault in) per file.
+    thread_local! {
+        static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    BUFFER.with_borrow_mut(|bytes| {
+        bytes.clear();
+        let mut stamped = None;
+        let read = std::fs::File::open(path).and_then(|mut f| {
+            if stamp {
+                stamped = Some(cache::stamp(&f.metadata()?));
+            }
+            std::io::Read::read_to_end(&mut f, bytes)
+        });
+        let (loaded, diags) = match read {
+            Ok(_) => load_bytes(path, bytes, config),
+            Err(e) => (
+                Loaded::Invalid,
+                vec![Diagnostic::error(
+                    path,
+                    0,
+                    0,
+                    format!("cannot read file: {e}"),
+                )],
+            ),
+        };
+        // Do not keep a buffer the size of one huge seed for the whole run.
+        if bytes.capacity() > 1 << 20 {
+            *bytes = Vec::new();
         }
-    };
-    let release = load::decode(path, &bytes)
+        (loaded, diags, stamped)
+    })
+}
+
+/// Splits, parses and validates the bytes of one seed.
+fn load_bytes(path: &Path, bytes: &[u8], config: &Config) -> (Loaded, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let release = load::decode(path, bytes)
         .and_then(|(text, skip)| load::split(path, text, skip))
         .map_err(|d| vec![d])
         .and_then(|split| {

@@ -521,6 +521,13 @@ fn rebuild_with_no_change_touches_nothing() {
     let second = site.build_ok(&[]);
     let s = summary(&second);
     assert_eq!((s.written, s.unchanged, s.removed), (0, total, 0), "{s:?}");
+    // The first build (into a new folder) stamped the seeds as it read them;
+    // the second stats them, finds the same, and reads nothing.
+    assert!(
+        stdout(&second).contains("nothing changed since the last build"),
+        "the second build was not recognised as up to date: {}",
+        stdout(&second)
+    );
     assert_untouched(&stamps(&site.out()), &before, "second build with no change");
 
     // The whole pipeline (no shortcut for unchanged input), and a seed saved
