@@ -109,8 +109,8 @@ pub enum Error {
 /// Progress of a long run, for a progress bar. Called from several threads.
 ///
 /// Stages, in order: `finding`, `fingerprint` (build only), `reading` (read, parse and validate every
-/// seed), `grouping`, `checked` (end of `check`), `rendering`, `serialising`,
-/// `writing`, `done`. Each call to [`Progress::stage`] ends the previous
+/// seed), `grouping`, `checked` (end of `check`), `rendering`, `preparing`
+/// (folders, manifest), `writing`, `syncing`, `done`. Each call to [`Progress::stage`] ends the previous
 /// stage, so timing the calls gives a per-stage breakdown.
 pub trait Progress: Sync {
     /// A stage with `len` steps starts (`len` is 0 when it has no steps).
@@ -479,6 +479,7 @@ pub fn write_outputs<'l>(
             planned.insert(format!("{dir}{file}"));
         }
     }
+    progress.stage("preparing", 0);
     let session = begin(planned.clone())?;
 
     // One format at a time: each item is serialised once per format and

@@ -173,9 +173,15 @@ impl<'a> Iterator for LineIter<'a> {
 
 /// Reads the body of a seed again, from `body_offset` to the end.
 pub fn read_body(path: &Path, body_offset: usize) -> io::Result<String> {
-    let bytes = fs::read(path)?;
-    let body = bytes.get(body_offset..).unwrap_or_default();
-    Ok(String::from_utf8_lossy(body).into_owned())
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = fs::File::open(path)?;
+    file.seek(SeekFrom::Start(body_offset as u64))?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    // Valid UTF-8 (checked when the seed was first read) unless the file
+    // changed since: then a replacement character rather than an error.
+    Ok(String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
 #[cfg(test)]
