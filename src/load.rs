@@ -93,6 +93,12 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 pub fn decode<'a>(path: &Path, bytes: &'a [u8]) -> Result<(&'a str, usize), Diagnostic> {
     let skip = if bytes.starts_with(BOM) { BOM.len() } else { 0 };
     let rest = &bytes[skip..];
+    // Every byte of every seed is checked: a SIMD validator does it several
+    // times faster than the standard library on text that is not all ASCII.
+    if let Ok(text) = simdutf8::basic::from_utf8(rest) {
+        return Ok((text, skip));
+    }
+    // Invalid: the standard library says where.
     match std::str::from_utf8(rest) {
         Ok(text) => Ok((text, skip)),
         Err(e) => {

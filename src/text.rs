@@ -11,16 +11,21 @@ pub fn xml_allowed(c: char) -> bool {
 /// forbidden characters are the C0 controls other than tab, LF and CR (single
 /// bytes) and U+FFFE and U+FFFF (EF BF BE, EF BF BF).
 pub fn is_xml_safe(s: &str) -> bool {
-    let bytes = s.as_bytes();
-    // Branch-free within each chunk, so the compiler vectorises it.
-    let control = bytes.chunks(64).any(|chunk| {
-        chunk.iter().fold(false, |found, &b| {
-            found | ((b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r'))
-        })
-    });
-    // U+FFFE and U+FFFF start with 0xEF, which `contains` finds with memchr.
-    let nonchar = bytes.contains(&0xEF) && s.contains(['\u{FFFE}', '\u{FFFF}']);
-    !control && !nonchar
+    // One pass, branch-free within each chunk so the compiler vectorises it:
+    // a forbidden control character, or 0xEF, the first byte of U+FFFE and
+    // U+FFFF (and of other characters; those are then looked at closely).
+    let mut ef = 0u8;
+    for chunk in s.as_bytes().chunks(64) {
+        let mut control = 0u8;
+        for &b in chunk {
+            control |= u8::from((b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r'));
+            ef |= u8::from(b == 0xEF);
+        }
+        if control != 0 {
+            return false;
+        }
+    }
+    ef == 0 || !s.contains(['\u{FFFE}', '\u{FFFF}'])
 }
 
 /// `s` without the characters XML 1.0 forbids (control characters such as
@@ -118,6 +123,22 @@ mod tests {
         for c in ['\t', '\n', '\r', 'é', '\u{fffd}', '\u{1f600}', '\u{efbf}'] {
             assert!(is_xml_safe(&format!("a{c}b")), "{c:?}");
         }
+        // Wherever it is: the scan goes by 64-byte chunks.
+        let long = "x".repeat(200);
+        for at in [0, 63, 64, 65, 199] {
+            for c in ['\u{b}', '\u{ffff}'] {
+                let mut s = long.clone();
+                s.insert(at, c);
+                assert!(!is_xml_safe(&s), "{c:?} at {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn xml_escaping() {
+        let mut out = String::from(">");
+        escape_xml_into(&mut out, "a<b>&'\"é’");
+        assert_eq!(out, ">a&lt;b&gt;&amp;&apos;&quot;é’");
     }
 
     #[test]
