@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use chrono::{DateTime, FixedOffset};
-use rayon::slice::ParallelSliceMut;
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::config::{Config, NameRules};
@@ -93,16 +93,8 @@ impl Site {
 
 /// Groups validated releases into feeds. Duplicate URLs and junk-looking names
 /// are reported on `warnings`.
-pub fn group(mut releases: Vec<Release>, config: &Config, warnings: &mut Vec<Diagnostic>) -> Site {
-    // Newest first; ties by URL then path, so the order never depends on the
-    // order files were read in.
-    releases.par_sort_unstable_by(|a, b| {
-        b.date
-            .cmp(&a.date)
-            .then_with(|| a.url.cmp(&b.url))
-            .then_with(|| a.path.cmp(&b.path))
-    });
-    let releases = dedupe(releases, warnings);
+pub fn group(releases: Vec<Release>, config: &Config, warnings: &mut Vec<Diagnostic>) -> Site {
+    let releases = dedupe(newest_first(releases), warnings);
 
     let (ministers, release_ministers) = intern(
         &releases,
@@ -162,9 +154,38 @@ pub fn group(mut releases: Vec<Release>, config: &Config, warnings: &mut Vec<Dia
     }
 }
 
+/// Newest first; ties by URL then path, so the order never depends on the
+/// order files were read in. Sorts small keys rather than whole releases
+/// (most comparisons are settled by the date alone), then moves each
+/// release once.
+fn newest_first(releases: Vec<Release>) -> Vec<Release> {
+    let mut order: Vec<(i64, u32, u32)> = releases
+        .par_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            (
+                r.date.timestamp(),
+                r.date.timestamp_subsec_nanos(),
+                i as u32,
+            )
+        })
+        .collect();
+    order.par_sort_unstable_by(|a, b| {
+        (b.0, b.1).cmp(&(a.0, a.1)).then_with(|| {
+            let (x, y) = (&releases[a.2 as usize], &releases[b.2 as usize]);
+            x.url.cmp(&y.url).then_with(|| x.path.cmp(&y.path))
+        })
+    });
+    let mut slots: Vec<Option<Release>> = releases.into_iter().map(Some).collect();
+    order
+        .iter()
+        .filter_map(|&(.., i)| slots[i as usize].take())
+        .collect()
+}
+
 /// Keeps one release per URL: the newest, then the first by path. The
 /// warning names every file involved.
-fn dedupe(releases: Vec<Release>, warnings: &mut Vec<Diagnostic>) -> Vec<Release> {
+fn dedupe(mut releases: Vec<Release>, warnings: &mut Vec<Diagnostic>) -> Vec<Release> {
     // The first release with each URL, and the others with it: one hash
     // map entry per release, one list per duplicated URL only.
     let mut first: FxHashMap<&str, usize> = FxHashMap::default();
@@ -209,11 +230,10 @@ fn dedupe(releases: Vec<Release>, warnings: &mut Vec<Diagnostic>) -> Vec<Release
             .with_hint("delete the duplicate files, or give each release its own url"),
         );
     }
+    // In place: releases move only after the first one dropped.
+    let mut dropped = dropped.into_iter();
+    releases.retain(|_| !dropped.next().unwrap_or(false));
     releases
-        .into_iter()
-        .zip(dropped)
-        .filter_map(|(r, d)| (!d).then_some(r))
-        .collect()
 }
 
 /// Maps every spelling of one kind of name to a feed. The display name is

@@ -108,10 +108,11 @@ pub enum Error {
 
 /// Progress of a long run, for a progress bar. Called from several threads.
 ///
-/// Stages, in order: `finding`, `fingerprint` (build only), `reading` (read, parse and validate every
-/// seed), `grouping`, `checked` (end of `check`), `rendering`, `preparing`
-/// (folders, manifest), `writing`, `syncing`, `done`. Each call to [`Progress::stage`] ends the previous
-/// stage, so timing the calls gives a per-stage breakdown.
+/// Stages, in order: `finding`, `fingerprint` (build only), `reading` (read,
+/// parse and validate every seed), `grouping`, `checked` (end of `check`),
+/// `rendering`, `preparing` (folders, manifest), `writing`, `syncing`,
+/// `done`. Each call to [`Progress::stage`] ends the previous stage, so
+/// timing the calls gives a per-stage breakdown.
 pub trait Progress: Sync {
     /// A stage with `len` steps starts (`len` is 0 when it has no steps).
     fn stage(&self, _name: &'static str, _len: u64) {}
