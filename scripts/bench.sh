@@ -297,9 +297,15 @@ done
 
 # ---- report ----------------------------------------------------------------
 
+# A fixed amount of single-threaded CPU work, so figures from different runs
+# (or machines) can be compared: a virtual machine's speed can change by half
+# from one hour to the next.
+reference=$( { /usr/bin/env time -f %e sh -c 'head -c 300000000 /dev/zero | sha256sum >/dev/null'; } 2>&1 | tail -n 1) || reference=n/a
+
 echo
 echo "pressfeed $("$pressfeed" --version 2>/dev/null | awk '{ print $NF }') on $(nproc) CPUs," \
-    "$tool, $runs runs ($runs_large for 1M+ files)"
+    "$tool, $runs runs ($runs_large for 1M+ files);" \
+    "reference work (sha256 of 300 MB): $reference s"
 printf '%-24s %9s %14s %13s\n' job files "median wall s" "peak RSS MB"
 for r in "${results[@]}"; do
     IFS='|' read -r job files med rss <<<"$r"

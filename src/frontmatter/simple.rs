@@ -34,6 +34,8 @@ pub fn parse(yaml: &str) -> Option<Value> {
     // and their indentation (set by the first item).
     let mut open: Option<(String, Vec<Value>, Option<usize>)> = None;
     for line in yaml.split('\n') {
+        // CRLF line ends (the character check lets `\r` through only there).
+        let line = line.strip_suffix('\r').unwrap_or(line);
         let indent = line.len() - line.trim_start_matches(' ').len();
         let content = &line[indent..];
         if content.is_empty() {
@@ -240,15 +242,17 @@ fn is_reserved_word(s: &str) -> bool {
 }
 
 /// Whether every character is one this parser passes through as libyaml
-/// would: printable, no tab or carriage return (where YAML's rules on
-/// whitespace get subtle), no byte-order mark, and none of the characters
-/// YAML 1.1 counts as line breaks (U+0085, U+2028, U+2029).
+/// would: printable, no tab and no carriage return but in a CRLF line end
+/// (where YAML's rules on whitespace get subtle), no byte-order mark, and
+/// none of the characters YAML 1.1 counts as line breaks (U+0085, U+2028,
+/// U+2029).
 fn chars_libyaml_accepts(bytes: &[u8]) -> bool {
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
         if b < 0x80 {
-            if (b < 0x20 && b != b'\n') || b == 0x7f {
+            let crlf = b == b'\r' && bytes.get(i + 1) == Some(&b'\n');
+            if (b < 0x20 && b != b'\n' && !crlf) || b == 0x7f {
                 return false;
             }
             i += 1;
@@ -291,6 +295,8 @@ mod tests {
 
     #[test]
     fn reads_the_usual_shape() {
+        let crlf = "title: \"a\"\r\nministers:\r\n  - Hon A\r\n  - B\r\n";
+        assert!(agrees(crlf));
         let yaml = "title: \"Appointment of Queen\u{2019}s Counsel \\\"QC\\\" \\u00a0\"\ndate: 2021-06-24\nurl: https://www.beehive.govt.nz/release/a-b\nministers:\n  - Hon David Parker\n  - \"Rt Hon A\"\nportfolios:\n- Attorney-General\nattachments:\n";
         assert!(agrees(yaml));
         let v = parse(yaml).unwrap();
@@ -313,7 +319,8 @@ mod tests {
             "title: a\n  continued\n",
             "title: \"a\n  b\"\n",
             "title:\ta\n",
-            "title: a\r\n",
+            "title: a\rb\n",
+            "title: a\r",
             "title: &x a\n",
             "title: !tag a\n",
             "title: |\n  a\n",
@@ -387,6 +394,7 @@ mod tests {
             "\u{a0}",
             "\u{2028}",
             "\t",
+            "\r",
             "https://x.nz/a?b=c#d",
             "/sites/x",
         ];
@@ -419,6 +427,9 @@ mod tests {
                     yaml.push_str(quote);
                 }
                 yaml.push('\n');
+            }
+            if next(4) == 0 {
+                yaml = yaml.replace('\n', "\r\n");
             }
             accepted += usize::from(agrees(&yaml));
         }
