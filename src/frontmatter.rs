@@ -87,9 +87,9 @@ pub fn parse(
     let mut fm = FrontMatter::default();
     let mut errors = Vec::new();
     for (key, value) in map {
-        let key = match scalar(&key) {
-            Some(k) => k,
-            None => {
+        let key = match into_scalar(key) {
+            Ok(k) => k,
+            Err(_) => {
                 errors.push(Diagnostic::error(
                     path,
                     split.yaml_line,
@@ -106,10 +106,10 @@ pub fn parse(
             key: known.unwrap_or(""),
         };
         match key.as_str() {
-            "title" | "date" | "url" => match &value {
+            "title" | "date" | "url" => match value {
                 Value::Null => {}
-                v => match scalar(v) {
-                    Some(s) => {
+                v => match into_scalar(v) {
+                    Ok(s) => {
                         let slot = match key.as_str() {
                             "title" => &mut fm.title,
                             "date" => &mut fm.date,
@@ -117,18 +117,18 @@ pub fn parse(
                         };
                         *slot = Some(field(s));
                     }
-                    None => errors.push(
+                    Err(v) => errors.push(
                         Diagnostic::at(
                             path,
                             at(),
-                            format!("`{key}` must be a single value, not {}", kind(v)),
+                            format!("`{key}` must be a single value, not {}", kind(&v)),
                         )
                         .with_hint(format!("write it on one line: {key}: \"...\"")),
                     ),
                 },
             },
             "ministers" | "portfolios" => {
-                let items = match names(&value) {
+                let items = match names(value) {
                     Ok(items) => items,
                     Err(what) => {
                         errors.push(
@@ -175,7 +175,7 @@ pub fn parse(
                     fm.portfolios = out;
                 }
             }
-            "attachments" => match names(&value) {
+            "attachments" => match names(value) {
                 Ok(items) => {
                     for item in items {
                         match item {
@@ -213,14 +213,15 @@ pub fn parse(
     }
 }
 
-/// A scalar as text; `None` for null, lists and mappings.
-fn scalar(v: &Value) -> Option<String> {
+/// A scalar as text, moved out of the value; the value itself for null,
+/// lists and mappings.
+fn into_scalar(v: Value) -> Result<String, Value> {
     match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Tagged(t) => scalar(&t.value),
-        Value::Null | Value::Sequence(_) | Value::Mapping(_) => None,
+        Value::String(s) => Ok(s),
+        Value::Number(n) => Ok(n.to_string()),
+        Value::Bool(b) => Ok(b.to_string()),
+        Value::Tagged(t) => into_scalar(t.value),
+        v @ (Value::Null | Value::Sequence(_) | Value::Mapping(_)) => Err(v),
     }
 }
 
@@ -245,11 +246,11 @@ enum NameItem {
 /// one-name list. A list item that YAML reads as a one-key mapping
 /// (`- Māori Crown Relations: Te Arawhiti`) is the name "Māori Crown
 /// Relations: Te Arawhiti". `Err` when the value as a whole is not a list.
-fn names(v: &Value) -> Result<Vec<NameItem>, &'static str> {
+fn names(v: Value) -> Result<Vec<NameItem>, &'static str> {
     match v {
         Value::Null => Ok(Vec::new()),
-        Value::Sequence(items) => Ok(items.iter().map(name).collect()),
-        Value::Tagged(t) => names(&t.value),
+        Value::Sequence(items) => Ok(items.into_iter().map(name).collect()),
+        Value::Tagged(t) => names(t.value),
         v => match name(v) {
             NameItem::Other(what) => Err(what),
             item => Ok(vec![item]),
@@ -257,26 +258,26 @@ fn names(v: &Value) -> Result<Vec<NameItem>, &'static str> {
     }
 }
 
-fn name(v: &Value) -> NameItem {
+fn name(v: Value) -> NameItem {
     match v {
         Value::Null => NameItem::Empty,
         Value::Mapping(m) if m.len() == 1 => {
-            let Some((k, v)) = m.iter().next() else {
+            let Some((k, v)) = m.into_iter().next() else {
                 return NameItem::Other("an empty mapping");
             };
-            match (scalar(k), v) {
-                (Some(k), Value::Null) => NameItem::Name(format!("{k}:")),
-                (Some(k), v) => match scalar(v) {
-                    Some(v) => NameItem::Name(format!("{k}: {v}")),
-                    None => NameItem::Other("a nested mapping"),
+            match (into_scalar(k), v) {
+                (Ok(k), Value::Null) => NameItem::Name(format!("{k}:")),
+                (Ok(k), v) => match into_scalar(v) {
+                    Ok(v) => NameItem::Name(format!("{k}: {v}")),
+                    Err(_) => NameItem::Other("a nested mapping"),
                 },
-                (None, _) => NameItem::Other("a nested mapping"),
+                (Err(_), _) => NameItem::Other("a nested mapping"),
             }
         }
         Value::Mapping(_) => NameItem::Other("a mapping"),
         Value::Sequence(_) => NameItem::Other("a list"),
-        Value::Tagged(t) => name(&t.value),
-        v => scalar(v).map_or(NameItem::Empty, NameItem::Name),
+        Value::Tagged(t) => name(t.value),
+        v => into_scalar(v).map_or(NameItem::Empty, NameItem::Name),
     }
 }
 
