@@ -357,7 +357,7 @@ fn load_one(
             if stamp {
                 stamped = Some(cache::stamp(&f.metadata()?));
             }
-            std::io::Read::read_to_end(&mut f, bytes)
+            load::read_rest(&mut f, bytes)
         });
         let (loaded, diags) = match read {
             Ok(_) => load_bytes(path, bytes, config),

@@ -99,7 +99,7 @@ struct Common {
     /// Print only problems: no summary, no progress bar, no warnings.
     #[arg(long, short)]
     quiet: bool,
-    /// Print how long each stage took, on stderr.
+    /// Print how long each stage took, and the peak memory so far, on stderr.
     #[arg(long)]
     timings: bool,
 }
