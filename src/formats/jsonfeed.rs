@@ -124,7 +124,10 @@ pub fn feed<'s>(
     let head = serde_json::to_string_pretty(&head).unwrap_or_default();
     // The head ends `"items": []\n}`: put the items between the brackets.
     let at = head.rfind("[]").unwrap_or(head.len());
-    let mut out = Vec::with_capacity(head.len() + 4096);
+    // The exact size up front (see `splice`).
+    let items: Vec<&str> = items.collect();
+    let size = head.len() + items.iter().map(|i| i.len() + 6).sum::<usize>() + 8;
+    let mut out = Vec::with_capacity(size);
     out.extend_from_slice(&head.as_bytes()[..at]);
     out.push(b'[');
     let mut first = true;

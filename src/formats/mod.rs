@@ -164,7 +164,11 @@ pub(crate) fn splice<'s>(
     items: impl Iterator<Item = &'s str>,
 ) -> Vec<u8> {
     let at = head.rfind(closing).unwrap_or(head.len());
-    let mut out = Vec::with_capacity(head.len() + 4096);
+    // The exact size up front: growing a feed's buffer by doubling would copy
+    // its megabytes of items several times over.
+    let items: Vec<&str> = items.collect();
+    let size = head.len() + items.iter().map(|i| i.len() + 1).sum::<usize>() + 2;
+    let mut out = Vec::with_capacity(size);
     out.extend_from_slice(&head.as_bytes()[..at]);
     for item in items {
         out.push(b'\n');
