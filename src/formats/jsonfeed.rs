@@ -89,11 +89,8 @@ pub fn item(item: &Item<'_>, config: &Config) -> String {
             })
             .collect(),
     };
-    // Room for the whole item up front: the body is most of it.
-    let mut out = Vec::with_capacity(item.rendered.html.len() * 9 / 8 + 512);
     // Serialising plain structs of strings cannot fail.
-    let _ = serde_json::to_writer(&mut out, &json);
-    String::from_utf8(out).unwrap_or_default()
+    serde_json::to_string(&json).unwrap_or_default()
 }
 
 /// A whole JSON Feed document: the feed of `info` with the given items (each
