@@ -10,7 +10,9 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+
+mod common;
+use common::{build_site, fixture, tree};
 
 use html5ever::tendril::StrTendril;
 use html5ever::tokenizer::states::RawKind;
@@ -35,52 +37,9 @@ const SCHEMA: &str = concat!(
     "/../shared/schemas/jsonfeed-1.1.schema.json"
 );
 
-fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/discovery")
-}
-
-fn run_build(out: &Path) -> Output {
-    let o = Command::new(env!("CARGO_BIN_EXE_pressfeed"))
-        .args([
-            "build",
-            "--seeds",
-            "seeds",
-            "--config",
-            "pressfeed.toml",
-            "--out",
-        ])
-        .arg(out)
-        .current_dir(fixture())
-        .output()
-        .expect("run pressfeed");
-    assert!(
-        o.status.success(),
-        "build failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    o
-}
-
-/// Every file under `dir` by `/`-separated relative path.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let path = e.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path
-                    .strip_prefix(dir)
-                    .unwrap()
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                out.insert(rel, std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    out
+/// The discovery fixture site.
+fn site() -> PathBuf {
+    fixture("discovery")
 }
 
 struct Built {
@@ -90,7 +49,7 @@ struct Built {
 
 fn build() -> Built {
     let dir = tempfile::tempdir().unwrap();
-    run_build(dir.path());
+    build_site(&site(), dir.path());
     let files = tree(dir.path());
     Built { _dir: dir, files }
 }
@@ -328,7 +287,7 @@ fn resolve(page: &str, rel: &str) -> Option<String> {
 /// front matter (kept simple: one `url:` line, attachments as a list).
 fn release_urls() -> BTreeSet<String> {
     let mut urls = BTreeSet::new();
-    for e in std::fs::read_dir(fixture().join("seeds")).unwrap() {
+    for e in std::fs::read_dir(site().join("seeds")).unwrap() {
         let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
         let front = text.split("---").nth(1).unwrap();
         let mut key = "";
@@ -875,7 +834,7 @@ fn hostile_names_come_out_exactly_as_written() {
 #[test]
 fn rebuilding_gives_the_same_bytes_and_touches_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    run_build(dir.path());
+    build_site(&site(), dir.path());
     let first = tree(dir.path());
     let mtimes = |files: &BTreeMap<String, Vec<u8>>| -> BTreeMap<String, std::time::SystemTime> {
         files
@@ -893,7 +852,7 @@ fn rebuilding_gives_the_same_bytes_and_touches_nothing() {
     };
     let before = mtimes(&first);
     std::thread::sleep(std::time::Duration::from_millis(20));
-    run_build(dir.path());
+    build_site(&site(), dir.path());
     let second = tree(dir.path());
     assert_eq!(first, second);
     assert_eq!(before, mtimes(&second), "an unchanged file was rewritten");
