@@ -39,6 +39,7 @@ set -euo pipefail
 
 self=$(realpath -- "$0")
 cd "$(dirname "$0")/.."
+source scripts/common.sh
 
 # Empties the way for a full build: the last output folder is moved aside
 # (into .retired beside it, deleted once the job is done) and flushed.
@@ -127,12 +128,6 @@ size_count() {
     esac
 }
 
-# Median of numbers on stdin.
-median() {
-    sort -g | awk '{ v[NR] = $1 } END {
-        if (NR == 0) { print "nan"; exit }
-        if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 # Parse `/usr/bin/time -v` output: prints "<wall seconds> <max RSS KB>".
 parse_time_v() {

@@ -20,6 +20,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+source scripts/common.sh
 
 if [[ $# -lt 2 || $1 == -h || $1 == --help ]]; then
     sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
@@ -45,11 +46,6 @@ for ((round = 1; round <= runs; round++)); do
     done
 done
 
-# Median of numbers on stdin.
-median() {
-    sort -g | awk '{ v[NR] = $1 } END {
-        if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 column() { awk -v k="$2" '{ print $k }' "$1"; }
 
 printf '%-40s %8s %8s %8s %8s %8s %9s\n' binary median min max user sys "RSS MB"
