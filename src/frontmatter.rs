@@ -4,6 +4,7 @@
 //! which upstream marks deprecated): replacing it with a maintained fork means
 //! changing this file alone. Everything after this stage sees plain strings.
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use serde_yaml::Value;
@@ -42,6 +43,9 @@ pub const KNOWN_KEYS: &[&str] = &[
     "attachments",
 ];
 
+/// A top-level key (or, when it is not text, the key itself) and its value.
+type Entry<'a> = (Result<Cow<'a, str>, Value>, Value);
+
 /// Parses front matter. Errors are returned all together; warnings (unknown
 /// keys, empty list items) are pushed onto `warnings`.
 pub fn parse(
@@ -51,43 +55,46 @@ pub fn parse(
 ) -> Result<FrontMatter, Vec<Diagnostic>> {
     // The usual shape takes the fast path; anything else, errors included,
     // is read by serde_yaml.
-    let parsed = match simple::parse(split.yaml) {
-        Some(value) => Ok(value),
-        None => serde_yaml::from_str(split.yaml),
-    };
-    let doc: Value = match parsed {
-        Ok(v) => v,
-        Err(e) => {
-            // libyaml names where it gave up and, for an unclosed quote or
-            // bracket, where that construct started: the start is where to look.
-            let full = e.to_string();
-            let (line, col) = match (positions(&full).last(), e.location()) {
-                (Some(&(l, c)), _) => (split.yaml_line + l - 1, c),
-                (None, Some(loc)) => (split.yaml_line + loc.line() - 1, loc.column()),
-                (None, None) => (split.yaml_line, 1),
-            };
-            let message = yaml_message(&e.to_string());
-            return Err(vec![
-                Diagnostic::error(path, line, col, format!("front matter is not valid YAML: {message}"))
-                    .with_hint("quote values that contain `: ` or start with a special character, e.g. title: \"...\""),
-            ]);
-        }
-    };
-    let Value::Mapping(map) = doc else {
-        return Err(vec![
-            Diagnostic::error(
-                path,
-                split.yaml_line,
-                1,
-                "front matter is not a list of `key: value` lines",
-            )
-            .with_hint("write `title:`, `date:` and `url:` keys between the `---` lines"),
-        ]);
+    let entries: Box<dyn Iterator<Item = Entry<'_>>> = match simple::parse(split.yaml) {
+        Some(fields) => Box::new(fields.into_iter().map(|(k, v)| (Ok(Cow::Borrowed(k)), v))),
+        None => match serde_yaml::from_str(split.yaml) {
+            Ok(Value::Mapping(map)) => Box::new(
+                map.into_iter()
+                    .map(|(k, v)| (into_scalar(k).map(Cow::Owned), v)),
+            ),
+            Ok(_) => {
+                return Err(vec![
+                    Diagnostic::error(
+                        path,
+                        split.yaml_line,
+                        1,
+                        "front matter is not a list of `key: value` lines",
+                    )
+                    .with_hint("write `title:`, `date:` and `url:` keys between the `---` lines"),
+                ]);
+            }
+            Err(e) => {
+                // libyaml names where it gave up and, for an unclosed quote
+                // or bracket, where that construct started: the start is
+                // where to look.
+                let full = e.to_string();
+                let (line, col) = match (positions(&full).last(), e.location()) {
+                    (Some(&(l, c)), _) => (split.yaml_line + l - 1, c),
+                    (None, Some(loc)) => (split.yaml_line + loc.line() - 1, loc.column()),
+                    (None, None) => (split.yaml_line, 1),
+                };
+                let message = yaml_message(&e.to_string());
+                return Err(vec![
+                        Diagnostic::error(path, line, col, format!("front matter is not valid YAML: {message}"))
+                            .with_hint("quote values that contain `: ` or start with a special character, e.g. title: \"...\""),
+                    ]);
+            }
+        },
     };
     let mut fm = FrontMatter::default();
     let mut errors = Vec::new();
-    for (key, value) in map {
-        let key = match into_scalar(key) {
+    for (key, value) in entries {
+        let key = match key {
             Ok(k) => k,
             Err(_) => {
                 errors.push(Diagnostic::error(
@@ -105,12 +112,12 @@ pub fn parse(
             value,
             key: known.unwrap_or(""),
         };
-        match key.as_str() {
+        match &*key {
             "title" | "date" | "url" => match value {
                 Value::Null => {}
                 v => match into_scalar(v) {
                     Ok(s) => {
-                        let slot = match key.as_str() {
+                        let slot = match &*key {
                             "title" => &mut fm.title,
                             "date" => &mut fm.date,
                             _ => &mut fm.url,

@@ -83,7 +83,7 @@ fn front_matter_fast_path_agrees_with_serde_yaml_on_the_archive() {
         let bytes = std::fs::read(path).unwrap();
         let (text, skip) = pressfeed::load::decode(path, &bytes).unwrap();
         let split = pressfeed::load::split(path, text, skip).unwrap();
-        let Some(value) = simple::parse(split.yaml) else {
+        let Some(value) = simple::parse(split.yaml).map(simple::to_value) else {
             continue;
         };
         let slow: Value = serde_yaml::from_str(split.yaml)

@@ -23,16 +23,19 @@
 
 use serde_yaml::{Mapping, Value};
 
-/// The value of a front matter in the subset described above, exactly as
-/// `serde_yaml::from_str::<Value>` reads it; `None` outside the subset.
-pub fn parse(yaml: &str) -> Option<Value> {
+/// The top-level keys of a front matter in the subset described above, in
+/// file order, each with its value exactly as `serde_yaml::from_str::<Value>`
+/// reads it; `None` outside the subset. A list of pairs rather than serde_yaml's
+/// hashed [`Mapping`]: with half a dozen keys, building the map cost more than
+/// reading the text.
+pub fn parse(yaml: &str) -> Option<Vec<(&str, Value)>> {
     if !chars_libyaml_accepts(yaml.as_bytes()) {
         return None;
     }
-    let mut map = Mapping::new();
+    let mut fields: Vec<(&str, Value)> = Vec::with_capacity(8);
     // The key whose value is a list still being read, with the items so far
     // and their indentation (set by the first item).
-    let mut open: Option<(String, Vec<Value>, Option<usize>)> = None;
+    let mut open: Option<(&str, Vec<Value>, Option<usize>)> = None;
     for line in yaml.split('\n') {
         // CRLF line ends (the character check lets `\r` through only there).
         let line = line.strip_suffix('\r').unwrap_or(line);
@@ -61,7 +64,7 @@ pub fn parse(yaml: &str) -> Option<Value> {
                 return None;
             }
             let (key, items, _) = open.take()?;
-            insert(&mut map, key, list_value(items))?;
+            insert(&mut fields, key, list_value(items))?;
         }
         if indent != 0 {
             return None;
@@ -69,18 +72,29 @@ pub fn parse(yaml: &str) -> Option<Value> {
         let (key, rest) = key_line(content)?;
         let rest = rest.trim_start_matches(' ');
         if rest.is_empty() {
-            open = Some((key.to_owned(), Vec::new(), None));
+            open = Some((key, Vec::new(), None));
         } else {
-            insert(&mut map, key.to_owned(), Value::String(scalar(rest)?))?;
+            insert(&mut fields, key, Value::String(scalar(rest)?))?;
         }
     }
     if let Some((key, items, _)) = open {
-        insert(&mut map, key, list_value(items))?;
+        insert(&mut fields, key, list_value(items))?;
     }
-    if map.is_empty() {
+    if fields.is_empty() {
         return None;
     }
-    Some(Value::Mapping(map))
+    Some(fields)
+}
+
+/// The [`Value`] serde_yaml builds for the same text: a mapping of `fields`
+/// in their order (what the tests compare).
+pub fn to_value(fields: Vec<(&str, Value)>) -> Value {
+    Value::Mapping(
+        fields
+            .into_iter()
+            .map(|(k, v)| (Value::String(k.to_owned()), v))
+            .collect::<Mapping>(),
+    )
 }
 
 /// `key:` with nothing after it is null; with items, a list.
@@ -93,11 +107,12 @@ fn list_value(items: Vec<Value>) -> Value {
 }
 
 /// serde_yaml rejects a mapping with a repeated key: leave that to it.
-fn insert(map: &mut Mapping, key: String, value: Value) -> Option<()> {
-    match map.insert(Value::String(key), value) {
-        None => Some(()),
-        Some(_) => None,
+fn insert<'a>(fields: &mut Vec<(&'a str, Value)>, key: &'a str, value: Value) -> Option<()> {
+    if fields.iter().any(|(k, _)| *k == key) {
+        return None;
     }
+    fields.push((key, value));
+    Some(())
 }
 
 /// `name:` at the start of a line: the name and what follows the colon. Only
@@ -249,28 +264,43 @@ fn is_reserved_word(s: &str) -> bool {
 fn chars_libyaml_accepts(bytes: &[u8]) -> bool {
     let mut i = 0;
     while i < bytes.len() {
-        let b = bytes[i];
-        if b < 0x80 {
-            let crlf = b == b'\r' && bytes.get(i + 1) == Some(&b'\n');
-            if (b < 0x20 && b != b'\n' && !crlf) || b == 0x7f {
-                return false;
-            }
-            i += 1;
+        // 64 bytes at a time, without a branch per byte: most chunks are
+        // printable ASCII and line feeds, with nothing to look at closely.
+        let end = (i + 64).min(bytes.len());
+        let mut odd = 0u8;
+        for &b in &bytes[i..end] {
+            odd |= u8::from((b < 0x20) & (b != b'\n')) | u8::from(b >= 0x7f);
+        }
+        if odd == 0 {
+            i = end;
             continue;
         }
-        // `bytes` is valid UTF-8: look at the whole sequence.
-        match (b, bytes.get(i + 1), bytes.get(i + 2)) {
-            (0xc2, Some(0x80..=0x9f), _) => return false,
-            (0xe2, Some(0x80), Some(0xa8 | 0xa9)) => return false,
-            (0xef, Some(0xbb), Some(0xbf)) => return false,
-            (0xef, Some(0xbf), Some(0xbe | 0xbf)) => return false,
-            _ => {}
+        // A character at a time to the end of the chunk (or of the character
+        // that straddles it), so `i` stays on a character boundary.
+        while i < end {
+            let b = bytes[i];
+            if b < 0x80 {
+                let crlf = b == b'\r' && bytes.get(i + 1) == Some(&b'\n');
+                if (b < 0x20 && b != b'\n' && !crlf) || b == 0x7f {
+                    return false;
+                }
+                i += 1;
+                continue;
+            }
+            // `bytes` is valid UTF-8: look at the whole sequence.
+            match (b, bytes.get(i + 1), bytes.get(i + 2)) {
+                (0xc2, Some(0x80..=0x9f), _) => return false,
+                (0xe2, Some(0x80), Some(0xa8 | 0xa9)) => return false,
+                (0xef, Some(0xbb), Some(0xbf)) => return false,
+                (0xef, Some(0xbf), Some(0xbe | 0xbf)) => return false,
+                _ => {}
+            }
+            i += match b {
+                0xc0..=0xdf => 2,
+                0xe0..=0xef => 3,
+                _ => 4,
+            };
         }
-        i += match b {
-            0xc0..=0xdf => 2,
-            0xe0..=0xef => 3,
-            _ => 4,
-        };
     }
     true
 }
@@ -282,7 +312,7 @@ mod tests {
     /// The fast path either declines or agrees with serde_yaml, value and
     /// key order both.
     fn agrees(yaml: &str) -> bool {
-        let Some(fast) = parse(yaml) else {
+        let Some(fast) = parse(yaml).map(to_value) else {
             return false;
         };
         let slow: Value = serde_yaml::from_str(yaml)
@@ -299,7 +329,7 @@ mod tests {
         assert!(agrees(crlf));
         let yaml = "title: \"Appointment of Queen\u{2019}s Counsel \\\"QC\\\" \\u00a0\"\ndate: 2021-06-24\nurl: https://www.beehive.govt.nz/release/a-b\nministers:\n  - Hon David Parker\n  - \"Rt Hon A\"\nportfolios:\n- Attorney-General\nattachments:\n";
         assert!(agrees(yaml));
-        let v = parse(yaml).unwrap();
+        let v = to_value(parse(yaml).unwrap());
         assert_eq!(v["attachments"], Value::Null);
         assert_eq!(v["portfolios"][0], Value::String("Attorney-General".into()));
     }
@@ -335,6 +365,62 @@ mod tests {
         ] {
             assert!(parse(yaml).is_none(), "{yaml:?}");
         }
+    }
+
+    /// The chunked character check answers as a plain character-by-character
+    /// one does, wherever in a long text the odd character is.
+    #[test]
+    fn character_check_finds_odd_characters_anywhere() {
+        fn one_at_a_time(s: &str) -> bool {
+            let mut chars = s.chars().peekable();
+            while let Some(c) = chars.next() {
+                let ok = match c {
+                    '\n' => true,
+                    '\r' => chars.peek() == Some(&'\n'),
+                    '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' => false,
+                    '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}' => false,
+                    _ => true,
+                };
+                if !ok {
+                    return false;
+                }
+            }
+            true
+        }
+        const PIECES: &[&str] = &[
+            "title: a", "bcdefgh", "\n", "\r\n", "’", "é", "😀", "\u{a0}", "\r", "\t", "\u{b}",
+            "\u{7f}", "\u{85}", "\u{2028}", "\u{feff}", "\u{fffe}",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let (mut accepted, mut declined) = (0, 0);
+        for _ in 0..20_000 {
+            let mut s = String::new();
+            for _ in 0..next(40) {
+                // The plain pieces nine times in ten.
+                let piece = match next(10) {
+                    0 => PIECES[next(PIECES.len())],
+                    _ => PIECES[next(6)],
+                };
+                s.push_str(piece);
+            }
+            let expected = one_at_a_time(&s);
+            assert_eq!(chars_libyaml_accepts(s.as_bytes()), expected, "{s:?}");
+            if expected {
+                accepted += 1;
+            } else {
+                declined += 1;
+            }
+        }
+        assert!(
+            accepted > 2_000 && declined > 2_000,
+            "{accepted} {declined}"
+        );
     }
 
     /// Random front matter built from the pieces that make YAML subtle:
