@@ -9,24 +9,34 @@ use crate::config::NameRules;
 /// trims, drops characters XML cannot carry, and removes leading honorifics
 /// (matched case-insensitively, as whole words).
 pub fn clean(raw: &str, honorifics: &[String]) -> String {
-    let mut name = crate::text::xml_safe(raw)
+    let safe = crate::text::xml_safe(raw);
+    let mut name = String::with_capacity(safe.len());
+    for word in safe
         .split(|c: char| c.is_whitespace())
         .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
+    {
+        if !name.is_empty() {
+            name.push(' ');
+        }
+        name.push_str(word);
+    }
+    // Where the name starts once every leading honorific is skipped.
+    let mut start = 0;
     'strip: loop {
+        let rest = &name[start..];
         for h in honorifics {
-            if name.len() > h.len()
-                && name.is_char_boundary(h.len())
-                && name[..h.len()].eq_ignore_ascii_case(h)
-                && name[h.len()..].starts_with(' ')
+            if rest.len() > h.len()
+                && rest.is_char_boundary(h.len())
+                && rest[..h.len()].eq_ignore_ascii_case(h)
+                && rest[h.len()..].starts_with(' ')
             {
-                name = name[h.len() + 1..].to_string();
+                start += h.len() + 1;
                 continue 'strip;
             }
         }
         break;
     }
+    name.drain(..start);
     name
 }
 

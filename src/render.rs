@@ -9,7 +9,7 @@
 //! pulldown-cmark did not write, so they skip that (slower) step.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
 use url::Url;
@@ -55,7 +55,9 @@ fn relative_to_base(url: &str) -> Option<Cow<'_, str>> {
 /// links); `attachments` are listed as links after the body.
 pub fn render(markdown: &str, url: &str, attachments: &[String]) -> Rendered {
     let markdown = xml_safe(markdown);
-    let base = Url::parse(url).ok();
+    // Parsed only for a body with a relative link or raw HTML.
+    let base = OnceCell::new();
+    let base = || base.get_or_init(|| Url::parse(url).ok()).as_ref();
     let options =
         Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES;
 
@@ -85,7 +87,7 @@ pub fn render(markdown: &str, url: &str, attachments: &[String]) -> Rendered {
         let mut event = event;
         match &mut event {
             Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
-                let fixed = fix_url(dest_url, base.as_ref());
+                let fixed = fix_url(dest_url, base);
                 kept.push(fixed.is_some());
                 *dest_url = fixed?;
                 Some(event)
@@ -98,22 +100,40 @@ pub fn render(markdown: &str, url: &str, attachments: &[String]) -> Rendered {
     pulldown_cmark::html::push_html(&mut html, events);
 
     if has_raw_html {
-        BASE.with(|b| *b.borrow_mut() = base.clone());
+        BASE.with(|b| *b.borrow_mut() = base().cloned());
         html = SANITISER.with(|s| s.clean(&html).to_string());
     }
     append_attachments(&mut html, attachments);
     Rendered {
         html,
-        summary: summary.split_whitespace().collect::<Vec<_>>().join(" "),
+        summary: collapse_whitespace(&summary),
     }
+}
+
+/// The words of `text` joined by single spaces.
+fn collapse_whitespace(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 /// Makes a link target absolute against the release URL. `None` when its
 /// scheme is not allowed (the link is then dropped, its text kept).
-fn fix_url<'a>(dest: &CowStr<'a>, base: Option<&Url>) -> Option<CowStr<'a>> {
+fn fix_url<'a, 'b>(
+    dest: &CowStr<'a>,
+    base: impl FnOnce() -> Option<&'b Url>,
+) -> Option<CowStr<'a>> {
+    if crate::text::is_plain_http_url(dest) {
+        return Some(dest.clone());
+    }
     match Url::parse(dest) {
         Ok(u) => ALLOWED_SCHEMES.contains(&u.scheme()).then(|| dest.clone()),
-        Err(url::ParseError::RelativeUrlWithoutBase) => match base {
+        Err(url::ParseError::RelativeUrlWithoutBase) => match base() {
             Some(base) => base.join(dest).ok().map(|u| CowStr::from(String::from(u))),
             None => Some(dest.clone()),
         },

@@ -139,12 +139,17 @@ pub fn validate(
 
     let mut attachments = Vec::with_capacity(fm.attachments.len());
     for f @ Field { value, .. } in &fm.attachments {
+        if text::is_plain_http_url(value.trim()) {
+            // What joining it to any base gives: itself.
+            attachments.push(value.trim().to_owned());
+            continue;
+        }
         let resolved = match &url {
             Some(base) => Url::parse(base).and_then(|b| b.join(value.trim())),
             None => Url::parse(value.trim()),
         };
         match resolved {
-            Ok(u) if matches!(u.scheme(), "http" | "https") => attachments.push(u.to_string()),
+            Ok(u) if matches!(u.scheme(), "http" | "https") => attachments.push(u.into()),
             _ => errors.push(
                 Diagnostic::at(
                     path,
@@ -229,8 +234,12 @@ fn title_from_body(body: &str) -> Option<String> {
 }
 
 fn absolute_url(raw: &str) -> Result<String, &'static str> {
-    match Url::parse(raw.trim()) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() => Ok(u.to_string()),
+    let raw = raw.trim();
+    if text::is_plain_http_url(raw) {
+        return Ok(raw.to_owned());
+    }
+    match Url::parse(raw) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() => Ok(u.into()),
         Ok(_) => Err("is not an http or https address"),
         Err(url::ParseError::RelativeUrlWithoutBase) => Err("is relative, not absolute"),
         Err(_) => Err("is not a valid URL"),
@@ -240,6 +249,11 @@ fn absolute_url(raw: &str) -> Result<String, &'static str> {
 /// `YYYY-MM-DD` (midnight in `tz`), an RFC 3339 date-time, or a date-time
 /// without offset (local time in `tz`).
 pub fn parse_date(s: &str, tz: Tz) -> Option<DateTime<FixedOffset>> {
+    // Nearly every seed: exactly `YYYY-MM-DD`, read without chrono's format
+    // parser (the same date, or the same `None` for a day that does not exist).
+    if let Some((y, m, d)) = plain_date(s.as_bytes()) {
+        return NaiveDate::from_ymd_opt(y, m, d).map(|d| local(d.and_time(NaiveTime::MIN), tz));
+    }
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         return Some(local(d.and_time(NaiveTime::MIN), tz));
     }
@@ -263,6 +277,19 @@ pub fn parse_date(s: &str, tz: Tz) -> Option<DateTime<FixedOffset>> {
 /// daylight-saving gap move forward an hour; ambiguous ones take the earlier.
 /// Historic offsets with seconds (local mean time) are rounded to whole
 /// minutes, since RFC 3339 and RFC 822 cannot express seconds.
+/// Year, month and day of exactly `DDDD-DD-DD`.
+fn plain_date(b: &[u8]) -> Option<(i32, u32, u32)> {
+    let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = *b else {
+        return None;
+    };
+    let digits = [y0, y1, y2, y3, m0, m1, d0, d1];
+    if !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n = |ds: &[u8]| ds.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
+    Some((n(&digits[..4]) as i32, n(&digits[4..6]), n(&digits[6..])))
+}
+
 fn local(naive: NaiveDateTime, tz: Tz) -> DateTime<FixedOffset> {
     let dt = tz
         .from_local_datetime(&naive)
@@ -310,6 +337,37 @@ mod tests {
         );
         assert!(parse_date("30/09/2008", tz).is_none());
         assert!(parse_date("2008-13-01", tz).is_none());
+    }
+
+    /// The `YYYY-MM-DD` shortcut reads the same dates chrono's `%Y-%m-%d`
+    /// does, and rejects the same days that do not exist.
+    #[test]
+    fn plain_dates_read_as_chrono_reads_them() {
+        let mut checked = 0;
+        for year in [
+            "0000", "0001", "1996", "2000", "2023", "2024", "2100", "9999",
+        ] {
+            for month in 0..=13 {
+                for day in 0..=32 {
+                    let s = format!("{year}-{month:02}-{day:02}");
+                    let fast = plain_date(s.as_bytes())
+                        .and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d));
+                    assert_eq!(fast, NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok(), "{s}");
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 8 * 14 * 33);
+        for other in [
+            "2021-6-24",
+            "2021-06-24 ",
+            "+2021-06-24",
+            "2021/06/24",
+            "20210-06-2",
+            "２０２１-06-24",
+        ] {
+            assert_eq!(plain_date(other.as_bytes()), None, "{other}");
+        }
     }
 
     #[test]

@@ -58,8 +58,10 @@ pub fn entry(item: &Item<'_>, config: &Config) -> String {
         write_document_declaration: false,
         indent_size: None,
     };
+    // Room for the usual entry, so the writer does not grow it step by step.
+    let capacity = 1024 + 2 * item.rendered.summary.len();
     let bytes = entry
-        .write_with_config(Vec::new(), config)
+        .write_with_config(Vec::with_capacity(capacity), config)
         .unwrap_or_default();
     with_content(
         &String::from_utf8(bytes).unwrap_or_default(),
