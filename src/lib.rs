@@ -38,7 +38,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::diag::Diagnostic;
-use crate::formats::{FeedInfo, Item, OnPages, OutputFile, html};
+use crate::formats::{Document, FeedInfo, Item, OnPages, OutputFile, html};
 use crate::group::FeedKind;
 use crate::group::Site;
 use crate::publish::PublishStats;
@@ -492,7 +492,9 @@ pub fn write_outputs<'l>(
     let write_format =
         |file: &str,
          fragments: &[String],
-         write: &(dyn Fn(&FeedInfo, &mut dyn Iterator<Item = &str>) -> Vec<u8> + Sync)|
+         write: &(
+              dyn for<'f> Fn(&FeedInfo, &mut dyn Iterator<Item = &'f str>) -> Document<'f> + Sync
+          )|
          -> Result<(), Error> {
             site.feeds.par_iter().try_for_each(|feed| {
                 let info = FeedInfo::new(site, feed, config);
@@ -500,8 +502,8 @@ pub fn write_outputs<'l>(
                     .emitted(limit)
                     .iter()
                     .map(|&i| fragments[slot_of(i)].as_str());
-                let bytes = write(&info, &mut entries);
-                session.put(&format!("{}{file}", info.dir), &bytes)?;
+                let document = write(&info, &mut entries);
+                session.put_pieces(&format!("{}{file}", info.dir), &document.slices())?;
                 progress.advance(1);
                 Ok(())
             })

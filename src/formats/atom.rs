@@ -2,7 +2,7 @@
 
 use atom_syndication::{Category, Entry, Feed, Generator, Link, Person, Text, WriteConfig};
 
-use super::{ATOM_FILE, FeedInfo, GENERATOR, Item, VERSION, attachment_type, splice};
+use super::{ATOM_FILE, Document, FeedInfo, GENERATOR, Item, VERSION, attachment_type, splice};
 use crate::config::Config;
 use crate::text;
 
@@ -91,7 +91,7 @@ pub fn feed<'s>(
     info: &FeedInfo<'_>,
     entries: impl Iterator<Item = &'s str>,
     config: &Config,
-) -> Vec<u8> {
+) -> Document<'s> {
     let self_url = info.url(config, ATOM_FILE);
     let feed = Feed {
         title: Text::plain(info.title.clone()),
@@ -118,7 +118,7 @@ pub fn feed<'s>(
     let mut head = Vec::new();
     let _ = feed.write_to(&mut head);
     splice(
-        &String::from_utf8(head).unwrap_or_default(),
+        String::from_utf8(head).unwrap_or_default(),
         "</feed>",
         entries,
     )

@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use super::{FeedInfo, Item, JSON_FILE, attachment_type};
+use super::{Document, FeedInfo, Item, JSON_FILE, attachment_type};
 use crate::config::Config;
 use crate::render::attachment_name;
 
@@ -99,7 +99,7 @@ pub fn feed<'s>(
     info: &FeedInfo<'_>,
     items: impl Iterator<Item = &'s str>,
     config: &Config,
-) -> Vec<u8> {
+) -> Document<'s> {
     let feed_url = info.url(config, JSON_FILE);
     let head = JsonFeed {
         version: VERSION_URL,
@@ -118,28 +118,30 @@ pub fn feed<'s>(
         }],
         items: [],
     };
-    let head = serde_json::to_string_pretty(&head).unwrap_or_default();
+    let mut text = serde_json::to_string_pretty(&head).unwrap_or_default();
     // The head ends `"items": []\n}`: put the items between the brackets.
-    let at = head.rfind("[]").unwrap_or(head.len());
-    // The exact size up front (see `splice`).
-    let items: Vec<&str> = items.collect();
-    let size = head.len() + items.iter().map(|i| i.len() + 6).sum::<usize>() + 8;
-    let mut out = Vec::with_capacity(size);
-    out.extend_from_slice(&head.as_bytes()[..at]);
-    out.push(b'[');
-    let mut first = true;
+    let at = text.rfind("[]").unwrap_or(text.len());
+    let end = text.len();
+    // Separators, after the head in the document's own text.
+    text.push_str("\n    ,\n    \n  \n");
+    let first = end..end + 5;
+    let next = end + 5..end + 11;
+    let close = end + 11..end + 14;
+    let newline = end + 14..end + 15;
+    let mut doc = Document::new(text, 2 * items.size_hint().0 + 5);
+    doc.own(0..at + 1);
+    let mut empty = true;
     for item in items {
-        out.extend_from_slice(if first { b"\n    " } else { b",\n    " });
-        out.extend_from_slice(item.as_bytes());
-        first = false;
+        doc.own(if empty { first.clone() } else { next.clone() });
+        doc.borrowed(item);
+        empty = false;
     }
-    if !first {
-        out.extend_from_slice(b"\n  ");
+    if !empty {
+        doc.own(close);
     }
-    out.push(b']');
-    out.extend_from_slice(&head.as_bytes()[at + 2..]);
-    out.push(b'\n');
-    out
+    doc.own((at + 1).min(end)..end);
+    doc.own(newline);
+    doc
 }
 
 #[cfg(test)]
@@ -169,7 +171,7 @@ mod tests {
             vec![r#"{"id":"a"}"#],
             vec![r#"{"id":"a"}"#, "{\"id\":\"b\"}"],
         ] {
-            let bytes = feed(&info, items.iter().copied(), &config);
+            let bytes = feed(&info, items.iter().copied(), &config).to_bytes();
             let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
             assert_eq!(v["version"], VERSION_URL);
             assert_eq!(v["items"].as_array().unwrap().len(), items.len());

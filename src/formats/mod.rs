@@ -156,28 +156,122 @@ pub fn attachment_type(url: &str) -> &'static str {
     }
 }
 
+/// A feed file as the pieces it is made of: its own text (head and tail)
+/// and the fragments of its items, borrowed from wherever they are kept.
+/// Publishing writes the pieces with vectored writes, so the megabytes of
+/// items are never copied into a buffer of their own first.
+#[derive(Debug, Default)]
+pub struct Document<'s> {
+    text: String,
+    pieces: Vec<Piece<'s>>,
+}
+
+#[derive(Debug)]
+enum Piece<'s> {
+    /// A range of the document's own text.
+    Own(std::ops::Range<usize>),
+    Borrowed(&'s str),
+}
+
+impl<'s> Document<'s> {
+    /// A document whose own text is `text`; pieces are added in order.
+    fn new(text: String, pieces: usize) -> Document<'s> {
+        Document {
+            text,
+            pieces: Vec::with_capacity(pieces),
+        }
+    }
+
+    /// Appends `range` of the document's own text.
+    fn own(&mut self, range: std::ops::Range<usize>) {
+        if !range.is_empty() {
+            self.pieces.push(Piece::Own(range));
+        }
+    }
+
+    /// Appends a borrowed piece.
+    fn borrowed(&mut self, piece: &'s str) {
+        if !piece.is_empty() {
+            self.pieces.push(Piece::Borrowed(piece));
+        }
+    }
+
+    /// The pieces, in order.
+    pub fn slices(&self) -> Vec<&[u8]> {
+        self.pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Own(r) => &self.text.as_bytes()[r.clone()],
+                Piece::Borrowed(s) => s.as_bytes(),
+            })
+            .collect()
+    }
+
+    /// Size in bytes.
+    pub fn len(&self) -> usize {
+        self.slices().iter().map(|s| s.len()).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The whole document in one buffer.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.slices().concat()
+    }
+}
+
 /// Inserts `items` (each preceded by a newline) before the last occurrence of
 /// `closing` in `head`, a document serialised with no items.
 pub(crate) fn splice<'s>(
-    head: &str,
+    head: String,
     closing: &str,
     items: impl Iterator<Item = &'s str>,
-) -> Vec<u8> {
+) -> Document<'s> {
     let at = head.rfind(closing).unwrap_or(head.len());
-    // The exact size up front: growing a feed's buffer by doubling would copy
-    // its megabytes of items several times over.
-    let items: Vec<&str> = items.collect();
-    let size = head.len() + items.iter().map(|i| i.len() + 1).sum::<usize>() + 2;
-    let mut out = Vec::with_capacity(size);
-    out.extend_from_slice(&head.as_bytes()[..at]);
+    let end = head.len();
+    // The document ends with a newline.
+    let newline_at_end = at < end && !head.ends_with('\n');
+    // The document's own text: the head, then the newline that goes before
+    // each item, before the closing tag and (if needed) at the end.
+    let mut text = head;
+    text.push('\n');
+    let newline = end..end + 1;
+    let mut doc = Document::new(text, 2 * items.size_hint().0 + 4);
+    doc.own(0..at);
     for item in items {
-        out.push(b'\n');
-        out.extend_from_slice(item.as_bytes());
+        doc.own(newline.clone());
+        doc.borrowed(item);
     }
-    out.push(b'\n');
-    out.extend_from_slice(&head.as_bytes()[at..]);
-    if !out.ends_with(b"\n") {
-        out.push(b'\n');
+    doc.own(newline.clone());
+    doc.own(at..end);
+    if newline_at_end {
+        doc.own(newline);
     }
-    out
+    doc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The pieces of a spliced document make the head with each item on a
+    /// line of its own before the closing tag, ending with a newline.
+    #[test]
+    fn splice_puts_items_before_the_closing_tag() {
+        let doc = splice(
+            "<a>\n</a>\n".to_string(),
+            "</a>",
+            ["<i/>", "<j/>"].into_iter(),
+        );
+        assert_eq!(doc.to_bytes(), b"<a>\n\n<i/>\n<j/>\n</a>\n");
+        assert_eq!(doc.len(), doc.to_bytes().len());
+        let doc = splice("<a></a>".to_string(), "</a>", std::iter::empty());
+        assert_eq!(doc.to_bytes(), b"<a>\n</a>\n");
+        // Without the closing tag, the items go at the end.
+        let doc = splice("<a>".to_string(), "</a>", ["<i/>"].into_iter());
+        assert_eq!(doc.to_bytes(), b"<a>\n<i/>\n");
+        assert!(!doc.is_empty());
+    }
 }

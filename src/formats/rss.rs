@@ -6,7 +6,7 @@ use rss::extension::atom::{AtomExtension, Link};
 use rss::extension::dublincore::DublinCoreExtension;
 use rss::{Category, Channel, Enclosure, Guid, Item as RssItem};
 
-use super::{FeedInfo, GENERATOR, Item, RSS_FILE, VERSION, attachment_type, splice};
+use super::{Document, FeedInfo, GENERATOR, Item, RSS_FILE, VERSION, attachment_type, splice};
 use crate::config::Config;
 
 const DC_NAMESPACE: &str = "http://purl.org/dc/elements/1.1/";
@@ -87,7 +87,7 @@ pub fn feed<'s>(
     info: &FeedInfo<'_>,
     items: impl Iterator<Item = &'s str>,
     config: &Config,
-) -> Vec<u8> {
+) -> Document<'s> {
     let updated = info.updated.to_rfc2822();
     let channel = Channel {
         title: info.title.clone(),
@@ -109,5 +109,5 @@ pub fn feed<'s>(
         namespaces: namespaces(),
         ..Default::default()
     };
-    splice(&channel.to_string(), "</channel>", items)
+    splice(channel.to_string(), "</channel>", items)
 }
