@@ -74,23 +74,95 @@ pub fn escape_xml_into(out: &mut String, s: &str) {
 }
 
 /// Appends `s` to `out` with `<`, `>`, `&` and `"` as entities and `'` as
-/// `apostrophe`: a byte scan that copies the runs between them.
+/// `apostrophe`.
 fn escape_markup_into(out: &mut String, s: &str, apostrophe: &str) {
+    escape_into(
+        out,
+        s,
+        |w| {
+            any_byte(w, b'<')
+                | any_byte(w, b'>')
+                | any_byte(w, b'&')
+                | any_byte(w, b'\'')
+                | any_byte(w, b'"')
+        },
+        |b| match b {
+            b'<' => Some("&lt;"),
+            b'>' => Some("&gt;"),
+            b'&' => Some("&amp;"),
+            b'\'' => Some(apostrophe),
+            b'"' => Some("&quot;"),
+            _ => None,
+        },
+    );
+}
+
+/// Appends `s` escaped for the inside of a JSON string, byte for byte as
+/// serde_json escapes it: `"` and `\\` with a backslash, `\b \t \n \f \r`
+/// by name, other control characters as `\u00XX`. Several times faster than
+/// serde_json's escaper on the megabytes of HTML in JSON Feed items.
+pub fn escape_json_into(out: &mut String, s: &str) {
+    const CONTROL: [&str; 32] = [
+        "\\u0000", "\\u0001", "\\u0002", "\\u0003", "\\u0004", "\\u0005", "\\u0006", "\\u0007",
+        "\\b", "\\t", "\\n", "\\u000b", "\\f", "\\r", "\\u000e", "\\u000f", "\\u0010", "\\u0011",
+        "\\u0012", "\\u0013", "\\u0014", "\\u0015", "\\u0016", "\\u0017", "\\u0018", "\\u0019",
+        "\\u001a", "\\u001b", "\\u001c", "\\u001d", "\\u001e", "\\u001f",
+    ];
+    escape_into(
+        out,
+        s,
+        |w| any_byte(w, b'"') | any_byte(w, b'\\') | (w.wrapping_sub(ONES * 0x20) & !w & HIGH),
+        |b| match b {
+            b'"' => Some("\\\""),
+            b'\\' => Some("\\\\"),
+            0..=0x1f => Some(CONTROL[usize::from(b)]),
+            _ => None,
+        },
+    );
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Non-zero when one of the 8 bytes of `w` is `b` (the usual bit trick:
+/// exact for "any", though not for "which").
+fn any_byte(w: u64, b: u8) -> u64 {
+    let x = w ^ (ONES * u64::from(b));
+    x.wrapping_sub(ONES) & !x & HIGH
+}
+
+/// Appends `s` to `out`, each byte `replacement` names replaced (only ASCII
+/// bytes are). Looks at 8 bytes at a time: a word for which `any` is zero
+/// needs nothing and is skipped; the runs between replacements are copied
+/// whole.
+fn escape_into<'r>(
+    out: &mut String,
+    s: &str,
+    any: impl Fn(u64) -> u64,
+    replacement: impl Fn(u8) -> Option<&'r str>,
+) {
+    let bytes = s.as_bytes();
     out.reserve(s.len() + s.len() / 8);
     let mut run = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let entity = match b {
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'&' => "&amp;",
-            b'\'' => apostrophe,
-            b'"' => "&quot;",
-            _ => continue,
-        };
-        // `i` is at an ASCII byte: a character boundary.
-        out.push_str(&s[run..i]);
-        out.push_str(entity);
-        run = i + 1;
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(word) = bytes.get(i..i + 8) {
+            let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
+            if any(w) == 0 {
+                i += 8;
+                continue;
+            }
+        }
+        // One byte at a time to the end of this word.
+        for (j, &b) in bytes.iter().enumerate().take(i + 8).skip(i) {
+            if let Some(r) = replacement(b) {
+                // `j` is at an ASCII byte: a character boundary.
+                out.push_str(&s[run..j]);
+                out.push_str(r);
+                run = j + 1;
+            }
+        }
+        i += 8;
     }
     out.push_str(&s[run..]);
 }
@@ -318,6 +390,69 @@ mod tests {
         assert!(is_plain_http_url(
             "https://www.beehive.govt.nz/sites/default/files/2021-06/Report%20(final).pdf"
         ));
+    }
+
+    /// Byte for byte what serde_json writes, wherever the characters that
+    /// need escaping fall in the 8-byte words.
+    #[test]
+    fn json_escaping_is_serde_json_s() {
+        const PIECES: &[&str] = &[
+            "a", "<p>", "bcdefgh", "\"", "\\", "\n", "\r", "\t", "\u{8}", "\u{c}", "\u{0}",
+            "\u{1f}", "\u{b}", "\u{7f}", "/", "é", "’", "😀", "\u{2028}", " ", "&", "'",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        for _ in 0..20_000 {
+            let mut s = String::new();
+            for _ in 0..next(30) {
+                s.push_str(PIECES[next(PIECES.len())]);
+            }
+            let mut out = String::from("\"");
+            escape_json_into(&mut out, &s);
+            out.push('"');
+            assert_eq!(out, serde_json::to_string(&s).unwrap(), "{s:?}");
+        }
+    }
+
+    /// The word-at-a-time escaper gives what a character-by-character one
+    /// does, wherever the characters fall in the 8-byte words.
+    #[test]
+    fn markup_escaping_anywhere() {
+        const PIECES: &[&str] = &[
+            "a", "<p>", "bcdefgh", "\"", "'", "&", "<", ">", "é", "’", "😀", "\n", " ",
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        for _ in 0..20_000 {
+            let mut s = String::new();
+            for _ in 0..next(30) {
+                s.push_str(PIECES[next(PIECES.len())]);
+            }
+            let expected: String = s
+                .chars()
+                .map(|c| match c {
+                    '<' => "&lt;".to_string(),
+                    '>' => "&gt;".to_string(),
+                    '&' => "&amp;".to_string(),
+                    '\'' => "&apos;".to_string(),
+                    '"' => "&quot;".to_string(),
+                    c => c.to_string(),
+                })
+                .collect();
+            let mut out = String::new();
+            escape_xml_into(&mut out, &s);
+            assert_eq!(out, expected, "{s:?}");
+        }
     }
 
     #[test]

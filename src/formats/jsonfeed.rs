@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::{Document, FeedInfo, Item, JSON_FILE, attachment_type};
 use crate::config::Config;
 use crate::render::attachment_name;
+use crate::text;
 
 /// The `version` of every feed.
 pub const VERSION_URL: &str = "https://jsonfeed.org/version/1.1";
@@ -61,13 +62,34 @@ struct JsonFeed<'a> {
 }
 
 /// One element of the `items` array, on one line.
+///
+/// serde_json writes it with an empty `content_html`, and the HTML, most of
+/// the item, goes between those quotes escaped by [`text::escape_json_into`]:
+/// the same bytes as serde_json's (tested below), several times faster.
 pub fn item(item: &Item<'_>, config: &Config) -> String {
+    const EMPTY_CONTENT: &str = "\"content_html\":\"\"";
+    let html = &item.rendered.html;
+    // Serialising plain structs of strings cannot fail.
+    let head = serde_json::to_string(&json_item(item, config, "")).unwrap_or_default();
+    // The first match is the key: a `"` inside a value is written `\"`.
+    let Some(at) = head.find(EMPTY_CONTENT) else {
+        return serde_json::to_string(&json_item(item, config, html)).unwrap_or_default();
+    };
+    let at = at + EMPTY_CONTENT.len() - 1;
+    let mut out = String::with_capacity(head.len() + html.len() + html.len() / 16);
+    out.push_str(&head[..at]);
+    text::escape_json_into(&mut out, html);
+    out.push_str(&head[at..]);
+    out
+}
+
+fn json_item<'a>(item: &'a Item<'_>, config: &Config, content_html: &'a str) -> JsonItem<'a> {
     let r = item.release;
-    let json = JsonItem {
+    JsonItem {
         id: &r.url,
         url: &r.url,
         title: &r.title,
-        content_html: &item.rendered.html,
+        content_html,
         summary: &item.rendered.summary,
         date_published: r.date.to_rfc3339(),
         authors: item
@@ -88,9 +110,7 @@ pub fn item(item: &Item<'_>, config: &Config) -> String {
                 title: attachment_name(a),
             })
             .collect(),
-    };
-    // Serialising plain structs of strings cannot fail.
-    serde_json::to_string(&json).unwrap_or_default()
+    }
 }
 
 /// A whole JSON Feed document: the feed of `info` with the given items (each
@@ -147,6 +167,38 @@ pub fn feed<'s>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::Rendered;
+
+    /// An item is what serde_json writes for the whole item, whatever the
+    /// title and the HTML hold.
+    #[test]
+    fn item_is_what_serde_json_writes() {
+        let config = Config::default();
+        let release = crate::validate::Release {
+            path: "a.md".into(),
+            title: "A \"content_html\":\"\" title \\ é".to_string(),
+            date: chrono::DateTime::parse_from_rfc3339("2020-01-02T03:04:05+13:00").unwrap(),
+            url: "https://x.nz/a".to_string(),
+            ministers: vec![],
+            portfolios: vec![],
+            attachments: vec!["https://x.nz/a.pdf".to_string()],
+            body_offset: 0,
+        };
+        for html in ["", "<p>a \"b\"\n\t\\ \u{1} ’</p>\n", "\""] {
+            let item = Item {
+                index: 0,
+                release: &release,
+                ministers: vec![],
+                portfolios: vec![],
+                rendered: Rendered {
+                    html: html.to_string(),
+                    summary: "s\"".to_string(),
+                },
+            };
+            let whole = serde_json::to_string(&json_item(&item, &config, html)).unwrap();
+            assert_eq!(super::item(&item, &config), whole);
+        }
+    }
 
     #[test]
     fn items_are_spliced_into_a_valid_document() {
