@@ -399,6 +399,14 @@ fn load_bytes(path: &Path, bytes: &[u8], config: &Config) -> (Loaded, Vec<Diagno
     }
 }
 
+/// Writes one format's file of a feed from the fragments of its items.
+type FeedWriter<'a> = dyn for<'f> Fn(&FeedInfo, &mut dyn Iterator<Item = &'f Document<'f>>) -> Document<'f>
+    + Sync
+    + 'a;
+
+/// Writes one format's fragment of an item.
+type Serialiser<'a> = dyn for<'i> Fn(&'i Item) -> Document<'i> + Sync + 'a;
+
 /// The files of each feed, in every format.
 const FEED_FILES: [&str; 4] = [
     formats::RSS_FILE,
@@ -489,28 +497,17 @@ pub fn write_outputs<'l>(
     // made, so the whole output is never in memory either.
     progress.stage("writing", 4 * site.feeds.len() as u64);
     let slot_of = |i: u32| slot[i as usize] as usize;
-    let write_format =
-        |file: &str,
-         fragments: &[String],
-         write: &(
-              dyn for<'f> Fn(&FeedInfo, &mut dyn Iterator<Item = &'f str>) -> Document<'f> + Sync
-          )|
-         -> Result<(), Error> {
-            site.feeds.par_iter().try_for_each(|feed| {
-                let info = FeedInfo::new(site, feed, config);
-                let mut entries = feed
-                    .emitted(limit)
-                    .iter()
-                    .map(|&i| fragments[slot_of(i)].as_str());
-                let document = write(&info, &mut entries);
-                session.put_pieces(&format!("{}{file}", info.dir), &document.slices())?;
-                progress.advance(1);
-                Ok(())
-            })
-        };
-    let serialise = |one: &(dyn Fn(&Item) -> String + Sync)| -> Vec<String> {
-        items.par_iter().map(one).collect()
+    let write_format = |file: &str, fragments: &[Document], write: &FeedWriter| {
+        site.feeds.par_iter().try_for_each(|feed| {
+            let info = FeedInfo::new(site, feed, config);
+            let mut entries = feed.emitted(limit).iter().map(|&i| &fragments[slot_of(i)]);
+            let document = write(&info, &mut entries);
+            session.put_pieces(&format!("{}{file}", info.dir), &document.slices())?;
+            progress.advance(1);
+            Ok::<(), Error>(())
+        })
     };
+    let serialise = |one: &Serialiser| -> Vec<Document> { items.par_iter().map(one).collect() };
 
     // (Each format's fragments are dropped before the next are made.)
     write_format(

@@ -16,7 +16,7 @@ fn link(href: &str, rel: &str, mime_type: &str) -> Link {
 }
 
 /// The `<entry>` element of one release.
-pub fn entry(item: &Item<'_>, config: &Config) -> String {
+pub fn entry<'h>(item: &Item<'_>, config: &Config) -> Document<'h> {
     let r = item.release;
     let mut links = vec![link(&r.url, "alternate", "text/html")];
     links.extend(
@@ -63,10 +63,10 @@ pub fn entry(item: &Item<'_>, config: &Config) -> String {
     let bytes = entry
         .write_with_config(Vec::with_capacity(capacity), config)
         .unwrap_or_default();
-    with_content(
+    Document::owned(with_content(
         &String::from_utf8(bytes).unwrap_or_default(),
         &item.rendered.html,
-    )
+    ))
 }
 
 /// Adds `<content type="html">` to an entry the crate wrote without it.
@@ -89,7 +89,7 @@ fn with_content(entry: &str, html: &str) -> String {
 /// A whole Atom document: the feed of `info` with the given entries.
 pub fn feed<'s>(
     info: &FeedInfo<'_>,
-    entries: impl Iterator<Item = &'s str>,
+    entries: impl Iterator<Item = &'s Document<'s>>,
     config: &Config,
 ) -> Document<'s> {
     let self_url = info.url(config, ATOM_FILE);

@@ -156,10 +156,12 @@ pub fn attachment_type(url: &str) -> &'static str {
     }
 }
 
-/// A feed file as the pieces it is made of: its own text (head and tail)
-/// and the fragments of its items, borrowed from wherever they are kept.
-/// Publishing writes the pieces with vectored writes, so the megabytes of
-/// items are never copied into a buffer of their own first.
+/// Text as the pieces it is made of: its own text and pieces borrowed from
+/// wherever they are kept. An item's fragment borrows the item's HTML where
+/// the format takes it as it is (RSS); a feed file is its own head and tail
+/// around the pieces of its items' fragments. Publishing writes the pieces
+/// with vectored writes, so the megabytes of HTML are never copied into a
+/// buffer of their own.
 #[derive(Debug, Default)]
 pub struct Document<'s> {
     text: String,
@@ -182,6 +184,26 @@ impl<'s> Document<'s> {
         }
     }
 
+    /// A document of one piece, `text`.
+    pub fn owned(text: String) -> Document<'s> {
+        let mut doc = Document::new(text, 1);
+        doc.own(0..doc.text.len());
+        doc
+    }
+
+    /// Appends every piece of `other`, borrowed.
+    fn borrow_all(&mut self, other: &'s Document<'_>) {
+        self.pieces.extend(other.strs().map(Piece::Borrowed));
+    }
+
+    /// The pieces, in order, as text.
+    fn strs(&self) -> impl Iterator<Item = &str> {
+        self.pieces.iter().map(|p| match p {
+            Piece::Own(r) => &self.text[r.clone()],
+            Piece::Borrowed(s) => *s,
+        })
+    }
+
     /// Appends `range` of the document's own text.
     fn own(&mut self, range: std::ops::Range<usize>) {
         if !range.is_empty() {
@@ -196,15 +218,16 @@ impl<'s> Document<'s> {
         }
     }
 
+    /// Appends `text` to the document's own text, as the next piece.
+    fn push_own(&mut self, text: &str) {
+        let start = self.text.len();
+        self.text.push_str(text);
+        self.own(start..self.text.len());
+    }
+
     /// The pieces, in order.
     pub fn slices(&self) -> Vec<&[u8]> {
-        self.pieces
-            .iter()
-            .map(|p| match p {
-                Piece::Own(r) => &self.text.as_bytes()[r.clone()],
-                Piece::Borrowed(s) => s.as_bytes(),
-            })
-            .collect()
+        self.strs().map(str::as_bytes).collect()
     }
 
     /// Size in bytes.
@@ -227,7 +250,7 @@ impl<'s> Document<'s> {
 pub(crate) fn splice<'s>(
     head: String,
     closing: &str,
-    items: impl Iterator<Item = &'s str>,
+    items: impl Iterator<Item = &'s Document<'s>>,
 ) -> Document<'s> {
     let at = head.rfind(closing).unwrap_or(head.len());
     let end = head.len();
@@ -242,7 +265,7 @@ pub(crate) fn splice<'s>(
     doc.own(0..at);
     for item in items {
         doc.own(newline.clone());
-        doc.borrowed(item);
+        doc.borrow_all(item);
     }
     doc.own(newline.clone());
     doc.own(at..end);
@@ -260,18 +283,19 @@ mod tests {
     /// line of its own before the closing tag, ending with a newline.
     #[test]
     fn splice_puts_items_before_the_closing_tag() {
-        let doc = splice(
-            "<a>\n</a>\n".to_string(),
-            "</a>",
-            ["<i/>", "<j/>"].into_iter(),
-        );
+        let items = [
+            Document::owned("<i/>".into()),
+            Document::owned("<j/>".into()),
+        ];
+        let doc = splice("<a>\n</a>\n".to_string(), "</a>", items.iter());
         assert_eq!(doc.to_bytes(), b"<a>\n\n<i/>\n<j/>\n</a>\n");
         assert_eq!(doc.len(), doc.to_bytes().len());
         let doc = splice("<a></a>".to_string(), "</a>", std::iter::empty());
         assert_eq!(doc.to_bytes(), b"<a>\n</a>\n");
         // Without the closing tag, the items go at the end.
-        let doc = splice("<a>".to_string(), "</a>", ["<i/>"].into_iter());
+        let doc = splice("<a>".to_string(), "</a>", items[..1].iter());
         assert_eq!(doc.to_bytes(), b"<a>\n<i/>\n");
         assert!(!doc.is_empty());
+        assert!(Document::owned(String::new()).is_empty());
     }
 }

@@ -19,13 +19,61 @@ fn namespaces() -> BTreeMap<String, String> {
     ])
 }
 
-/// The `<item>` element of one release.
-pub fn item(item: &Item<'_>, config: &Config) -> String {
+/// The `<item>` element of one release. The crate writes it without its
+/// description, and the description goes after `<link>`, where the crate puts
+/// it, as the crate writes it (tested below): the HTML in CDATA sections,
+/// borrowed rather than copied.
+pub fn item<'h>(item: &'h Item<'_>, config: &Config) -> Document<'h> {
+    let xml = crate_item(item, config, None);
+    // The title is escaped text: the first `</link>` closes the link.
+    const LINK_END: &str = "</link>";
+    let at = xml.find(LINK_END).map_or(xml.len(), |i| i + LINK_END.len());
+    let end = xml.len();
+    let mut doc = Document::new(xml, 8);
+    doc.own(0..at);
+    doc.push_own("<description>");
+    // A CDATA section cannot hold `]]>`: a new section starts at its `>`,
+    // as quick_xml (under the crate) does it.
+    let html = item.rendered.html.as_str();
+    let mut rest = html;
+    // After a split, `rest` starts with the `>` of the last `]]>`.
+    let mut search = 0;
+    while let Some(i) = cdata_end(&rest[search..]) {
+        let gt = search + i + 2;
+        doc.push_own("<![CDATA[");
+        doc.borrowed(&rest[..gt]);
+        doc.push_own("]]>");
+        rest = &rest[gt..];
+        search = 1;
+    }
+    doc.push_own("<![CDATA[");
+    doc.borrowed(rest);
+    doc.push_own("]]></description>");
+    doc.own(at..end);
+    doc
+}
+
+/// Where `]]>` is in `html`. A search for `]`, rare in HTML, is several
+/// times faster than one for the three bytes.
+fn cdata_end(html: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = html[from..].find(']') {
+        let at = from + i;
+        if html[at..].starts_with("]]>") {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// The `<item>` element the crate writes, with `description` if given.
+fn crate_item(item: &Item<'_>, config: &Config, description: Option<String>) -> String {
     let r = item.release;
     let rss_item = RssItem {
         title: Some(r.title.clone()),
         link: Some(r.url.clone()),
-        description: Some(item.rendered.html.clone()),
+        description,
         categories: item
             .portfolios
             .iter()
@@ -57,9 +105,8 @@ pub fn item(item: &Item<'_>, config: &Config) -> String {
         items: vec![rss_item],
         ..Default::default()
     };
-    let capacity = item.rendered.html.len() + 1024;
     let bytes = channel
-        .write_to(Vec::with_capacity(capacity))
+        .write_to(Vec::with_capacity(2048))
         .unwrap_or_default();
     let xml = String::from_utf8(bytes).unwrap_or_default();
     let start = xml.find("<item>").unwrap_or(0);
@@ -85,7 +132,7 @@ pub fn item(item: &Item<'_>, config: &Config) -> String {
 /// A whole RSS document: the channel of `info` with the given items.
 pub fn feed<'s>(
     info: &FeedInfo<'_>,
-    items: impl Iterator<Item = &'s str>,
+    items: impl Iterator<Item = &'s Document<'s>>,
     config: &Config,
 ) -> Document<'s> {
     let updated = info.updated.to_rfc2822();
@@ -110,4 +157,53 @@ pub fn feed<'s>(
         ..Default::default()
     };
     splice(channel.to_string(), "</channel>", items)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::Rendered;
+
+    /// An item is what the crate writes with the description in it, whatever
+    /// the HTML holds (`]]>` splits a CDATA section).
+    #[test]
+    fn item_is_what_the_crate_writes() {
+        let config = Config::default();
+        let release = crate::validate::Release {
+            path: "a.md".into(),
+            title: "A </link> title & <b>".to_string(),
+            date: chrono::DateTime::parse_from_rfc3339("2020-01-02T03:04:05+13:00").unwrap(),
+            url: "https://x.nz/a".to_string(),
+            ministers: vec![],
+            portfolios: vec![],
+            attachments: vec!["https://x.nz/a.pdf".to_string()],
+            body_offset: 0,
+        };
+        for html in [
+            "",
+            "<p>plain</p>\n",
+            "a ]]> b",
+            "]]>",
+            "]]>]]>x]]",
+            "x]]]>>]] >]]>",
+            "<p>Māori ’ & \"q\" <a href=\"/x?a=1&b=2\">l</a></p>",
+        ] {
+            let item = Item {
+                index: 0,
+                release: &release,
+                ministers: vec![],
+                portfolios: vec![],
+                rendered: Rendered {
+                    html: html.to_string(),
+                    summary: String::new(),
+                },
+            };
+            let whole = crate_item(&item, &config, Some(html.to_string()));
+            assert_eq!(
+                String::from_utf8(super::item(&item, &config).to_bytes()).unwrap(),
+                whole,
+                "{html:?}"
+            );
+        }
+    }
 }
