@@ -96,24 +96,34 @@ impl Site {
 pub fn group(releases: Vec<Release>, config: &Config, warnings: &mut Vec<Diagnostic>) -> Site {
     let releases = dedupe(newest_first(releases), warnings);
 
-    let (ministers, release_ministers) = intern(
-        &releases,
-        |r| &r.ministers,
-        &config.ministers,
-        config,
-        "minister",
-        "ministers",
-        warnings,
+    // Ministers and portfolios side by side; their warnings in that order.
+    let (mut minister_warnings, mut portfolio_warnings) = (Vec::new(), Vec::new());
+    let ((ministers, release_ministers), (portfolios, release_portfolios)) = rayon::join(
+        || {
+            intern(
+                &releases,
+                |r| &r.ministers,
+                &config.ministers,
+                config,
+                "minister",
+                "ministers",
+                &mut minister_warnings,
+            )
+        },
+        || {
+            intern(
+                &releases,
+                |r| &r.portfolios,
+                &config.portfolios,
+                config,
+                "portfolio",
+                "portfolios",
+                &mut portfolio_warnings,
+            )
+        },
     );
-    let (portfolios, release_portfolios) = intern(
-        &releases,
-        |r| &r.portfolios,
-        &config.portfolios,
-        config,
-        "portfolio",
-        "portfolios",
-        warnings,
-    );
+    warnings.append(&mut minister_warnings);
+    warnings.append(&mut portfolio_warnings);
 
     let mut feeds = vec![Feed {
         kind: FeedKind::All,

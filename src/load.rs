@@ -168,7 +168,8 @@ impl<'a> Iterator for LineIter<'a> {
         }
         let start = self.pos;
         let rest = &self.text[start..];
-        let (line, advance) = match rest.find('\n') {
+        // Front matter lines are short: a plain byte loop beats a searcher.
+        let (line, advance) = match rest.bytes().position(|b| b == b'\n') {
             Some(i) => (&rest[..i], i + 1),
             None => (rest, rest.len()),
         };

@@ -6,7 +6,8 @@
 //!   lock file appears in it.
 //! - Every changed file is written to a temporary file in its own folder;
 //!   the temporary files are synced (one `syncfs` for the batch on Linux),
-//!   then each is renamed over the old file; the folders are synced after.
+//!   then each is renamed over the old file; the folders are synced after
+//!   (again one `syncfs` on Linux).
 //! - A file whose bytes would not change is left alone, so its mtime (and a
 //!   web server's ETag and Last-Modified) stay put.
 //! - The manifest (`.pressfeed-manifest`) lists the files pressfeed owns. It
@@ -235,9 +236,7 @@ impl<'l> Session<'l> {
         }
         let mut to_sync = self.touched.into_inner().unwrap_or_default();
         to_sync.extend(self.created);
-        for dir in to_sync.iter().rev() {
-            sync_dir(dir)?;
-        }
+        sync_dirs(out, &to_sync)?;
 
         let mut removed = 0;
         // Folders that lost an entry and remain.
@@ -273,9 +272,8 @@ impl<'l> Session<'l> {
         // after a power cut, a file that comes back is still owned, and
         // still removed. (A folder emptied by a later removal is gone; its
         // parent is synced.)
-        for dir in shrunk.iter().rev().filter(|d| d.is_dir()) {
-            sync_dir(dir)?;
-        }
+        shrunk.retain(|d| d.is_dir());
+        sync_dirs(out, &shrunk)?;
 
         if self.union != self.new {
             write_manifest(&self.manifest_path, &self.new)?;
@@ -472,8 +470,7 @@ fn sync_temps(out: &Path, temps: &[(PathBuf, PathBuf)]) -> Result<(), PublishErr
     }
     #[cfg(target_os = "linux")]
     {
-        let dir = File::open(out).map_err(io_err(out))?;
-        rustix::fs::syncfs(&dir).map_err(|e| io_err(out)(e.into()))
+        syncfs(out)
     }
     #[cfg(not(target_os = "linux"))]
     {
@@ -484,6 +481,32 @@ fn sync_temps(out: &Path, temps: &[(PathBuf, PathBuf)]) -> Result<(), PublishErr
                 .map_err(io_err(tmp))
         })
     }
+}
+
+/// Makes the entries of `dirs` (renames, removals, new folders) durable: on
+/// Linux one `syncfs` for all of them (a sync per folder would wait for the
+/// disk once per folder, 450 times for a full build), elsewhere each folder,
+/// deepest first.
+fn sync_dirs(out: &Path, dirs: &BTreeSet<PathBuf>) -> Result<(), PublishError> {
+    if dirs.is_empty() {
+        return Ok(());
+    }
+    #[cfg(target_os = "linux")]
+    {
+        syncfs(out)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = out;
+        dirs.iter().rev().try_for_each(|dir| sync_dir(dir))
+    }
+}
+
+/// Flushes the whole file system `out` is on.
+#[cfg(target_os = "linux")]
+fn syncfs(out: &Path) -> Result<(), PublishError> {
+    let dir = File::open(out).map_err(io_err(out))?;
+    rustix::fs::syncfs(&dir).map_err(|e| io_err(out)(e.into()))
 }
 
 fn sync_dir(dir: &Path) -> Result<(), PublishError> {

@@ -203,32 +203,28 @@ pub fn is_plain_http_url(url: &str) -> bool {
     if !last.starts_with(|c: char| c.is_ascii_lowercase()) {
         return false;
     }
-    path.bytes().all(|b| {
-        b.is_ascii_alphanumeric()
-            || matches!(
-                b,
-                b'/' | b'-'
-                    | b'.'
-                    | b'_'
-                    | b'~'
-                    | b'%'
-                    | b'!'
-                    | b'$'
-                    | b'&'
-                    | b'\''
-                    | b'('
-                    | b')'
-                    | b'*'
-                    | b'+'
-                    | b','
-                    | b';'
-                    | b'='
-                    | b':'
-                    | b'@'
-            )
-    }) && path[1..]
-        .split('/')
-        .all(|segment| !segment.starts_with(['.', '%']))
+    // Bytes a path may hold unescaped, and no segment starting with `.` or
+    // `%` (a dot segment, perhaps escaped).
+    const PATH: [bool; 256] = {
+        let mut table = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            table[b] = (b as u8).is_ascii_alphanumeric();
+            b += 1;
+        }
+        let more = b"/-._~%!$&'()*+,;=:@";
+        let mut i = 0;
+        while i < more.len() {
+            table[more[i] as usize] = true;
+            i += 1;
+        }
+        table
+    };
+    let path = path.as_bytes();
+    path.iter().all(|&b| PATH[usize::from(b)])
+        && path
+            .windows(2)
+            .all(|w| !(w[0] == b'/' && (w[1] == b'.' || w[1] == b'%')))
 }
 
 /// 1-based line and column (in characters) of a byte offset.

@@ -152,7 +152,8 @@ fn double_quoted(s: &str) -> Option<String> {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     loop {
-        let i = rest.find(['"', '\\'])?;
+        // A byte search: both are ASCII, so `i` is a character boundary.
+        let i = rest.bytes().position(|b| b == b'"' || b == b'\\')?;
         out.push_str(&rest[..i]);
         if rest.as_bytes()[i] == b'"' {
             only_spaces(&rest[i + 1..])?;
