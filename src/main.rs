@@ -11,6 +11,24 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use pressfeed::{Error, Options, Progress};
 
+/// glibc grows each thread's heap by what one allocation needs, one
+/// `mprotect` call each time: 28,000 of them in a build of the real archive,
+/// about a tenth of its CPU time. Growing by 64 MiB at a time (address space,
+/// not memory: untouched pages are never resident) and trimming only above
+/// 256 MiB leaves a dozen. Other platforms' allocators do not need this.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn tune_allocator() {
+    // SAFETY: mallopt only sets two allocator parameters, before any other
+    // thread exists; glibc ignores values it does not accept.
+    unsafe {
+        libc::mallopt(libc::M_TOP_PAD, 64 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 256 << 20);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn tune_allocator() {}
+
 /// Exit statuses, documented in --help and README.md.
 mod status {
     pub const OK: u8 = 0;
@@ -105,6 +123,7 @@ struct Common {
 }
 
 fn main() -> ExitCode {
+    tune_allocator();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
