@@ -30,6 +30,9 @@ pub mod render;
 pub mod text;
 pub mod validate;
 
+#[cfg(test)]
+mod testing;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;

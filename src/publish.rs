@@ -223,7 +223,8 @@ impl<'l> Session<'l> {
         let out = self.out;
         let mut pending = self.pending.into_inner().unwrap_or_default();
         pending.sort();
-        sync_temps(out, &pending)?;
+        // The new files are on disk before any is renamed into place.
+        sync_paths(out, pending.iter().map(|(tmp, _)| tmp))?;
         // Each rename swaps a whole old file for a whole new one.
         for (n, (tmp, path)) in pending.iter().enumerate() {
             if self.fail_after.is_some_and(|limit| n >= limit) {
@@ -236,7 +237,7 @@ impl<'l> Session<'l> {
         }
         let mut to_sync = self.touched.into_inner().unwrap_or_default();
         to_sync.extend(self.created);
-        sync_dirs(out, &to_sync)?;
+        sync_paths(out, &to_sync)?;
 
         let mut removed = 0;
         // Folders that lost an entry and remain.
@@ -273,7 +274,7 @@ impl<'l> Session<'l> {
         // still removed. (A folder emptied by a later removal is gone; its
         // parent is synced.)
         shrunk.retain(|d| d.is_dir());
-        sync_dirs(out, &shrunk)?;
+        sync_paths(out, &shrunk)?;
 
         if self.union != self.new {
             write_manifest(&self.manifest_path, &self.new)?;
@@ -461,11 +462,16 @@ fn start_writeback(file: &File) {
     let _ = file;
 }
 
-/// Makes the temporary files durable before any is renamed into place. On
-/// Linux one `syncfs` flushes them all in one pass, far cheaper than a
-/// journal commit per file; elsewhere each is synced.
-fn sync_temps(out: &Path, temps: &[(PathBuf, PathBuf)]) -> Result<(), PublishError> {
-    if temps.is_empty() {
+/// Makes `paths` (files, or folders whose entries changed) durable. On
+/// Linux one `syncfs` flushes them all in one pass, far cheaper than a sync
+/// per path (1,800 files and 450 folders in a full build); elsewhere each is
+/// synced.
+fn sync_paths<'p>(
+    out: &Path,
+    paths: impl IntoIterator<Item = &'p PathBuf>,
+) -> Result<(), PublishError> {
+    let mut paths = paths.into_iter().peekable();
+    if paths.peek().is_none() {
         return Ok(());
     }
     #[cfg(target_os = "linux")]
@@ -475,30 +481,10 @@ fn sync_temps(out: &Path, temps: &[(PathBuf, PathBuf)]) -> Result<(), PublishErr
     #[cfg(not(target_os = "linux"))]
     {
         let _ = out;
-        temps.par_iter().try_for_each(|(tmp, _)| {
-            File::open(tmp)
-                .and_then(|f| f.sync_all())
-                .map_err(io_err(tmp))
-        })
-    }
-}
-
-/// Makes the entries of `dirs` (renames, removals, new folders) durable: on
-/// Linux one `syncfs` for all of them (a sync per folder would wait for the
-/// disk once per folder, 450 times for a full build), elsewhere each folder,
-/// deepest first.
-fn sync_dirs(out: &Path, dirs: &BTreeSet<PathBuf>) -> Result<(), PublishError> {
-    if dirs.is_empty() {
-        return Ok(());
-    }
-    #[cfg(target_os = "linux")]
-    {
-        syncfs(out)
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let _ = out;
-        dirs.iter().rev().try_for_each(|dir| sync_dir(dir))
+        let paths: Vec<&PathBuf> = paths.collect();
+        paths
+            .par_iter()
+            .try_for_each(|p| File::open(p).and_then(|f| f.sync_all()).map_err(io_err(p)))
     }
 }
 

@@ -340,13 +340,7 @@ mod tests {
             "é",
             "\n",
         ];
-        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut next = crate::testing::rng(0x9e37_79b9_7f4a_7c15_u64);
         let mut plain = 0;
         for _ in 0..100_000 {
             let mut url = String::from(match next(4) {
@@ -396,18 +390,9 @@ mod tests {
             "a", "<p>", "bcdefgh", "\"", "\\", "\n", "\r", "\t", "\u{8}", "\u{c}", "\u{0}",
             "\u{1f}", "\u{b}", "\u{7f}", "/", "é", "’", "😀", "\u{2028}", " ", "&", "'",
         ];
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut next = crate::testing::rng(0x2545_f491_4f6c_dd1d_u64);
         for _ in 0..20_000 {
-            let mut s = String::new();
-            for _ in 0..next(30) {
-                s.push_str(PIECES[next(PIECES.len())]);
-            }
+            let s = crate::testing::text(&mut next, PIECES, 30);
             let mut out = String::from("\"");
             escape_json_into(&mut out, &s);
             out.push('"');
@@ -422,18 +407,9 @@ mod tests {
         const PIECES: &[&str] = &[
             "a", "<p>", "bcdefgh", "\"", "'", "&", "<", ">", "é", "’", "😀", "\n", " ",
         ];
-        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut next = crate::testing::rng(0x9e37_79b9_7f4a_7c15_u64);
         for _ in 0..20_000 {
-            let mut s = String::new();
-            for _ in 0..next(30) {
-                s.push_str(PIECES[next(PIECES.len())]);
-            }
+            let s = crate::testing::text(&mut next, PIECES, 30);
             let expected: String = s
                 .chars()
                 .map(|c| match c {

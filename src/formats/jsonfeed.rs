@@ -168,34 +168,15 @@ pub fn feed<'s>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::Rendered;
 
     /// An item is what serde_json writes for the whole item, whatever the
     /// title and the HTML hold.
     #[test]
     fn item_is_what_serde_json_writes() {
         let config = Config::default();
-        let release = crate::validate::Release {
-            path: "a.md".into(),
-            title: "A \"content_html\":\"\" title \\ é".to_string(),
-            date: chrono::DateTime::parse_from_rfc3339("2020-01-02T03:04:05+13:00").unwrap(),
-            url: "https://x.nz/a".to_string(),
-            ministers: vec![],
-            portfolios: vec![],
-            attachments: vec!["https://x.nz/a.pdf".to_string()],
-            body_offset: 0,
-        };
+        let release = crate::testing::release("A \"content_html\":\"\" title \\ é");
         for html in ["", "<p>a \"b\"\n\t\\ \u{1} ’</p>\n", "\""] {
-            let item = Item {
-                index: 0,
-                release: &release,
-                ministers: vec![],
-                portfolios: vec![],
-                rendered: Rendered {
-                    html: html.to_string(),
-                    summary: "s\"".to_string(),
-                },
-            };
+            let item = crate::testing::item(&release, html);
             let whole = serde_json::to_string(&json_item(&item, &config, html)).unwrap();
             assert_eq!(super::item(&item, &config).to_bytes(), whole.as_bytes());
         }

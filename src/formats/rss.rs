@@ -162,23 +162,13 @@ pub fn feed<'s>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::Rendered;
 
     /// An item is what the crate writes with the description in it, whatever
     /// the HTML holds (`]]>` splits a CDATA section).
     #[test]
     fn item_is_what_the_crate_writes() {
         let config = Config::default();
-        let release = crate::validate::Release {
-            path: "a.md".into(),
-            title: "A </link> title & <b>".to_string(),
-            date: chrono::DateTime::parse_from_rfc3339("2020-01-02T03:04:05+13:00").unwrap(),
-            url: "https://x.nz/a".to_string(),
-            ministers: vec![],
-            portfolios: vec![],
-            attachments: vec!["https://x.nz/a.pdf".to_string()],
-            body_offset: 0,
-        };
+        let release = crate::testing::release("A </link> title & <b>");
         for html in [
             "",
             "<p>plain</p>\n",
@@ -188,16 +178,7 @@ mod tests {
             "x]]]>>]] >]]>",
             "<p>Māori ’ & \"q\" <a href=\"/x?a=1&b=2\">l</a></p>",
         ] {
-            let item = Item {
-                index: 0,
-                release: &release,
-                ministers: vec![],
-                portfolios: vec![],
-                rendered: Rendered {
-                    html: html.to_string(),
-                    summary: String::new(),
-                },
-            };
+            let item = crate::testing::item(&release, html);
             let whole = crate_item(&item, &config, Some(html.to_string()));
             assert_eq!(
                 String::from_utf8(super::item(&item, &config).to_bytes()).unwrap(),

@@ -392,13 +392,7 @@ mod tests {
             "title: a", "bcdefgh", "\n", "\r\n", "’", "é", "😀", "\u{a0}", "\r", "\t", "\u{b}",
             "\u{7f}", "\u{85}", "\u{2028}", "\u{feff}", "\u{fffe}",
         ];
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut next = crate::testing::rng(0x2545_f491_4f6c_dd1d_u64);
         let (mut accepted, mut declined) = (0, 0);
         for _ in 0..20_000 {
             let mut s = String::new();
@@ -485,13 +479,7 @@ mod tests {
             "https://x.nz/a?b=c#d",
             "/sites/x",
         ];
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut next = crate::testing::rng(0x2545_f491_4f6c_dd1d_u64);
         let mut accepted = 0;
         for _ in 0..50_000 {
             let mut yaml = String::new();

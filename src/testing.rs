@@ -1,0 +1,55 @@
+//! Helpers shared by the unit tests.
+
+use crate::formats::Item;
+use crate::render::Rendered;
+use crate::validate::Release;
+
+/// A small deterministic random generator (xorshift64): each call gives a
+/// number below its argument.
+pub fn rng(seed: u64) -> impl FnMut(usize) -> usize {
+    let mut state = seed;
+    move |n| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    }
+}
+
+/// Text of fewer than `max` pieces, each drawn from `pieces`.
+pub fn text(next: &mut impl FnMut(usize) -> usize, pieces: &[&str], max: usize) -> String {
+    let mut s = String::new();
+    for _ in 0..next(max) {
+        s.push_str(pieces[next(pieces.len())]);
+    }
+    s
+}
+
+/// A release titled `title`, with one attachment.
+pub fn release(title: &str) -> Release {
+    Release {
+        path: "a.md".into(),
+        title: title.to_string(),
+        date: chrono::DateTime::parse_from_rfc3339("2020-01-02T03:04:05+13:00")
+            .expect("a valid date"),
+        url: "https://x.nz/a".to_string(),
+        ministers: vec![],
+        portfolios: vec![],
+        attachments: vec!["https://x.nz/a.pdf".to_string()],
+        body_offset: 0,
+    }
+}
+
+/// `release` as an item whose body rendered to `html`.
+pub fn item<'a>(release: &'a Release, html: &str) -> Item<'a> {
+    Item {
+        index: 0,
+        release,
+        ministers: vec![],
+        portfolios: vec![],
+        rendered: Rendered {
+            html: html.to_string(),
+            summary: "s\"".to_string(),
+        },
+    }
+}
