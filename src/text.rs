@@ -182,27 +182,37 @@ pub fn is_plain_http_url(url: &str) -> bool {
     else {
         return false;
     };
-    let Some(slash) = rest.find('/') else {
+    // The host: labels of lowercase letters, digits and `-`, none empty and
+    // none starting `xn--`, up to the first `/`.
+    let bytes = rest.as_bytes();
+    let mut label_start = 0;
+    let mut slash = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'a'..=b'z' | b'0'..=b'9' | b'-' => {}
+            b'.' | b'/' => {
+                let label = &bytes[label_start..i];
+                if label.is_empty() || label.starts_with(b"xn--") {
+                    return false;
+                }
+                if b == b'/' {
+                    // A host whose last label starts with a digit may be read
+                    // as an IPv4 address (`0x7f.1`) and rewritten.
+                    if !label[0].is_ascii_lowercase() {
+                        return false;
+                    }
+                    slash = Some(i);
+                    break;
+                }
+                label_start = i + 1;
+            }
+            _ => return false,
+        }
+    }
+    let Some(slash) = slash else {
         return false;
     };
-    let (host, path) = rest.split_at(slash);
-    let mut last = "";
-    for label in host.split('.') {
-        if label.is_empty()
-            || label.starts_with("xn--")
-            || !label
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        {
-            return false;
-        }
-        last = label;
-    }
-    // A host whose last label starts with a digit may be read as an IPv4
-    // address (`0x7f.1`) and rewritten.
-    if !last.starts_with(|c: char| c.is_ascii_lowercase()) {
-        return false;
-    }
+    let path = &rest[slash..];
     // Bytes a path may hold unescaped, and no segment starting with `.` or
     // `%` (a dot segment, perhaps escaped).
     const PATH: [bool; 256] = {
