@@ -9,17 +9,7 @@ use crate::config::NameRules;
 /// trims, drops characters XML cannot carry, and removes leading honorifics
 /// (matched case-insensitively, as whole words).
 pub fn clean(raw: &str, honorifics: &[String]) -> String {
-    let safe = crate::text::xml_safe(raw);
-    let mut name = String::with_capacity(safe.len());
-    for word in safe
-        .split(|c: char| c.is_whitespace())
-        .filter(|w| !w.is_empty())
-    {
-        if !name.is_empty() {
-            name.push(' ');
-        }
-        name.push_str(word);
-    }
+    let mut name = crate::text::collapse_whitespace(&crate::text::xml_safe(raw));
     // Where the name starts once every leading honorific is skipped.
     let mut start = 0;
     'strip: loop {

@@ -106,20 +106,8 @@ pub fn render(markdown: &str, url: &str, attachments: &[String]) -> Rendered {
     append_attachments(&mut html, attachments);
     Rendered {
         html,
-        summary: collapse_whitespace(&summary),
+        summary: crate::text::collapse_whitespace(&summary),
     }
-}
-
-/// The words of `text` joined by single spaces.
-fn collapse_whitespace(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for word in text.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-    }
-    out
 }
 
 /// Makes a link target absolute against the release URL. `None` when its

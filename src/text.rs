@@ -237,6 +237,18 @@ pub fn is_plain_http_url(url: &str) -> bool {
             .all(|w| !(w[0] == b'/' && (w[1] == b'.' || w[1] == b'%')))
 }
 
+/// The words of `text` joined by single spaces.
+pub fn collapse_whitespace(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
 /// 1-based line and column (in characters) of a byte offset.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());

@@ -139,29 +139,23 @@ pub fn feed<'s>(
         }],
         items: [],
     };
-    let mut text = serde_json::to_string_pretty(&head).unwrap_or_default();
-    // The head ends `"items": []\n}`: put the items between the brackets.
-    let at = text.rfind("[]").unwrap_or(text.len());
-    let end = text.len();
-    // Separators, after the head in the document's own text.
-    text.push_str("\n    ,\n    \n  \n");
-    let first = end..end + 5;
-    let next = end + 5..end + 11;
-    let close = end + 11..end + 14;
-    let newline = end + 14..end + 15;
-    let mut doc = Document::new(text, 2 * items.size_hint().0 + 5);
-    doc.own(0..at + 1);
+    let head = serde_json::to_string_pretty(&head).unwrap_or_default();
+    // The head ends `"items": []\n}`: the items go between the brackets.
+    let at = head.rfind("[]").map_or(head.len(), |i| i + 1);
+    let end = head.len();
+    let mut doc = Document::new(head, 2 * items.size_hint().0 + 5);
+    doc.own(0..at);
     let mut empty = true;
     for item in items {
-        doc.own(if empty { first.clone() } else { next.clone() });
+        doc.push_own(if empty { "\n    " } else { ",\n    " });
         doc.borrow_all(item);
         empty = false;
     }
     if !empty {
-        doc.own(close);
+        doc.push_own("\n  ");
     }
-    doc.own((at + 1).min(end)..end);
-    doc.own(newline);
+    doc.own(at..end);
+    doc.push_own("\n");
     doc
 }
 

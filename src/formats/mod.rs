@@ -232,7 +232,7 @@ impl<'s> Document<'s> {
 
     /// Size in bytes.
     pub fn len(&self) -> usize {
-        self.slices().iter().map(|s| s.len()).sum()
+        self.strs().map(str::len).sum()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -256,21 +256,16 @@ pub(crate) fn splice<'s>(
     let end = head.len();
     // The document ends with a newline.
     let newline_at_end = at < end && !head.ends_with('\n');
-    // The document's own text: the head, then the newline that goes before
-    // each item, before the closing tag and (if needed) at the end.
-    let mut text = head;
-    text.push('\n');
-    let newline = end..end + 1;
-    let mut doc = Document::new(text, 2 * items.size_hint().0 + 4);
+    let mut doc = Document::new(head, 2 * items.size_hint().0 + 4);
     doc.own(0..at);
     for item in items {
-        doc.own(newline.clone());
+        doc.push_own("\n");
         doc.borrow_all(item);
     }
-    doc.own(newline.clone());
+    doc.push_own("\n");
     doc.own(at..end);
     if newline_at_end {
-        doc.own(newline);
+        doc.push_own("\n");
     }
     doc
 }
