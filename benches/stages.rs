@@ -23,7 +23,7 @@ fn sample(n: usize) -> Vec<(PathBuf, Vec<u8>)> {
     } else {
         root.join("tests/fixtures/site/seeds")
     };
-    let paths = load::discover(&dir).expect("seeds folder");
+    let paths = load::discover(&dir).expect("seeds folder").files;
     let step = (paths.len() / n).max(1);
     paths
         .into_iter()

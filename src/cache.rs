@@ -78,11 +78,14 @@ pub fn stamps(seeds: &[PathBuf]) -> io::Result<Vec<Stamp>> {
 }
 
 /// The fingerprint of a build's inputs; `stamps` are those of `seeds`, in
-/// the same order, each taken before the seed was read.
+/// the same order, each taken before the seed was read. `skipped` are the
+/// walk's warnings about entries it did not read (a link added or removed
+/// changes them, not the seeds).
 pub fn fingerprint(
     seeds_root: &Path,
     seeds: &[PathBuf],
     stamps: &[Stamp],
+    skipped: &[Diagnostic],
     config: &Path,
 ) -> io::Result<String> {
     let mut h = DefaultHasher::new();
@@ -102,6 +105,9 @@ pub fn fingerprint(
     for (path, stamp) in seeds.iter().zip(stamps) {
         path.hash(&mut h);
         stamp.hash(&mut h);
+    }
+    for d in skipped {
+        d.to_string().hash(&mut h);
     }
     Ok(format!("{:016x}", h.finish()))
 }

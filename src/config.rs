@@ -126,12 +126,20 @@ impl Config {
         if !base.ends_with('/') {
             base.push('/');
         }
-        let base_url = parse_http_url(&base).map_err(|e| {
-            bad(
-                format!("base_url: {e}"),
-                "use the absolute http(s) URL the output folder is served from",
-            )
-        })?;
+        let base_url = parse_http_url(&base)
+            .and_then(|u| match (u.query(), u.fragment()) {
+                (None, None) => Ok(u),
+                _ => Err(format!(
+                    "{:?} has a query or fragment; feed addresses are built by appending file names to it",
+                    base.trim_end_matches('/')
+                )),
+            })
+            .map_err(|e| {
+                bad(
+                    format!("base_url: {e}"),
+                    "use the absolute http(s) URL the output folder is served from, without `?` or `#`",
+                )
+            })?;
         let tz_name = raw
             .time_zone
             .unwrap_or_else(|| DEFAULT_TIME_ZONE.to_string());

@@ -85,7 +85,7 @@ impl Diagnostic {
 impl fmt::Display for Diagnostic {
     /// `path:line:col: error: message` and, on the next line, `  hint: ...`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.path.display())?;
+        write!(f, "{}", shown(&self.path))?;
         if self.line > 0 {
             write!(f, ":{}", self.line)?;
             if self.col > 0 {
@@ -96,12 +96,42 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(f, ": {level}: {}", self.message)?;
+        write!(f, ": {level}: {}", escape_controls(&self.message))?;
         if let Some(hint) = &self.hint {
-            write!(f, "\n  hint: {hint}")?;
+            write!(f, "\n  hint: {}", escape_controls(hint))?;
         }
         Ok(())
     }
+}
+
+/// A path as printed in diagnostics and errors: control characters (a
+/// newline in a file name, say) are escaped, so a file name can never forge
+/// a line of pressfeed's output.
+pub fn shown(path: &Path) -> impl fmt::Display + '_ {
+    struct Shown<'p>(&'p Path);
+    impl fmt::Display for Shown<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(&escape_controls(&self.0.to_string_lossy()))
+        }
+    }
+    Shown(path)
+}
+
+/// `text` with every control character written as a Rust-style escape
+/// (`\n`, `\u{1b}`); unchanged (and not copied) when it has none.
+pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Sorts diagnostics into the order they are reported in.

@@ -43,6 +43,10 @@ pub const KNOWN_KEYS: &[&str] = &[
     "attachments",
 ];
 
+/// Unknown keys reported one by one in a seed; the rest are counted in one
+/// warning.
+const MAX_UNKNOWN_KEY_WARNINGS: usize = 10;
+
 /// A top-level key (or, when it is not text, the key itself) and its value.
 type Entry<'a> = (Result<Cow<'a, str>, Value>, Value);
 
@@ -93,6 +97,7 @@ pub fn parse(
     };
     let mut fm = FrontMatter::default();
     let mut errors = Vec::new();
+    let mut unknown = 0;
     for (key, value) in entries {
         let key = match key {
             Ok(k) => k,
@@ -206,12 +211,32 @@ pub fn parse(
                     ),
                 ),
             },
-            other => warnings.push(
-                Diagnostic::at(path, at(), format!("unknown key `{other}` is ignored"))
-                    .warn()
-                    .with_hint(format!("pressfeed reads {}", KNOWN_KEYS.join(", "))),
-            ),
+            // Each warning looks its key up in the text: a bounded number
+            // of them keeps a seed's cost linear in its size.
+            other if unknown < MAX_UNKNOWN_KEY_WARNINGS => {
+                unknown += 1;
+                warnings.push(
+                    Diagnostic::at(path, at(), format!("unknown key `{other}` is ignored"))
+                        .warn()
+                        .with_hint(format!("pressfeed reads {}", KNOWN_KEYS.join(", "))),
+                );
+            }
+            _ => unknown += 1,
         }
+    }
+    if unknown > MAX_UNKNOWN_KEY_WARNINGS {
+        warnings.push(
+            Diagnostic::warning(
+                path,
+                split.yaml_line,
+                0,
+                format!(
+                    "{} more unknown keys are ignored",
+                    unknown - MAX_UNKNOWN_KEY_WARNINGS
+                ),
+            )
+            .with_hint(format!("pressfeed reads {}", KNOWN_KEYS.join(", "))),
+        );
     }
     if errors.is_empty() {
         Ok(fm)

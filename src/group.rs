@@ -219,7 +219,7 @@ fn dedupe(mut releases: Vec<Release>, warnings: &mut Vec<Diagnostic>) -> Vec<Rel
         let keep = &releases[group[0]];
         let others: Vec<String> = group[1..]
             .iter()
-            .map(|&i| releases[i].path.display().to_string())
+            .map(|&i| crate::diag::shown(&releases[i].path).to_string())
             .collect();
         for &i in &group[1..] {
             dropped[i] = true;

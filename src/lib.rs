@@ -94,13 +94,13 @@ pub enum Error {
         diagnostics: Vec<Diagnostic>,
     },
     /// The seeds folder cannot be read.
-    #[error("{}: cannot read the seeds folder: {source}", path.display())]
+    #[error("{}: cannot read the seeds folder: {source}", crate::diag::shown(path))]
     Seeds {
         path: PathBuf,
         source: std::io::Error,
     },
     /// A seed could not be read again to render its body.
-    #[error("{}: cannot read: {source}", path.display())]
+    #[error("{}: cannot read: {source}", crate::diag::shown(path))]
     Read {
         path: PathBuf,
         source: std::io::Error,
@@ -163,12 +163,12 @@ pub struct BuildReport {
 /// Reads and validates every seed and groups them, writing nothing.
 pub fn check(options: &Options, progress: &dyn Progress) -> Result<(Checked, Site, Config), Error> {
     let config = Config::load(&options.config, options.config_required).map_err(Error::Config)?;
-    let paths = find(&options.seeds, progress)?;
-    let (checked, site, _) = check_paths(&paths, &config, false, progress)?;
+    let found = find(&options.seeds, progress)?;
+    let (checked, site, _) = check_paths(&found, &config, false, progress)?;
     Ok((checked, site, config))
 }
 
-fn find(seeds: &Path, progress: &dyn Progress) -> Result<Vec<PathBuf>, Error> {
+fn find(seeds: &Path, progress: &dyn Progress) -> Result<load::Found, Error> {
     progress.stage("finding", 0);
     load::discover(seeds).map_err(|source| Error::Seeds {
         path: seeds.to_path_buf(),
@@ -180,12 +180,13 @@ fn find(seeds: &Path, progress: &dyn Progress) -> Result<Vec<PathBuf>, Error> {
 /// returns each seed's [`cache::Stamp`], taken before it was read (`None`
 /// when some seed could not be read).
 fn check_paths(
-    paths: &[PathBuf],
+    found: &load::Found,
     config: &Config,
     stamps: bool,
     progress: &dyn Progress,
 ) -> Result<(Checked, Site, Option<Vec<cache::Stamp>>), Error> {
-    let (releases, mut checked, stamps) = load_all(paths, config, stamps, progress);
+    let (releases, mut checked, stamps) = load_all(&found.files, config, stamps, progress);
+    checked.diagnostics.extend(found.warnings.iter().cloned());
     progress.stage("grouping", 0);
     let site = group::group(releases, config, &mut checked.diagnostics);
     diag::sort(&mut checked.diagnostics);
@@ -206,7 +207,8 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
         true => Some(publish::lock(&options.out, options.lock_wait)?),
         false => None,
     };
-    let paths = find(&options.seeds, progress)?;
+    let found = find(&options.seeds, progress)?;
+    let paths = &found.files;
     // With a record of the last build, the seeds' stamps (one `stat` each)
     // decide whether there is anything to do. Without one, the stamps are
     // taken from the seeds as they are opened, which saves a pass.
@@ -216,8 +218,15 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
         false => None,
     };
     let mut fingerprint = record.as_ref().and_then(|_| {
-        let stamps = cache::stamps(&paths).ok()?;
-        cache::fingerprint(&options.seeds, &paths, &stamps, &options.config).ok()
+        let stamps = cache::stamps(paths).ok()?;
+        cache::fingerprint(
+            &options.seeds,
+            paths,
+            &stamps,
+            &found.warnings,
+            &options.config,
+        )
+        .ok()
     });
     let cached = record.filter(|r| {
         fingerprint.as_ref() == Some(&r.fingerprint) && cache::outputs_intact(&options.out, r)
@@ -246,9 +255,16 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
     }
 
     let want_stamps = options.use_cache && fingerprint.is_none();
-    let (checked, site, stamps) = check_paths(&paths, &config, want_stamps, progress)?;
+    let (checked, site, stamps) = check_paths(&found, &config, want_stamps, progress)?;
     if let Some(stamps) = stamps {
-        fingerprint = cache::fingerprint(&options.seeds, &paths, &stamps, &options.config).ok();
+        fingerprint = cache::fingerprint(
+            &options.seeds,
+            paths,
+            &stamps,
+            &found.warnings,
+            &options.config,
+        )
+        .ok();
     }
     if checked.invalid > 0 && !options.skip_invalid {
         return Err(Error::Invalid {
@@ -356,7 +372,7 @@ fn load_one(
     BUFFER.with_borrow_mut(|bytes| {
         bytes.clear();
         let mut stamped = None;
-        let read = std::fs::File::open(path).and_then(|mut f| {
+        let read = load::open_seed(path).and_then(|mut f| {
             if stamp {
                 stamped = Some(cache::stamp(&f.metadata()?));
             }

@@ -16,9 +16,27 @@ use crate::diag::Diagnostic;
 /// File extensions read as releases.
 pub const EXTENSIONS: &[&str] = &["md", "markdown", "txt"];
 
-/// Every seed file under `root`, recursively, hidden files and folders
+/// The seed files found under a seeds folder, and what the walk skipped.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// Seed files in byte order of their paths, each file once.
+    pub files: Vec<PathBuf>,
+    /// Warnings about entries that were not read: links that leave the
+    /// seeds folder or loop back into a folder above them, named pipes,
+    /// sockets and devices, broken links.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Every seed file under `root`, at any depth, hidden files and folders
 /// skipped, in a fixed (sorted) order whatever the directory order is.
-pub fn discover(root: &Path) -> io::Result<Vec<PathBuf>> {
+///
+/// The walk is bounded whatever the folder holds: symbolic links are
+/// followed only where they stay inside `root`; a link back to a folder
+/// above it is reported, not followed; every folder is walked once and
+/// every file is listed once, however many links reach it (the first path
+/// in byte order is kept). Only regular files are seeds: named pipes,
+/// sockets and devices are reported and never opened.
+pub fn discover(root: &Path) -> io::Result<Found> {
     let meta = fs::metadata(root)?;
     if !meta.is_dir() {
         return Err(io::Error::new(
@@ -26,43 +44,224 @@ pub fn discover(root: &Path) -> io::Result<Vec<PathBuf>> {
             "not a directory",
         ));
     }
-    let mut files = walk(root)?;
-    // Byte order, not `Path` component order: the same result, much faster.
-    files.par_sort_unstable_by(|a, b| {
-        a.as_os_str()
-            .as_encoded_bytes()
-            .cmp(b.as_os_str().as_encoded_bytes())
-    });
-    Ok(files)
-}
-
-/// The seed files under `dir`, its subfolders walked in parallel.
-fn walk(dir: &Path) -> io::Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    let mut dirs = Vec::new();
-    for entry in fs::read_dir(dir)? {
-        let entry = entry?;
-        let name = entry.file_name();
-        if name.as_encoded_bytes().starts_with(b".") {
+    let inside = fs::canonicalize(root)?;
+    let mut found = Found::default();
+    // Each seed with the identity of the file it is, to list each file once.
+    let mut seeds: Vec<(PathBuf, FileId)> = Vec::new();
+    let mut folders_seen = std::collections::HashSet::new();
+    // The device of the folder at each depth of the walk so far.
+    let mut device_at: Vec<u64> = Vec::new();
+    let mut walk = walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter();
+    while let Some(entry) = walk.next() {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                let path = e.path().unwrap_or(root).to_path_buf();
+                if let Some(ancestor) = e.loop_ancestor() {
+                    found.warnings.push(
+                        Diagnostic::warning(
+                            &path,
+                            0,
+                            0,
+                            format!(
+                                "symbolic link leads back to {}, a folder it is inside; not followed",
+                                crate::diag::shown(ancestor)
+                            ),
+                        )
+                        .with_hint("remove the link, or point it at a folder that is not above it"),
+                    );
+                    continue;
+                }
+                let io = e
+                    .into_io_error()
+                    .unwrap_or_else(|| io::Error::other("walk failed"));
+                if fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink())
+                    && fs::metadata(&path).is_err()
+                {
+                    if has_seed_extension(&path) {
+                        found.warnings.push(
+                            Diagnostic::warning(&path, 0, 0, "broken symbolic link; skipped")
+                                .with_hint("remove the link or restore the file it points at"),
+                        );
+                    }
+                    continue;
+                }
+                return Err(io::Error::new(
+                    io.kind(),
+                    format!("{}: {io}", crate::diag::shown(&path)),
+                ));
+            }
+        };
+        let depth = entry.depth();
+        if depth > 0 && entry.file_name().as_encoded_bytes().starts_with(b".") {
+            if entry.file_type().is_dir() {
+                walk.skip_current_dir();
+            }
             continue;
         }
-        let path = entry.path();
-        let file_type = entry.file_type()?;
-        // Follow symlinks to find out what they point at.
-        let is_dir = file_type.is_dir()
-            || (file_type.is_symlink() && fs::metadata(&path).is_ok_and(|m| m.is_dir()));
+        let is_dir = entry.file_type().is_dir();
+        if !is_dir && !has_seed_extension(entry.path()) {
+            continue;
+        }
+        if entry.path_is_symlink() {
+            let target = fs::canonicalize(entry.path())?;
+            if !target.starts_with(&inside) {
+                found.warnings.push(
+                    Diagnostic::warning(
+                        entry.path(),
+                        0,
+                        0,
+                        format!(
+                            "symbolic link points outside the seeds folder (to {}); not followed",
+                            crate::diag::shown(&target)
+                        ),
+                    )
+                    .with_hint("copy the releases into the seeds folder, or pass their folder with --seeds"),
+                );
+                if is_dir {
+                    walk.skip_current_dir();
+                }
+                continue;
+            }
+        }
         if is_dir {
-            dirs.push(path);
-        } else if has_seed_extension(&path) {
-            files.push(path);
+            let meta = entry.metadata().map_err(io::Error::from)?;
+            let id = FileId::of(&meta, None);
+            // A folder reached again through a link is not walked again.
+            if !folders_seen.insert(id) {
+                walk.skip_current_dir();
+                continue;
+            }
+            device_at.truncate(depth);
+            device_at.push(id.device);
+            continue;
+        }
+        let file_type = entry.file_type();
+        if !file_type.is_file() {
+            found.warnings.push(
+                Diagnostic::warning(
+                    entry.path(),
+                    0,
+                    0,
+                    format!("{} is not a regular file; skipped", file_kind(&file_type)),
+                )
+                .with_hint("seeds are regular files; move it out of the seeds folder"),
+            );
+            continue;
+        }
+        let id = if entry.path_is_symlink() {
+            FileId::of(&entry.metadata().map_err(io::Error::from)?, None)
+        } else {
+            FileId::from_entry(&entry, device_at.get(depth.saturating_sub(1)).copied())
+        };
+        seeds.push((entry.into_path(), id));
+    }
+    // Byte order, not `Path` component order: the same result, much faster.
+    seeds.par_sort_unstable_by(|a, b| {
+        a.0.as_os_str()
+            .as_encoded_bytes()
+            .cmp(b.0.as_os_str().as_encoded_bytes())
+    });
+    let mut files_seen = std::collections::HashSet::with_capacity(seeds.len());
+    found.files = seeds
+        .into_iter()
+        .filter(|(_, id)| files_seen.insert(*id))
+        .map(|(path, _)| path)
+        .collect();
+    Ok(found)
+}
+
+/// What a file is, as found: its device and inode, which every link to it
+/// shares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct FileId {
+    device: u64,
+    inode: u64,
+}
+
+impl FileId {
+    #[cfg(unix)]
+    fn of(meta: &fs::Metadata, _: Option<u64>) -> FileId {
+        use std::os::unix::fs::MetadataExt;
+        FileId {
+            device: meta.dev(),
+            inode: meta.ino(),
         }
     }
-    let nested: Vec<Vec<PathBuf>> = dirs
-        .par_iter()
-        .map(|d| walk(d))
-        .collect::<io::Result<_>>()?;
-    files.extend(nested.into_iter().flatten());
-    Ok(files)
+
+    /// A file that is not a link: its inode from the directory entry (no
+    /// `stat`), on the device of the folder it is in.
+    #[cfg(unix)]
+    fn from_entry(entry: &walkdir::DirEntry, device: Option<u64>) -> FileId {
+        use walkdir::DirEntryExt;
+        FileId {
+            device: device.unwrap_or(0),
+            inode: entry.ino(),
+        }
+    }
+
+    /// Without inodes, every file and folder found is taken as distinct
+    /// (walkdir still stops at links back to a folder above).
+    #[cfg(not(unix))]
+    fn of(_: &fs::Metadata, _: Option<u64>) -> FileId {
+        FileId::unique()
+    }
+
+    #[cfg(not(unix))]
+    fn from_entry(_: &walkdir::DirEntry, _: Option<u64>) -> FileId {
+        FileId::unique()
+    }
+
+    #[cfg(not(unix))]
+    fn unique() -> FileId {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        FileId {
+            device: 0,
+            inode: NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        }
+    }
+}
+
+/// What a file that is not a regular file is, for a warning.
+fn file_kind(file_type: &fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a named pipe (FIFO)";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+        if file_type.is_block_device() || file_type.is_char_device() {
+            return "a device";
+        }
+    }
+    let _ = file_type;
+    "it"
+}
+
+/// Opens a seed for reading without ever blocking on it: a named pipe or
+/// device put in place of a seed after the walk is refused, not waited on.
+pub fn open_seed(path: &Path) -> io::Result<fs::File> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
+    }
+    let file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    Ok(file)
 }
 
 fn has_seed_extension(path: &Path) -> bool {
@@ -192,7 +391,7 @@ pub fn read_rest(file: &mut fs::File, buf: &mut Vec<u8>) -> io::Result<usize> {
 /// Reads the body of a seed again, from `body_offset` to the end.
 pub fn read_body(path: &Path, body_offset: usize) -> io::Result<String> {
     use std::io::{Seek, SeekFrom};
-    let mut file = fs::File::open(path)?;
+    let mut file = open_seed(path)?;
     file.seek(SeekFrom::Start(body_offset as u64))?;
     let mut bytes = Vec::new();
     read_rest(&mut file, &mut bytes)?;

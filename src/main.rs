@@ -30,6 +30,7 @@ mod status {
     pub const IO: u8 = 3;
     pub const LOCKED: u8 = 4;
     pub const SKIPPED_INVALID: u8 = 5;
+    pub const TIMED_OUT: u8 = 6;
 }
 
 const EXIT_STATUSES: &str = "\
@@ -40,7 +41,9 @@ Exit status:
   3  I/O failure reading seeds or writing the output folder, or a file
      pressfeed did not write is where it would write one
   4  another pressfeed run held the output folder for longer than --lock-wait
-  5  published with --skip-invalid, but some seeds were invalid and left out";
+  5  published with --skip-invalid, but some seeds were invalid and left out
+  6  the run took longer than --timeout and was stopped: nothing was
+     published half-done and its temporary files were removed";
 
 /// Publish RSS 2.0, Atom 1.0 and JSON Feed 1.1 feeds from a folder of Markdown
 /// press releases.
@@ -113,6 +116,12 @@ struct Common {
     /// Print how long each stage took, and the peak memory so far, on stderr.
     #[arg(long)]
     timings: bool,
+    /// Stop a run that has not finished after this many seconds (0: no
+    /// limit), with exit status 6, so that a stuck run never holds the
+    /// output folder for good. A batch of files being renamed into place is
+    /// finished first; nothing is published half-done.
+    #[arg(long, value_name = "SECS", default_value_t = 600)]
+    timeout: u64,
 }
 
 fn main() -> ExitCode {
@@ -144,6 +153,8 @@ fn options(common: &Common) -> Options {
 
 fn run(cli: Cli) -> u8 {
     let started = Instant::now();
+    let (Command::Check { common } | Command::Build { common, .. }) = &cli.command;
+    watchdog(common.timeout);
     match cli.command {
         Command::Check { common } => {
             let progress = Bar::new(&common);
@@ -235,6 +246,27 @@ fn run(cli: Cli) -> u8 {
             }
         }
     }
+}
+
+/// Ends the process with [`status::TIMED_OUT`] once `secs` have passed (never,
+/// for 0). The library is told first, so that it finishes a batch of renames
+/// in progress and removes its temporary files.
+fn watchdog(secs: u64) {
+    if secs == 0 {
+        return;
+    }
+    let limit = Duration::from_secs(secs);
+    std::thread::spawn(move || {
+        std::thread::sleep(limit);
+        pressfeed::publish::abandon(Duration::from_secs(10));
+        eprintln!(
+            "pressfeed: the run took longer than --timeout {secs}s and was stopped; nothing was published half-done"
+        );
+        eprintln!(
+            "  hint: look for a seed or output folder on a file system that hangs; raise --timeout if the archive is simply that large"
+        );
+        std::process::exit(i32::from(status::TIMED_OUT));
+    });
 }
 
 fn print_diagnostics(diagnostics: &[pressfeed::diag::Diagnostic], quiet: bool) {

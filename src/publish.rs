@@ -42,11 +42,14 @@ pub struct PublishStats {
 
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {source}", crate::diag::shown(path))]
     Io { path: PathBuf, source: io::Error },
-    #[error("{}: pressfeed would overwrite files it did not write: {files}", path.display())]
+    #[error(
+        "{}: pressfeed would overwrite files it did not write: {files}",
+        crate::diag::shown(path)
+    )]
     Foreign { path: PathBuf, files: String },
-    #[error("{}: another pressfeed run holds the output folder (waited {}s)", path.display(), waited.as_secs())]
+    #[error("{}: another pressfeed run holds the output folder (waited {}s)", crate::diag::shown(path), waited.as_secs())]
     Locked { path: PathBuf, waited: Duration },
 }
 
@@ -89,7 +92,7 @@ pub struct Session<'l> {
     fail_after: Option<usize>,
     /// Temporary files written, with the paths they replace: renamed into
     /// place by `finish`, after they are synced.
-    pending: Mutex<Vec<(PathBuf, PathBuf)>>,
+    pending: Mutex<Temps>,
     unchanged: AtomicUsize,
     /// Folders created by this run, and the folders holding them: synced at
     /// the end so that a power cut loses no new folder.
@@ -177,7 +180,7 @@ impl<'l> Session<'l> {
             new,
             union,
             fail_after,
-            pending: Mutex::new(Vec::new()),
+            pending: Mutex::new(Temps::default()),
             unchanged: AtomicUsize::new(0),
             created,
             touched: Mutex::new(BTreeSet::new()),
@@ -210,7 +213,7 @@ impl<'l> Session<'l> {
             touched.insert(parent_of(self.out, rel));
         }
         match self.pending.lock() {
-            Ok(mut pending) => pending.push((tmp, path)),
+            Ok(mut pending) => pending.0.push((tmp, path)),
             Err(_) => return Err(io_err(&path)(io::Error::other("a writer thread panicked"))),
         }
         Ok(())
@@ -221,12 +224,21 @@ impl<'l> Session<'l> {
     /// the manifest.
     pub fn finish(self) -> Result<PublishStats, PublishError> {
         let out = self.out;
-        let mut pending = self.pending.into_inner().unwrap_or_default();
-        pending.sort();
+        // On any error below, dropping `pending` removes the temporary
+        // files not yet renamed into place.
+        let mut pending = self
+            .pending
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        pending.0.sort();
         // The new files are on disk before any is renamed into place.
-        sync_paths(out, pending.iter().map(|(tmp, _)| tmp))?;
-        // Each rename swaps a whole old file for a whole new one.
-        for (n, (tmp, path)) in pending.iter().enumerate() {
+        sync_paths(out, pending.0.iter().map(|(tmp, _)| tmp))?;
+        // Each rename swaps a whole old file for a whole new one; an
+        // abandoned run (see [`abandon`]) stops before the batch or after it.
+        let commit = COMMIT
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (n, (tmp, path)) in pending.0.iter().enumerate() {
             if self.fail_after.is_some_and(|limit| n >= limit) {
                 return Err(PublishError::Io {
                     path: path.clone(),
@@ -235,6 +247,9 @@ impl<'l> Session<'l> {
             }
             fs::rename(tmp, path).map_err(io_err(path))?;
         }
+        drop(commit);
+        let written = pending.0.len();
+        forget_temps(pending.0.drain(..).map(|(tmp, _)| tmp));
         let mut to_sync = self.touched.into_inner().unwrap_or_default();
         to_sync.extend(self.created);
         sync_paths(out, &to_sync)?;
@@ -280,11 +295,80 @@ impl<'l> Session<'l> {
             write_manifest(&self.manifest_path, &self.new)?;
         }
         Ok(PublishStats {
-            written: pending.len(),
+            written,
             unchanged: self.unchanged.into_inner(),
             removed,
         })
     }
+}
+
+/// Temporary files written by a session and the paths they replace. Those
+/// still listed when it is dropped (the run failed before renaming them)
+/// are removed.
+#[derive(Debug, Default)]
+struct Temps(Vec<(PathBuf, PathBuf)>);
+
+impl Drop for Temps {
+    fn drop(&mut self) {
+        for (tmp, _) in &self.0 {
+            let _ = fs::remove_file(tmp);
+        }
+        forget_temps(self.0.drain(..).map(|(tmp, _)| tmp));
+    }
+}
+
+/// Every temporary file this process has made and not yet renamed or
+/// removed, so that [`abandon`] can remove them; and whether it has.
+struct InFlight {
+    temps: BTreeSet<PathBuf>,
+    abandoned: bool,
+}
+
+static IN_FLIGHT: Mutex<InFlight> = Mutex::new(InFlight {
+    temps: BTreeSet::new(),
+    abandoned: false,
+});
+
+/// Held while a session renames its batch of files into place.
+static COMMIT: Mutex<()> = Mutex::new(());
+
+fn in_flight() -> std::sync::MutexGuard<'static, InFlight> {
+    IN_FLIGHT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn forget_temps(temps: impl Iterator<Item = PathBuf>) {
+    let mut in_flight = in_flight();
+    for tmp in temps {
+        in_flight.temps.remove(&tmp);
+    }
+}
+
+/// Gives up the run from another thread (a watchdog whose time ran out),
+/// before the process exits: waits up to `grace` for a batch of renames in
+/// progress to finish, so that a feed set is never left half old, half new;
+/// then removes every temporary file the run made, and makes any further
+/// attempt to write one fail. Whatever is already published stays.
+pub fn abandon(grace: Duration) {
+    let start = Instant::now();
+    let _commit = loop {
+        match COMMIT.try_lock() {
+            Ok(guard) => break Some(guard),
+            Err(std::sync::TryLockError::Poisoned(p)) => break Some(p.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) if start.elapsed() < grace => {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(std::sync::TryLockError::WouldBlock) => break None,
+        }
+    };
+    let mut in_flight = in_flight();
+    in_flight.abandoned = true;
+    for tmp in std::mem::take(&mut in_flight.temps) {
+        let _ = fs::remove_file(tmp);
+    }
+    // The commit guard is kept until the process exits: no batch starts.
+    std::mem::forget(_commit);
 }
 
 /// Creates the output folder if missing and locks it, waiting up to `wait`
@@ -387,10 +471,12 @@ fn same_bytes(path: &Path, pieces: &[&[u8]]) -> Result<bool, PublishError> {
 /// over `path`. Readers see the old file or the new one, never a mix.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), PublishError> {
     let tmp = write_temp(path, &[bytes], true)?;
-    fs::rename(&tmp, path).map_err(|e| {
+    let renamed = fs::rename(&tmp, path);
+    if renamed.is_err() {
         let _ = fs::remove_file(&tmp);
-        io_err(path)(e)
-    })
+    }
+    forget_temps(std::iter::once(tmp));
+    renamed.map_err(io_err(path))
 }
 
 /// Writes `bytes` to a new temporary file beside `path` (synced when `sync`
@@ -411,7 +497,16 @@ fn write_temp(path: &Path, pieces: &[&[u8]], sync: bool) -> Result<PathBuf, Publ
     let result = (|| {
         // Mode 0666 less the umask, like any file a program writes: readable
         // by the web server, unlike the 0600 of most temp-file helpers.
-        let mut file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        let mut file = {
+            // Made and listed together, so `abandon` removes every one.
+            let mut in_flight = in_flight();
+            if in_flight.abandoned {
+                return Err(io::Error::other("the run was abandoned"));
+            }
+            let file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+            in_flight.temps.insert(tmp.clone());
+            file
+        };
         write_all_pieces(&mut file, pieces)?;
         start_writeback(&file);
         if sync {
@@ -423,6 +518,7 @@ fn write_temp(path: &Path, pieces: &[&[u8]], sync: bool) -> Result<PathBuf, Publ
         Ok(()) => Ok(tmp),
         Err(e) => {
             let _ = fs::remove_file(&tmp);
+            forget_temps(std::iter::once(tmp));
             Err(io_err(path)(e))
         }
     }

@@ -61,6 +61,9 @@ pub fn render(markdown: &str, url: &str, attachments: &[String]) -> Rendered {
     let options =
         Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES;
 
+    // Raw HTML nested deeper than a real release's costs the sanitiser
+    // more than linear time: its tags are dropped, its text kept.
+    let flatten = raw_html_depth(&markdown) > MAX_HTML_DEPTH;
     let mut has_raw_html = false;
     let mut summary = String::new();
     let mut summary_done = false;
@@ -81,11 +84,15 @@ pub fn render(markdown: &str, url: &str, attachments: &[String]) -> Rendered {
             Event::SoftBreak | Event::HardBreak if in_paragraph && !summary_done => {
                 summary.push(' ')
             }
-            Event::Html(_) | Event::InlineHtml(_) => has_raw_html = true,
+            // Flattened HTML is text: nothing for the sanitiser to do.
+            Event::Html(_) | Event::InlineHtml(_) => has_raw_html = !flatten,
             _ => {}
         }
         let mut event = event;
         match &mut event {
+            Event::Html(html) | Event::InlineHtml(html) if flatten => {
+                Some(Event::Text(strip_tags(html).into()))
+            }
             Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
                 let fixed = fix_url(dest_url, base);
                 kept.push(fixed.is_some());
@@ -108,6 +115,65 @@ pub fn render(markdown: &str, url: &str, attachments: &[String]) -> Rendered {
         html,
         summary: crate::text::collapse_whitespace(&summary),
     }
+}
+
+/// Raw HTML nested deeper than this is flattened to its text (see
+/// [`raw_html_depth`]).
+pub const MAX_HTML_DEPTH: usize = 100;
+
+/// Elements that never have content, so never nest.
+const VOID_ELEMENTS: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr",
+];
+
+/// How deeply the raw HTML tags in `markdown` nest, counted in one pass over
+/// the text: each opening tag (not void, not `/>`) one level deeper, each
+/// closing tag one level back. An upper bound where `<` appears in code.
+pub fn raw_html_depth(markdown: &str) -> usize {
+    let bytes = markdown.as_bytes();
+    let (mut depth, mut deepest, mut i) = (0usize, 0usize, 0usize);
+    while let Some(at) = bytes[i..].iter().position(|&b| b == b'<') {
+        i += at + 1;
+        let closing = bytes.get(i) == Some(&b'/');
+        let name_start = i + usize::from(closing);
+        let name_len = bytes[name_start..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .count();
+        if name_len == 0 || !bytes[name_start].is_ascii_alphabetic() {
+            continue;
+        }
+        let name = &markdown[name_start..name_start + name_len];
+        let Some(end) = bytes[name_start..].iter().position(|&b| b == b'>') else {
+            break;
+        };
+        i = name_start + end + 1;
+        if closing {
+            depth = depth.saturating_sub(1);
+        } else if bytes[i - 2] != b'/'
+            && !VOID_ELEMENTS.iter().any(|v| v.eq_ignore_ascii_case(name))
+        {
+            depth += 1;
+            deepest = deepest.max(depth);
+        }
+    }
+    deepest
+}
+
+/// The text of a piece of raw HTML without its tags.
+fn strip_tags(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// Makes a link target absolute against the release URL. `None` when its
@@ -248,6 +314,33 @@ mod tests {
             "{}",
             r.html
         );
+    }
+
+    #[test]
+    fn nesting_depth_of_raw_html() {
+        assert_eq!(raw_html_depth("no html, a < b"), 0);
+        assert_eq!(
+            raw_html_depth("<div><p>a<br>b<img src=x/></p></div><div>"),
+            2
+        );
+        assert_eq!(raw_html_depth("</div></div><b>x</b>"), 1);
+        let deep = "<div>".repeat(MAX_HTML_DEPTH + 1);
+        assert_eq!(raw_html_depth(&deep), MAX_HTML_DEPTH + 1);
+    }
+
+    #[test]
+    fn deeply_nested_raw_html_is_flattened_to_text() {
+        let n = MAX_HTML_DEPTH + 1;
+        let md = format!(
+            "{}hello <b>world</b>{}",
+            "<div>".repeat(n),
+            "</div>".repeat(n)
+        );
+        let r = render(&md, URL, &[]);
+        assert!(!r.html.contains("<div"), "{}", r.html);
+        assert!(r.html.contains("hello world"), "{}", r.html);
+        let shallow = render("<div><b>x</b></div>", URL, &[]);
+        assert!(shallow.html.contains("<b>x</b>"), "{}", shallow.html);
     }
 
     #[test]

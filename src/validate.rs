@@ -31,6 +31,14 @@ pub struct Release {
     pub body_offset: usize,
 }
 
+/// Whether every format can write `date`: RFC 2822 (RSS) and RFC 3339
+/// (Atom, JSON Feed) have four-digit years, so the year must be 0000 to 9999
+/// both in the date's own offset and in UTC (which a reader converts to).
+pub fn representable(date: &DateTime<FixedOffset>) -> bool {
+    const YEARS: std::ops::RangeInclusive<i32> = 0..=9999;
+    YEARS.contains(&date.year()) && YEARS.contains(&date.naive_utc().year())
+}
+
 /// Years outside this range are published but flagged.
 const PLAUSIBLE_YEARS: std::ops::RangeInclusive<i32> = 1900..=2100;
 
@@ -91,6 +99,20 @@ pub fn validate(
             None
         }
         Some(f) => match parse_date(f.value.trim(), config.time_zone) {
+            Some(d) if !representable(&d) => {
+                errors.push(
+                    Diagnostic::at(
+                        path,
+                        pos(f),
+                        format!(
+                            "date {} is outside the years 0000 to 9999 that RSS, Atom and JSON Feed can carry",
+                            f.value.trim()
+                        ),
+                    )
+                    .with_hint("write a four-digit year, as YYYY-MM-DD"),
+                );
+                None
+            }
             Some(d) => {
                 if !PLAUSIBLE_YEARS.contains(&d.year()) {
                     warnings.push(
@@ -170,6 +192,23 @@ pub fn validate(
         warnings.push(
             Diagnostic::warning(path, 0, 0, format!("{forbidden} control character(s) that XML does not allow (such as vertical tab) are left out of the feeds"))
                 .with_hint("remove them from the file"),
+        );
+    }
+    let depth = crate::render::raw_html_depth(split.body);
+    if depth > crate::render::MAX_HTML_DEPTH {
+        warnings.push(
+            Diagnostic::warning(
+                path,
+                split.body_line,
+                0,
+                format!(
+                    "raw HTML in the body nests {depth} levels deep; its tags are left out of the feeds and only its text is published"
+                ),
+            )
+            .with_hint(format!(
+                "nest HTML at most {} levels deep, or write the body in Markdown",
+                crate::render::MAX_HTML_DEPTH
+            )),
         );
     }
     if split.body.trim().is_empty() && !skip {
@@ -295,8 +334,8 @@ fn local(naive: NaiveDateTime, tz: Tz) -> DateTime<FixedOffset> {
         .from_local_datetime(&naive)
         .earliest()
         .or_else(|| {
-            tz.from_local_datetime(&(naive + chrono::Duration::hours(1)))
-                .earliest()
+            let later = naive.checked_add_signed(chrono::Duration::hours(1))?;
+            tz.from_local_datetime(&later).earliest()
         })
         .map(|d| d.fixed_offset())
         .unwrap_or_else(|| naive.and_utc().fixed_offset());

@@ -106,9 +106,13 @@ fn list_value(items: Vec<Value>) -> Value {
     }
 }
 
+/// More keys than this is not the usual shape: serde_yaml (whose mapping is
+/// hashed) reads it, so the linear look-up below stays cheap.
+const MAX_KEYS: usize = 16;
+
 /// serde_yaml rejects a mapping with a repeated key: leave that to it.
 fn insert<'a>(fields: &mut Vec<(&'a str, Value)>, key: &'a str, value: Value) -> Option<()> {
-    if fields.iter().any(|(k, _)| *k == key) {
+    if fields.len() >= MAX_KEYS || fields.iter().any(|(k, _)| *k == key) {
         return None;
     }
     fields.push((key, value));
