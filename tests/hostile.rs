@@ -1,0 +1,388 @@
+//! Hostile and odd input: pressfeed runs unattended, so no seed folder may
+//! make a run panic, hang, walk forever or leave debris behind. One test per
+//! kind of input, each on a small folder made here.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// A run that has not ended after this long is taken to hang (the test
+/// kills it and fails). A guard against hangs, not a timing target.
+const HANG: Duration = Duration::from_secs(120);
+
+/// A seed with these front matter lines and body.
+fn seed(front: &str, body: &str) -> String {
+    format!("---\n{front}\n---\n\n{body}\n")
+}
+
+fn good_seed(n: usize) -> String {
+    seed(
+        &format!(
+            "title: \"Release {n}\"\ndate: 2024-03-0{}\nurl: https://example.govt.nz/release/{n}\nministers:\n  - Jane Doe\nportfolios:\n  - Finance",
+            1 + n % 9
+        ),
+        &format!("Release {n} says something."),
+    )
+}
+
+/// A temporary site: `seeds/` with `files`, and a cache folder of its own.
+fn site(files: &[(&str, String)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = dir.path().join("seeds");
+    std::fs::create_dir(&seeds).unwrap();
+    for (name, text) in files {
+        let path = seeds.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+/// Runs pressfeed in `dir` with `args`, killing it (and failing) if it has
+/// not ended within [`HANG`].
+fn run(dir: &Path, args: &[&str]) -> Output {
+    run_env(dir, args, &[])
+}
+
+fn run_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pressfeed"))
+        .args(args)
+        .current_dir(dir)
+        .env("XDG_CACHE_HOME", dir.join(".cache"))
+        .env_remove("PRESSFEED_TEST_FAIL_AFTER")
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run pressfeed");
+    let start = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if start.elapsed() > HANG {
+            let _ = child.kill();
+            let o = child.wait_with_output().unwrap();
+            panic!(
+                "pressfeed {args:?} did not end within {HANG:?}; stderr:\n{}",
+                stderr(&o)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let o = child.wait_with_output().unwrap();
+    assert!(
+        !stderr(&o).contains("panicked"),
+        "pressfeed {args:?} panicked:\n{}",
+        stderr(&o)
+    );
+    o
+}
+
+fn check(dir: &Path) -> Output {
+    run(dir, &["check", "--seeds", "seeds"])
+}
+
+fn build(dir: &Path) -> Output {
+    run(dir, &["build", "--seeds", "seeds", "--out", "out"])
+}
+
+/// Every file under `dir` whose name marks it as a temporary file.
+fn temp_files(dir: &Path) -> Vec<String> {
+    tree(dir)
+        .into_keys()
+        .filter(|p| p.ends_with(".pressfeed-tmp"))
+        .collect()
+}
+
+#[test]
+fn dates_no_format_can_carry_are_errors_in_check_and_build_alike() {
+    // The last two are in range in their own offset, not in UTC.
+    for date in [
+        "-0001-01-01",
+        "+12345-06-07",
+        "0000-01-01",
+        "9999-12-31T23:00:00-05:00",
+    ] {
+        let dir = site(&[
+            ("good.md", good_seed(1)),
+            (
+                "far.md",
+                seed(
+                    &format!("title: \"Far\"\ndate: {date}\nurl: https://example.govt.nz/far"),
+                    "Body.",
+                ),
+            ),
+        ]);
+        for o in [check(dir.path()), build(dir.path())] {
+            assert_eq!(o.status.code(), Some(1), "{date}: {}", stderr(&o));
+            let err = stderr(&o);
+            assert!(
+                err.contains("seeds/far.md:3:7: error: date")
+                    && err.contains("outside the years 0000 to 9999"),
+                "{date}: {err}"
+            );
+            assert!(err.contains("hint: write a four-digit year"), "{err}");
+        }
+        assert!(!dir.path().join("out").exists(), "nothing was written");
+    }
+    // Year 0 in the zone's own time is still representable, and published.
+    let dir = site(&[(
+        "zero.md",
+        seed(
+            "title: \"Zero\"\ndate: 0001-01-01\nurl: https://example.govt.nz/zero",
+            "Body.",
+        ),
+    )]);
+    let o = build(dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    parse_feed(&std::fs::read(dir.path().join("out/rss.xml")).unwrap());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_among_the_seeds_is_skipped_not_waited_on() {
+    let dir = site(&[("good.md", good_seed(1))]);
+    let fifo = dir.path().join("seeds/x.md");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    for o in [check(dir.path()), build(dir.path())] {
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let err = stderr(&o);
+        assert!(
+            err.contains("seeds/x.md: warning: a named pipe (FIFO) is not a regular file; skipped"),
+            "{err}"
+        );
+        assert!(err.contains("hint:"), "{err}");
+    }
+    assert!(stdout(&build(dir.path())).contains("1 release(s)"));
+}
+
+#[cfg(unix)]
+#[test]
+fn links_back_up_the_tree_end_the_walk_and_each_file_is_read_once() {
+    use std::os::unix::fs::symlink;
+    let dir = site(&[("good.md", good_seed(1)), ("2024/other.md", good_seed(2))]);
+    let seeds = dir.path().join("seeds");
+    symlink(".", seeds.join("a")).unwrap();
+    symlink(".", seeds.join("b")).unwrap();
+    symlink("..", seeds.join("2024/up")).unwrap();
+    // A second way to the same folder and to the same file.
+    symlink("2024", seeds.join("latest")).unwrap();
+    symlink("good.md", seeds.join("same.md")).unwrap();
+    let o = check(dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    for link in ["seeds/a", "seeds/b", "seeds/2024/up"] {
+        assert!(
+            err.contains(&format!(
+                "{link}: warning: symbolic link leads back to seeds, a folder it is inside; not followed"
+            )),
+            "{link}: {err}"
+        );
+    }
+    assert!(
+        stdout(&o).contains("checked 2 file(s): 2 release(s)"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(!err.contains("same url"), "no file read twice: {err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn links_out_of_the_seeds_folder_are_not_followed() {
+    use std::os::unix::fs::symlink;
+    let dir = site(&[("good.md", good_seed(1))]);
+    let outside = dir.path().join("elsewhere");
+    std::fs::create_dir(&outside).unwrap();
+    std::fs::write(outside.join("secret.md"), good_seed(9)).unwrap();
+    symlink(&outside, dir.path().join("seeds/elsewhere")).unwrap();
+    symlink("/etc/passwd", dir.path().join("seeds/passwd.md")).unwrap();
+    symlink("../nowhere.md", dir.path().join("seeds/broken.md")).unwrap();
+    let o = build(dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("seeds/elsewhere: warning: symbolic link points outside the seeds folder"),
+        "{err}"
+    );
+    assert!(
+        err.contains("seeds/passwd.md: warning: symbolic link points outside the seeds folder (to /etc/passwd)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("seeds/broken.md: warning: broken symbolic link"),
+        "{err}"
+    );
+    assert!(stdout(&o).contains("read 1 file(s)"), "{}", stdout(&o));
+    let rss = std::fs::read_to_string(dir.path().join("out/rss.xml")).unwrap();
+    assert!(
+        !rss.contains("release/9") && !rss.contains("root:"),
+        "{rss}"
+    );
+}
+
+#[test]
+fn deeply_nested_raw_html_is_flattened_with_a_warning() {
+    let n = 100_000;
+    let body = format!("{}deep text{}", "<div>".repeat(n), "</div>".repeat(n));
+    let dir = site(&[(
+        "deep.md",
+        seed(
+            "title: \"Deep\"\ndate: 2024-01-01\nurl: https://example.govt.nz/deep",
+            &body,
+        ),
+    )]);
+    for o in [check(dir.path()), build(dir.path())] {
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains(
+                "seeds/deep.md:6: warning: raw HTML in the body nests 100000 levels deep"
+            ),
+            "{}",
+            stderr(&o)
+        );
+    }
+    let feed = parse_feed(&std::fs::read(dir.path().join("out/atom.xml")).unwrap());
+    let content = feed.entries[0]
+        .content
+        .as_ref()
+        .unwrap()
+        .body
+        .clone()
+        .unwrap();
+    assert!(
+        content.contains("deep text") && !content.contains("<div"),
+        "{content}"
+    );
+}
+
+#[test]
+fn many_unknown_keys_are_counted_not_each_reported() {
+    let keys: String = (0..100_000).map(|i| format!("key{i}: x\n")).collect();
+    let dir = site(&[(
+        "keys.md",
+        seed(
+            &format!(
+                "title: \"Keys\"\ndate: 2024-01-01\nurl: https://example.govt.nz/keys\n{keys}"
+            ),
+            "Body.",
+        ),
+    )]);
+    let o = check(dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(err.matches("unknown key `").count(), 10, "{err}");
+    assert!(
+        err.contains("seeds/keys.md:2: warning: 99990 more unknown keys are ignored"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_failed_build_leaves_no_temporary_files() {
+    let files: Vec<(&str, String)> = vec![
+        ("a.md", good_seed(1)),
+        ("b.md", good_seed(2)),
+        ("c.md", good_seed(3)),
+    ];
+    let dir = site(&files);
+    // The test hook fails the run after renaming 2 files into place: what a
+    // full disk or a vanished folder does half-way through publishing.
+    let o = run_env(
+        dir.path(),
+        &["build", "--seeds", "seeds", "--out", "out"],
+        &[("PRESSFEED_TEST_FAIL_AFTER", "2")],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert_eq!(temp_files(dir.path()), Vec::<String>::new());
+    // The next run finishes the job.
+    let o = build(dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(dir.path().join("out/rss.xml").is_file());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_run_past_its_timeout_stops_with_status_6_and_publishes_nothing() {
+    let dir = site(&[("a.md", good_seed(1))]);
+    let o = build(dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    std::fs::write(dir.path().join("seeds/b.md"), good_seed(2)).unwrap();
+    let before = tree(&dir.path().join("out"));
+    // Another process holds the output folder for longer than the run may
+    // take: the run, still waiting for it, is stopped by its timeout.
+    let out = std::fs::File::open(dir.path().join("out")).unwrap();
+    out.lock().unwrap();
+    let start = Instant::now();
+    let o = run(
+        dir.path(),
+        &[
+            "build",
+            "--seeds",
+            "seeds",
+            "--out",
+            "out",
+            "--lock-wait",
+            "100",
+            "--timeout",
+            "1",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(6), "{}", stderr(&o));
+    assert!(
+        start.elapsed() < Duration::from_secs(60),
+        "stopped long before its lock wait ended"
+    );
+    let err = stderr(&o);
+    assert!(err.contains("longer than --timeout 1s"), "{err}");
+    assert!(err.contains("hint:"), "{err}");
+    drop(out);
+    assert_eq!(tree(&dir.path().join("out")), before, "nothing published");
+}
+
+#[test]
+fn a_base_url_with_a_query_or_fragment_is_a_configuration_error() {
+    for base in [
+        "https://x.nz/f?q=1",
+        "https://x.nz/f#x",
+        "https://x.nz/f?q=1#x",
+    ] {
+        let dir = site(&[("a.md", good_seed(1))]);
+        std::fs::write(
+            dir.path().join("pressfeed.toml"),
+            format!("base_url = \"{base}\"\n"),
+        )
+        .unwrap();
+        let o = build(dir.path());
+        assert_eq!(o.status.code(), Some(2), "{base}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(
+            err.contains("pressfeed.toml: error: base_url:") && err.contains("query or fragment"),
+            "{err}"
+        );
+        assert!(err.contains("without `?` or `#`"), "{err}");
+        assert!(!dir.path().join("out").exists());
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn control_characters_in_file_names_cannot_forge_diagnostics() {
+    let name = "bad\nforged.md:1:1: error: forged.md";
+    let dir = site(&[(name, "no front matter\n".to_string())]);
+    let o = check(dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("seeds/bad\\nforged.md:1:1: error: forged.md:1:1: error: no front matter"),
+        "{err}"
+    );
+    assert!(
+        !err.lines().any(|l| l.starts_with("forged.md")),
+        "no line starts with the forged path: {err}"
+    );
+}
