@@ -59,9 +59,12 @@ fn body() -> impl Strategy<Value = String> {
     prop::collection::vec(prop::sample::select(BODY_PIECES), 0..24).prop_map(|p| p.concat())
 }
 
+/// A start tag: its name and attributes.
+type Tag = (String, Vec<(String, String)>);
+
 /// The start tags of an HTML fragment, with their attributes (entities
 /// decoded), and the tokenizer's parse errors, as an HTML5 parser sees them.
-fn tags(html: &str) -> (Vec<(String, Vec<(String, String)>)>, Vec<String>) {
+fn tags(html: &str) -> (Vec<Tag>, Vec<String>) {
     use html5ever::tendril::StrTendril;
     use html5ever::tokenizer::{
         BufferQueue, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
@@ -70,7 +73,7 @@ fn tags(html: &str) -> (Vec<(String, Vec<(String, String)>)>, Vec<String>) {
 
     #[derive(Default)]
     struct Sink {
-        tags: RefCell<Vec<(String, Vec<(String, String)>)>>,
+        tags: RefCell<Vec<Tag>>,
         errors: RefCell<Vec<String>>,
     }
     impl TokenSink for Sink {
