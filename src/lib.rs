@@ -372,9 +372,9 @@ fn load_one(
     BUFFER.with_borrow_mut(|bytes| {
         bytes.clear();
         let mut stamped = None;
-        let read = load::open_seed(path).and_then(|mut f| {
+        let read = load::open_seed(path).and_then(|(mut f, meta)| {
             if stamp {
-                stamped = Some(cache::stamp(&f.metadata()?));
+                stamped = Some(cache::stamp(&meta));
             }
             load::read_rest(&mut f, bytes)
         });

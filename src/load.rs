@@ -246,7 +246,8 @@ fn file_kind(file_type: &fs::FileType) -> &'static str {
 
 /// Opens a seed for reading without ever blocking on it: a named pipe or
 /// device put in place of a seed after the walk is refused, not waited on.
-pub fn open_seed(path: &Path) -> io::Result<fs::File> {
+/// Returns the file and what `fstat` says of it.
+pub fn open_seed(path: &Path) -> io::Result<(fs::File, fs::Metadata)> {
     let mut options = fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -255,13 +256,14 @@ pub fn open_seed(path: &Path) -> io::Result<fs::File> {
         options.custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
     }
     let file = options.open(path)?;
-    if !file.metadata()?.is_file() {
+    let meta = file.metadata()?;
+    if !meta.is_file() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             "not a regular file",
         ));
     }
-    Ok(file)
+    Ok((file, meta))
 }
 
 fn has_seed_extension(path: &Path) -> bool {
@@ -391,7 +393,7 @@ pub fn read_rest(file: &mut fs::File, buf: &mut Vec<u8>) -> io::Result<usize> {
 /// Reads the body of a seed again, from `body_offset` to the end.
 pub fn read_body(path: &Path, body_offset: usize) -> io::Result<String> {
     use std::io::{Seek, SeekFrom};
-    let mut file = open_seed(path)?;
+    let (mut file, _) = open_seed(path)?;
     file.seek(SeekFrom::Start(body_offset as u64))?;
     let mut bytes = Vec::new();
     read_rest(&mut file, &mut bytes)?;

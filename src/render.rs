@@ -133,7 +133,7 @@ const VOID_ELEMENTS: &[&str] = &[
 pub fn raw_html_depth(markdown: &str) -> usize {
     let bytes = markdown.as_bytes();
     let (mut depth, mut deepest, mut i) = (0usize, 0usize, 0usize);
-    while let Some(at) = bytes[i..].iter().position(|&b| b == b'<') {
+    while let Some(at) = memchr::memchr(b'<', &bytes[i..]) {
         i += at + 1;
         let closing = bytes.get(i) == Some(&b'/');
         let name_start = i + usize::from(closing);
@@ -145,7 +145,7 @@ pub fn raw_html_depth(markdown: &str) -> usize {
             continue;
         }
         let name = &markdown[name_start..name_start + name_len];
-        let Some(end) = bytes[name_start..].iter().position(|&b| b == b'>') else {
+        let Some(end) = memchr::memchr(b'>', &bytes[name_start..]) else {
             break;
         };
         i = name_start + end + 1;
