@@ -19,7 +19,7 @@ pub const EXTENSIONS: &[&str] = &["md", "markdown", "txt"];
 /// The seed files found under a seeds folder, and what the walk skipped.
 #[derive(Debug, Default)]
 pub struct Found {
-    /// Seed files in byte order of their paths, each file once.
+    /// Seed files in byte order of their paths.
     pub files: Vec<PathBuf>,
     /// Warnings about entries that were not read: links that leave the
     /// seeds folder or loop back into a folder above them, named pipes,
@@ -30,12 +30,11 @@ pub struct Found {
 /// Every seed file under `root`, at any depth, hidden files and folders
 /// skipped, in a fixed (sorted) order whatever the directory order is.
 ///
-/// The walk is bounded whatever the folder holds: symbolic links are
-/// followed only where they stay inside `root`; a link back to a folder
-/// above it is reported, not followed; every folder is walked once and
-/// every file is listed once, however many links reach it (the first path
-/// in byte order is kept). Only regular files are seeds: named pipes,
-/// sockets and devices are reported and never opened.
+/// The walk is bounded whatever the folder holds: symbolic links are never
+/// followed. A link to a file or folder inside `root` adds nothing (what it
+/// points at is read under its own path, once); a link out of `root`, back
+/// to a folder above it, or to nothing is reported. Only regular files are
+/// seeds: named pipes, sockets and devices are reported and never opened.
 pub fn discover(root: &Path) -> io::Result<Found> {
     let meta = fs::metadata(root)?;
     if !meta.is_dir() {
@@ -46,100 +45,34 @@ pub fn discover(root: &Path) -> io::Result<Found> {
     }
     let inside = fs::canonicalize(root)?;
     let mut found = Found::default();
-    // Each seed with the identity of the file it is, to list each file once.
-    let mut seeds: Vec<(PathBuf, FileId)> = Vec::new();
-    let mut folders_seen = std::collections::HashSet::new();
-    // The device of the folder at each depth of the walk so far.
-    let mut device_at: Vec<u64> = Vec::new();
-    let mut walk = walkdir::WalkDir::new(root)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter();
+    let mut walk = walkdir::WalkDir::new(root).into_iter();
     while let Some(entry) = walk.next() {
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(e) => {
-                let path = e.path().unwrap_or(root).to_path_buf();
-                if let Some(ancestor) = e.loop_ancestor() {
-                    found.warnings.push(
-                        Diagnostic::warning(
-                            &path,
-                            0,
-                            0,
-                            format!(
-                                "symbolic link leads back to {}, a folder it is inside; not followed",
-                                crate::diag::shown(ancestor)
-                            ),
-                        )
-                        .with_hint("remove the link, or point it at a folder that is not above it"),
-                    );
-                    continue;
-                }
-                let io = e
-                    .into_io_error()
-                    .unwrap_or_else(|| io::Error::other("walk failed"));
-                if fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink())
-                    && fs::metadata(&path).is_err()
-                {
-                    if has_seed_extension(&path) {
-                        found.warnings.push(
-                            Diagnostic::warning(&path, 0, 0, "broken symbolic link; skipped")
-                                .with_hint("remove the link or restore the file it points at"),
-                        );
-                    }
-                    continue;
-                }
-                return Err(io::Error::new(
-                    io.kind(),
-                    format!("{}: {io}", crate::diag::shown(&path)),
-                ));
-            }
-        };
-        let depth = entry.depth();
-        if depth > 0 && entry.file_name().as_encoded_bytes().starts_with(b".") {
-            if entry.file_type().is_dir() {
-                walk.skip_current_dir();
-            }
-            continue;
-        }
-        let is_dir = entry.file_type().is_dir();
-        if !is_dir && !has_seed_extension(entry.path()) {
-            continue;
-        }
-        if entry.path_is_symlink() {
-            let target = fs::canonicalize(entry.path())?;
-            if !target.starts_with(&inside) {
-                found.warnings.push(
-                    Diagnostic::warning(
-                        entry.path(),
-                        0,
-                        0,
-                        format!(
-                            "symbolic link points outside the seeds folder (to {}); not followed",
-                            crate::diag::shown(&target)
-                        ),
-                    )
-                    .with_hint("copy the releases into the seeds folder, or pass their folder with --seeds"),
-                );
-                if is_dir {
-                    walk.skip_current_dir();
-                }
-                continue;
-            }
-        }
-        if is_dir {
-            let meta = entry.metadata().map_err(io::Error::from)?;
-            let id = FileId::of(&meta, None);
-            // A folder reached again through a link is not walked again.
-            if !folders_seen.insert(id) {
-                walk.skip_current_dir();
-                continue;
-            }
-            device_at.truncate(depth);
-            device_at.push(id.device);
-            continue;
-        }
+        let entry = entry.map_err(|e| {
+            let path = e.path().unwrap_or(root).to_path_buf();
+            let io = e
+                .into_io_error()
+                .unwrap_or_else(|| io::Error::other("walk failed"));
+            io::Error::new(io.kind(), format!("{}: {io}", crate::diag::shown(&path)))
+        })?;
         let file_type = entry.file_type();
+        if entry.depth() > 0 && entry.file_name().as_encoded_bytes().starts_with(b".") {
+            if file_type.is_dir() {
+                walk.skip_current_dir();
+            }
+            continue;
+        }
+        if file_type.is_dir() {
+            continue;
+        }
+        if file_type.is_symlink() {
+            if let Some(warning) = link_warning(entry.path(), &inside) {
+                found.warnings.push(warning);
+            }
+            continue;
+        }
+        if !has_seed_extension(entry.path()) {
+            continue;
+        }
         if !file_type.is_file() {
             found.warnings.push(
                 Diagnostic::warning(
@@ -152,77 +85,63 @@ pub fn discover(root: &Path) -> io::Result<Found> {
             );
             continue;
         }
-        let id = if entry.path_is_symlink() {
-            FileId::of(&entry.metadata().map_err(io::Error::from)?, None)
-        } else {
-            FileId::from_entry(&entry, device_at.get(depth.saturating_sub(1)).copied())
-        };
-        seeds.push((entry.into_path(), id));
+        found.files.push(entry.into_path());
     }
+    crate::diag::sort(&mut found.warnings);
     // Byte order, not `Path` component order: the same result, much faster.
-    seeds.par_sort_unstable_by(|a, b| {
-        a.0.as_os_str()
+    found.files.par_sort_unstable_by(|a, b| {
+        a.as_os_str()
             .as_encoded_bytes()
-            .cmp(b.0.as_os_str().as_encoded_bytes())
+            .cmp(b.as_os_str().as_encoded_bytes())
     });
-    let mut files_seen = std::collections::HashSet::with_capacity(seeds.len());
-    found.files = seeds
-        .into_iter()
-        .filter(|(_, id)| files_seen.insert(*id))
-        .map(|(path, _)| path)
-        .collect();
     Ok(found)
 }
 
-/// What a file is, as found: its device and inode, which every link to it
-/// shares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct FileId {
-    device: u64,
-    inode: u64,
-}
-
-impl FileId {
-    #[cfg(unix)]
-    fn of(meta: &fs::Metadata, _: Option<u64>) -> FileId {
-        use std::os::unix::fs::MetadataExt;
-        FileId {
-            device: meta.dev(),
-            inode: meta.ino(),
+/// What to say of a symbolic link in the seeds folder (`inside`, canonical):
+/// nothing for one to a file or folder inside it, which is read under its
+/// own path anyway; a warning for one that leads out, back up, or nowhere.
+fn link_warning(link: &Path, inside: &Path) -> Option<Diagnostic> {
+    let target = match fs::canonicalize(link) {
+        Ok(target) => target,
+        // A broken link matters only where a seed was meant to be.
+        Err(_) => {
+            return has_seed_extension(link).then(|| {
+                Diagnostic::warning(link, 0, 0, "broken symbolic link; skipped")
+                    .with_hint("remove the link or restore the file it points at")
+            });
         }
+    };
+    if !target.starts_with(inside) {
+        let is_seed = has_seed_extension(link) || target.is_dir();
+        return is_seed.then(|| {
+            Diagnostic::warning(
+                link,
+                0,
+                0,
+                format!(
+                    "symbolic link points outside the seeds folder (to {}); not followed",
+                    crate::diag::shown(&target)
+                ),
+            )
+            .with_hint("copy the releases into the seeds folder, or pass their folder with --seeds")
+        });
     }
-
-    /// A file that is not a link: its inode from the directory entry (no
-    /// `stat`), on the device of the folder it is in.
-    #[cfg(unix)]
-    fn from_entry(entry: &walkdir::DirEntry, device: Option<u64>) -> FileId {
-        use walkdir::DirEntryExt;
-        FileId {
-            device: device.unwrap_or(0),
-            inode: entry.ino(),
-        }
-    }
-
-    /// Without inodes, every file and folder found is taken as distinct
-    /// (walkdir still stops at links back to a folder above).
-    #[cfg(not(unix))]
-    fn of(_: &fs::Metadata, _: Option<u64>) -> FileId {
-        FileId::unique()
-    }
-
-    #[cfg(not(unix))]
-    fn from_entry(_: &walkdir::DirEntry, _: Option<u64>) -> FileId {
-        FileId::unique()
-    }
-
-    #[cfg(not(unix))]
-    fn unique() -> FileId {
-        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        FileId {
-            device: 0,
-            inode: NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-        }
-    }
+    let folder = link
+        .parent()
+        .and_then(|p| fs::canonicalize(p).ok())
+        .unwrap_or_default();
+    folder.starts_with(&target).then(|| {
+        Diagnostic::warning(
+            link,
+            0,
+            0,
+            format!(
+                "symbolic link leads back to {}, a folder it is inside; not followed",
+                crate::diag::shown(&target)
+            ),
+        )
+        .with_hint("remove the link: links in the seeds folder are never followed")
+    })
 }
 
 /// What a file that is not a regular file is, for a warning.

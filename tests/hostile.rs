@@ -162,7 +162,7 @@ fn a_named_pipe_among_the_seeds_is_skipped_not_waited_on() {
 
 #[cfg(unix)]
 #[test]
-fn links_back_up_the_tree_end_the_walk_and_each_file_is_read_once() {
+fn links_are_never_followed_loops_are_reported_and_each_file_is_read_once() {
     use std::os::unix::fs::symlink;
     let dir = site(&[("good.md", good_seed(1)), ("2024/other.md", good_seed(2))]);
     let seeds = dir.path().join("seeds");
@@ -177,9 +177,8 @@ fn links_back_up_the_tree_end_the_walk_and_each_file_is_read_once() {
     let err = stderr(&o);
     for link in ["seeds/a", "seeds/b", "seeds/2024/up"] {
         assert!(
-            err.contains(&format!(
-                "{link}: warning: symbolic link leads back to seeds, a folder it is inside; not followed"
-            )),
+            err.contains(&format!("{link}: warning: symbolic link leads back to"))
+                && err.contains("a folder it is inside; not followed"),
             "{link}: {err}"
         );
     }
