@@ -33,6 +33,9 @@ pub struct Config {
     pub honorifics: Vec<String>,
     pub ministers: NameRules,
     pub portfolios: NameRules,
+    /// WebSub hubs every feed document declares and every build that
+    /// changed documents notifies (see [`crate::websub`]).
+    pub hubs: Vec<Url>,
 }
 
 /// How spellings of one kind of name (ministers or portfolios) are mapped.
@@ -59,6 +62,8 @@ struct RawConfig {
     items_per_feed: Option<i64>,
     author: Option<String>,
     honorifics: Option<Vec<String>>,
+    #[serde(default)]
+    hubs: Vec<String>,
     #[serde(default)]
     ministers: NameRules,
     #[serde(default)]
@@ -169,7 +174,25 @@ impl Config {
             .collect();
         // Longest first, so "Rt Hon" is removed before "Hon" is considered.
         honorifics.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        let hubs = raw
+            .hubs
+            .iter()
+            .map(|h| {
+                parse_http_url(h)
+                    .and_then(|u| match u.fragment() {
+                        None => Ok(u),
+                        Some(_) => Err(format!("{h:?} has a #fragment")),
+                    })
+                    .map_err(|e| {
+                        bad(
+                            format!("hubs: {e}"),
+                            "list each WebSub hub's publish address, such as \"https://pubsubhubbub.appspot.com/\"",
+                        )
+                    })
+            })
+            .collect::<Result<Vec<Url>, Diagnostic>>()?;
         Ok(Config {
+            hubs,
             title: raw.title.unwrap_or_else(|| DEFAULT_TITLE.to_string()),
             description: raw
                 .description

@@ -29,6 +29,7 @@ pub mod publish;
 pub mod render;
 pub mod text;
 pub mod validate;
+pub mod websub;
 
 #[cfg(test)]
 mod testing;
@@ -64,6 +65,10 @@ pub struct Options {
     /// Skip the pipeline when the inputs are those of the last build (see
     /// [`cache`]).
     pub use_cache: bool,
+    /// Notify the configured WebSub hubs of changed documents (see
+    /// [`websub`]); when false, what they would have been told is kept for
+    /// the next run that does.
+    pub ping: bool,
 }
 
 impl Default for Options {
@@ -77,6 +82,7 @@ impl Default for Options {
             lock_wait: Duration::from_secs(60),
             fail_after: None,
             use_cache: true,
+            ping: true,
         }
     }
 }
@@ -158,6 +164,11 @@ pub struct BuildReport {
     /// The inputs were those of the last build and its output was intact:
     /// nothing was read or written.
     pub up_to_date: bool,
+    /// What the WebSub hubs were told.
+    pub ping: websub::PingReport,
+    /// Documents hubs were not told about (with `ping` off, or after a
+    /// failure), kept for the next run.
+    pub pings_pending: usize,
 }
 
 /// Reads and validates every seed and groups them, writing nothing.
@@ -232,8 +243,12 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
         fingerprint.as_ref() == Some(&r.fingerprint) && cache::outputs_intact(&options.out, r)
     });
     if let Some(record) = cached {
+        progress.stage("pinging", 0);
+        let (ping, pings_pending) = deliver(options, &config, &[]);
         progress.stage("done", 0);
         return Ok(BuildReport {
+            ping,
+            pings_pending,
             checked: Checked {
                 files: record.files,
                 invalid: 0,
@@ -249,6 +264,7 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
                     .filter(|(path, ..)| path != publish::MANIFEST)
                     .count(),
                 removed: 0,
+                changed: Vec::new(),
             },
             up_to_date: true,
         });
@@ -300,6 +316,8 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
             cache::store(&options.out, &record);
         }
     }
+    progress.stage("pinging", 0);
+    let (ping, pings_pending) = deliver(options, &config, &publish.changed);
     drop(lock);
     progress.stage("done", 0);
     Ok(BuildReport {
@@ -308,7 +326,49 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
         checked,
         publish,
         up_to_date: false,
+        ping,
+        pings_pending,
     })
+}
+
+/// Tells the configured hubs about the feed documents among `changed` (paths
+/// in the output folder) and about what earlier runs could not tell them,
+/// and keeps what they still have not been told for the next run. Runs while
+/// the output folder is locked, so two runs never both send or both keep the
+/// same pings. Returns what was sent and how many documents are pending.
+fn deliver(options: &Options, config: &Config, changed: &[String]) -> (websub::PingReport, usize) {
+    let mut pending = websub::load_pending(&options.out);
+    // A hub no longer configured is not told anything more.
+    pending.retain(|hub, _| config.hubs.iter().any(|h| h.as_str() == hub));
+    let documents: Vec<String> = changed
+        .iter()
+        .filter(|path| {
+            let file = path.rsplit('/').next().unwrap_or(path);
+            [formats::RSS_FILE, formats::ATOM_FILE, formats::JSON_FILE].contains(&file)
+        })
+        .map(|path| config.output_url(path))
+        .collect();
+    for hub in &config.hubs {
+        pending
+            .entry(hub.to_string())
+            .or_default()
+            .extend(documents.iter().cloned());
+    }
+    pending.retain(|_, urls| !urls.is_empty());
+    let report = match options.ping && !pending.is_empty() {
+        true => websub::notify(&pending, &websub::PingSettings::default()),
+        false => websub::PingReport::default(),
+    };
+    if options.ping {
+        pending = report
+            .failures
+            .iter()
+            .map(|f| (f.hub.clone(), f.urls.iter().cloned().collect()))
+            .collect();
+    }
+    let left = pending.values().map(|urls| urls.len()).sum();
+    websub::store_pending(&options.out, pending);
+    (report, left)
 }
 
 /// Stages 1 and 2 for every seed, in parallel; with `stamps`, the stamp of

@@ -31,6 +31,7 @@ mod status {
     pub const LOCKED: u8 = 4;
     pub const SKIPPED_INVALID: u8 = 5;
     pub const TIMED_OUT: u8 = 6;
+    pub const PING_FAILED: u8 = 7;
 }
 
 const EXIT_STATUSES: &str = "\
@@ -43,7 +44,9 @@ Exit status:
   4  another pressfeed run held the output folder for longer than --lock-wait
   5  published with --skip-invalid, but some seeds were invalid and left out
   6  the run took longer than --timeout and was stopped: nothing was
-     published half-done and its temporary files were removed";
+     published half-done and its temporary files were removed
+  7  published, but a WebSub hub could not be notified; what it was not told
+     is kept and sent on the next run";
 
 /// Publish RSS 2.0, Atom 1.0 and JSON Feed 1.1 feeds from a folder of Markdown
 /// press releases.
@@ -89,6 +92,11 @@ enum Command {
         /// and writes nothing.
         #[arg(long)]
         no_cache: bool,
+        /// Do not notify the configured WebSub hubs (`hubs` in the
+        /// configuration) of changed feed documents; what they would have
+        /// been told is kept and sent by the next run without --no-ping.
+        #[arg(long)]
+        no_ping: bool,
     },
     /// Read and validate every seed and print problems; write nothing.
     ///
@@ -191,12 +199,14 @@ fn run(cli: Cli) -> u8 {
             skip_invalid,
             lock_wait,
             no_cache,
+            no_ping,
         } => {
             let options = Options {
                 out,
                 skip_invalid,
                 lock_wait: Duration::from_secs(lock_wait),
                 use_cache: !no_cache,
+                ping: !no_ping,
                 fail_after: std::env::var("PRESSFEED_TEST_FAIL_AFTER")
                     .ok()
                     .and_then(|v| v.parse().ok()),
@@ -218,7 +228,7 @@ fn run(cli: Cli) -> u8 {
                             format!("read {} file(s)", report.checked.files)
                         };
                         println!(
-                            "pressfeed: {what}, published {} release(s) in {} feed(s); {} file(s) written, {} unchanged, {} removed; {} warning(s){}; {:.2}s",
+                            "pressfeed: {what}, published {} release(s) in {} feed(s); {} file(s) written, {} unchanged, {} removed; {} warning(s){}{}; {:.2}s",
                             report.releases,
                             report.feeds,
                             p.written,
@@ -230,11 +240,31 @@ fn run(cli: Cli) -> u8 {
                             } else {
                                 String::new()
                             },
+                            match (report.ping.sent, report.pings_pending) {
+                                (0, 0) => String::new(),
+                                (sent, 0) => format!("; hubs told of {sent} document(s)"),
+                                (sent, left) => format!(
+                                    "; hubs told of {sent} document(s), {left} kept for the next run"
+                                ),
+                            },
                             started.elapsed().as_secs_f64()
+                        );
+                    }
+                    for f in &report.ping.failures {
+                        eprintln!(
+                            "pressfeed: hub {} was not told about {} changed document(s): {}",
+                            f.hub,
+                            f.urls.len(),
+                            pressfeed::diag::escape_controls(&f.error)
+                        );
+                        eprintln!(
+                            "  hint: the publish is complete; the next run tells the hub again (check `hubs` in the configuration if this persists)"
                         );
                     }
                     if report.checked.invalid > 0 {
                         status::SKIPPED_INVALID
+                    } else if !report.ping.failures.is_empty() {
+                        status::PING_FAILED
                     } else {
                         status::OK
                     }

@@ -33,11 +33,14 @@ pub const MANIFEST: &str = ".pressfeed-manifest";
 const TMP_SUFFIX: &str = ".pressfeed-tmp";
 
 /// What a publish did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PublishStats {
     pub written: usize,
     pub unchanged: usize,
     pub removed: usize,
+    /// The files written (new or changed), relative to the output folder,
+    /// in order.
+    pub changed: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -248,7 +251,12 @@ impl<'l> Session<'l> {
             fs::rename(tmp, path).map_err(io_err(path))?;
         }
         drop(commit);
-        let written = pending.0.len();
+        let changed: Vec<String> = pending
+            .0
+            .iter()
+            .filter_map(|(_, path)| path.strip_prefix(out).ok())
+            .map(|rel| rel.to_string_lossy().replace('\\', "/"))
+            .collect();
         forget_temps(pending.0.drain(..).map(|(tmp, _)| tmp));
         let mut to_sync = self.touched.into_inner().unwrap_or_default();
         to_sync.extend(self.created);
@@ -295,9 +303,10 @@ impl<'l> Session<'l> {
             write_manifest(&self.manifest_path, &self.new)?;
         }
         Ok(PublishStats {
-            written,
+            written: changed.len(),
             unchanged: self.unchanged.into_inner(),
             removed,
+            changed,
         })
     }
 }
