@@ -1,0 +1,160 @@
+//! What a build writes, decided before anything is rendered or written:
+//! which documents each feed has, which items each carries, which pages
+//! show which items. Writing ([`crate::write_outputs`]) then follows the
+//! plan: render the carried releases once, write each format's documents,
+//! then the pages.
+//!
+//! A document is a feed's file in every format: a feed, a folder, the items
+//! it carries and the links it has besides `self`. Today every feed has one
+//! document (its newest `items_per_feed` releases, in the feed's folder);
+//! a feed with archive documents would have several, each with its own
+//! folder, items and links, and a size budget would choose each document's
+//! items here.
+
+use std::collections::BTreeSet;
+
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::formats::{FEED_FORMATS, FeedInfo, PAGE_FILE, html};
+use crate::group::Site;
+
+/// Everything a build writes, but the lists of feeds and the OPML (small
+/// files made from the site alone).
+pub struct Plan<'s> {
+    pub site: &'s Site,
+    pub config: &'s Config,
+    /// One per feed of [`Site::feeds`], same index.
+    pub feeds: Vec<FeedInfo<'s>>,
+    /// The releases some document carries (indexes into [`Site::releases`],
+    /// ascending, each once): each is rendered once, and the entries of
+    /// documents and pages are positions in this list.
+    pub carried: Vec<u32>,
+    pub documents: Vec<DocumentPlan>,
+    pub pages: Vec<PagePlan>,
+}
+
+/// One document of a feed, written in every format.
+#[derive(Debug)]
+pub struct DocumentPlan {
+    /// Index of its feed in [`Plan::feeds`].
+    pub feed: usize,
+    /// Folder of its files, relative to the output folder (ends in `/`, or
+    /// is empty for the output folder itself).
+    pub folder: String,
+    /// The items it carries, newest first, as positions in
+    /// [`Plan::carried`].
+    pub entries: Vec<u32>,
+    /// Links it has besides `self`, in order.
+    pub links: Vec<Link>,
+}
+
+impl DocumentPlan {
+    /// The path of its file `file` relative to the output folder.
+    pub fn path(&self, file: &str) -> String {
+        format!("{}{file}", self.folder)
+    }
+}
+
+/// A link in a document's head.
+#[derive(Debug, Clone)]
+pub struct Link {
+    /// `rel`: `prev-archive`, `hub`...
+    pub rel: &'static str,
+    pub target: Target,
+}
+
+/// Where a [`Link`] goes.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// Another document, in the same format: the folder of its files.
+    Document(String),
+    /// An address as it is (a WebSub hub).
+    Url(String),
+}
+
+/// The page of one feed.
+#[derive(Debug)]
+pub struct PagePlan {
+    /// Index of its feed in [`Plan::feeds`].
+    pub feed: usize,
+    /// The items it shows, newest first, as positions in [`Plan::carried`].
+    pub entries: Vec<u32>,
+    /// From the page's folder back to the output folder (`""`, `../../`).
+    pub root: String,
+}
+
+impl<'s> Plan<'s> {
+    pub fn new(site: &'s Site, config: &'s Config) -> Plan<'s> {
+        let limit = config.items_per_feed;
+        let feeds: Vec<FeedInfo> = site
+            .feeds
+            .iter()
+            .map(|feed| FeedInfo::new(site, feed, config))
+            .collect();
+        let mut carried: Vec<u32> = site
+            .feeds
+            .iter()
+            .flat_map(|feed| feed.emitted(limit))
+            .copied()
+            .collect();
+        carried.par_sort_unstable();
+        carried.dedup();
+        let position = |i: &u32| {
+            carried
+                .binary_search(i)
+                .expect("`carried` holds every release a feed emits") as u32
+        };
+        let documents = site
+            .feeds
+            .iter()
+            .enumerate()
+            .map(|(n, feed)| DocumentPlan {
+                feed: n,
+                folder: feed.dir.clone(),
+                entries: feed.emitted(limit).iter().map(position).collect(),
+                links: Vec::new(),
+            })
+            .collect();
+        let pages = site
+            .feeds
+            .iter()
+            .enumerate()
+            .map(|(n, feed)| PagePlan {
+                feed: n,
+                // A page shows some of what its feed emits.
+                entries: html::page_items(feed, limit).iter().map(position).collect(),
+                root: "../".repeat(feed.dir.matches('/').count()),
+            })
+            .collect();
+        Plan {
+            site,
+            config,
+            feeds,
+            carried,
+            documents,
+            pages,
+        }
+    }
+
+    /// The path of a page, relative to the output folder.
+    pub fn page_path(&self, page: &PagePlan) -> String {
+        format!("{}{PAGE_FILE}", self.feeds[page.feed].feed.dir)
+    }
+
+    /// Every path the plan writes: each document in each format, each page.
+    pub fn paths(&self) -> BTreeSet<String> {
+        let documents = self.documents.iter().flat_map(|doc| {
+            FEED_FORMATS
+                .iter()
+                .map(move |format| doc.path(format.info().file))
+        });
+        let pages = self.pages.iter().map(|page| self.page_path(page));
+        documents.chain(pages).collect()
+    }
+
+    /// How many files [`Plan::paths`] names.
+    pub fn files(&self) -> usize {
+        self.documents.len() * FEED_FORMATS.len() + self.pages.len()
+    }
+}
