@@ -62,27 +62,14 @@ pub fn render(markdown: &str, url: &str, attachments: &[String]) -> Rendered {
         Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES;
 
     let mut has_raw_html = false;
-    let mut summary = String::new();
-    let mut summary_done = false;
-    let mut in_paragraph = false;
+    let mut summary = Summary::default();
     // For each open link or image: whether its Start event was kept.
     let mut kept: Vec<bool> = Vec::new();
 
     let events = Parser::new_ext(&markdown, options).filter_map(|event| {
-        match &event {
-            Event::Start(Tag::Paragraph) => in_paragraph = true,
-            Event::End(TagEnd::Paragraph) => {
-                in_paragraph = false;
-                if !summary.trim().is_empty() {
-                    summary_done = true;
-                }
-            }
-            Event::Text(t) | Event::Code(t) if in_paragraph && !summary_done => summary.push_str(t),
-            Event::SoftBreak | Event::HardBreak if in_paragraph && !summary_done => {
-                summary.push(' ')
-            }
-            Event::Html(_) | Event::InlineHtml(_) => has_raw_html = true,
-            _ => {}
+        summary.see(&event);
+        if let Event::Html(_) | Event::InlineHtml(_) = &event {
+            has_raw_html = true;
         }
         let mut event = event;
         match &mut event {
@@ -106,8 +93,101 @@ pub fn render(markdown: &str, url: &str, attachments: &[String]) -> Rendered {
     append_attachments(&mut html, attachments);
     Rendered {
         html,
-        summary: crate::text::collapse_whitespace(&summary),
+        summary: summary.finish(),
     }
+}
+
+/// The most characters a summary has; a longer text is cut at the last
+/// word boundary before it, and ends with `…`.
+pub const SUMMARY_CHARS: usize = 500;
+
+/// The summary of a body, gathered as it is parsed: the text of its first
+/// top-level block that has any, whatever the block (paragraph, heading,
+/// list, table, quote, code), without markup.
+#[derive(Default)]
+struct Summary {
+    text: String,
+    /// How many blocks and inline elements are open.
+    depth: usize,
+    done: bool,
+}
+
+impl Summary {
+    fn see(&mut self, event: &Event<'_>) {
+        if self.done {
+            return;
+        }
+        match event {
+            Event::Start(tag) => {
+                // Words in different blocks (cells, items) stay apart;
+                // emphasis and links run on.
+                if !is_inline(tag) {
+                    self.text.push(' ');
+                }
+                self.depth += 1;
+            }
+            Event::End(end) => {
+                self.depth = self.depth.saturating_sub(1);
+                if !is_inline_end(end) {
+                    self.text.push(' ');
+                }
+                if self.depth == 0 {
+                    // A block with no text (an image without alt text, raw
+                    // HTML) gives way to the next.
+                    self.done = !self.text.trim().is_empty();
+                }
+            }
+            Event::Text(t) | Event::Code(t) if self.depth > 0 => self.text.push_str(t),
+            Event::SoftBreak | Event::HardBreak => self.text.push(' '),
+            _ => {}
+        }
+    }
+
+    fn finish(self) -> String {
+        cut_at_word(crate::text::collapse_whitespace(&self.text), SUMMARY_CHARS)
+    }
+}
+
+/// Whether `tag` is markup within a block's text.
+fn is_inline(tag: &Tag<'_>) -> bool {
+    matches!(
+        tag,
+        Tag::Emphasis
+            | Tag::Strong
+            | Tag::Strikethrough
+            | Tag::Superscript
+            | Tag::Subscript
+            | Tag::Link { .. }
+            | Tag::Image { .. }
+    )
+}
+
+/// Whether `end` closes markup within a block's text.
+fn is_inline_end(end: &TagEnd) -> bool {
+    matches!(
+        end,
+        TagEnd::Emphasis
+            | TagEnd::Strong
+            | TagEnd::Strikethrough
+            | TagEnd::Superscript
+            | TagEnd::Subscript
+            | TagEnd::Link
+            | TagEnd::Image
+    )
+}
+
+/// `text` (words joined by single spaces) cut to at most `max` characters
+/// at a word boundary, with `…` when cut. A first word longer than `max`
+/// is cut where the limit falls.
+fn cut_at_word(text: String, max: usize) -> String {
+    let Some((at, _)) = text.char_indices().nth(max) else {
+        return text;
+    };
+    let end = match text[at..].starts_with(' ') {
+        true => at,
+        false => text[..at].rfind(' ').unwrap_or(at),
+    };
+    format!("{}…", text[..end].trim_end())
 }
 
 /// Makes a link target absolute against the release URL. `None` when its
@@ -226,13 +306,45 @@ mod tests {
     }
 
     #[test]
-    fn summary_is_the_first_paragraph_with_text() {
-        let r = render(
-            "# Heading\n\nFirst `code` line\nsecond  \nthird\n\nSecond para",
-            URL,
-            &[],
+    fn summary_is_the_text_of_the_first_block() {
+        let summary = |md: &str| render(md, URL, &[]).summary;
+        assert_eq!(
+            summary("First `code` line\nsecond  \nthird\n\nSecond para"),
+            "First code line second third"
         );
-        assert_eq!(r.summary, "First code line second third");
+        assert_eq!(
+            summary("# The *main* heading\n\nFirst para"),
+            "The main heading"
+        );
+        assert_eq!(
+            summary("- one [link](/a)\n- two\n  - nested\n\nAfter"),
+            "one link two nested"
+        );
+        assert_eq!(
+            summary("| Fund | Amount |\n|---|---|\n| Arts | $5m |\n\nAfter"),
+            "Fund Amount Arts $5m"
+        );
+        assert_eq!(summary("> quoted\n> text\n\nAfter"), "quoted text");
+        // Blocks without text give way to the next.
+        assert_eq!(
+            summary("![](/i.png)\n\n<div>raw</div>\n\n---\n\nText"),
+            "Text"
+        );
+        assert_eq!(summary(""), "");
+        assert_eq!(summary("<p>only raw html</p>"), "");
+    }
+
+    #[test]
+    fn long_summaries_are_cut_at_a_word() {
+        let words = "word ".repeat(200);
+        let s = render(&words, URL, &[]).summary;
+        assert!(s.ends_with("word…"), "{s}");
+        assert!(s.chars().count() <= SUMMARY_CHARS + 1);
+        assert_eq!(cut_at_word("ab cd".to_string(), 4), "ab…");
+        assert_eq!(cut_at_word("ab cd".to_string(), 3), "ab…");
+        assert_eq!(cut_at_word("ab cd".to_string(), 5), "ab cd");
+        assert_eq!(cut_at_word("abcdef".to_string(), 3), "abc…");
+        assert_eq!(cut_at_word("Māori ōō".to_string(), 7), "Māori…");
     }
 
     #[test]
