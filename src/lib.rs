@@ -63,7 +63,9 @@ pub struct Options {
     pub skip_invalid: bool,
     /// How long to wait for another run to finish with the output folder.
     pub lock_wait: Duration,
-    /// Test hook: fail after writing this many files.
+    /// Test hook: fail after renaming this many files into place (only with
+    /// the `test-hooks` feature, which the tests enable).
+    #[cfg(feature = "test-hooks")]
     pub fail_after: Option<usize>,
     /// Skip the pipeline when the inputs are those of the last build (see
     /// [`cache`]).
@@ -79,6 +81,7 @@ impl Default for Options {
             config_required: false,
             skip_invalid: false,
             lock_wait: Duration::from_secs(60),
+            #[cfg(feature = "test-hooks")]
             fail_after: None,
             use_cache: true,
         }
@@ -266,7 +269,11 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
     };
     cache::invalidate(&options.out);
     let (publish, paths) = write_outputs(&site, &config, progress, |planned| {
-        publish::Session::begin(&lock, planned, options.fail_after)
+        #[cfg(feature = "test-hooks")]
+        let fail_after = options.fail_after;
+        #[cfg(not(feature = "test-hooks"))]
+        let fail_after = None;
+        publish::Session::begin(&lock, planned, fail_after)
     })?;
     if let (Some(fingerprint), 0) = (fingerprint, checked.invalid) {
         let record = cache::Record {
@@ -278,6 +285,8 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
             diagnostics: checked.diagnostics.clone(),
             // The manifest too: without it, the next full build would take
             // every feed for a file pressfeed did not write.
+            // A published file that cannot be described leaves no record:
+            // the next build is a full one, which is always correct.
             outputs: cache::describe_outputs(
                 &options.out,
                 paths.iter().map(String::as_str).chain([publish::MANIFEST]),

@@ -206,9 +206,10 @@ impl<'l> Session<'l> {
             return Ok(());
         }
         let tmp = write_temp(&path, pieces, false)?;
-        if let Ok(mut touched) = self.touched.lock() {
-            touched.insert(parent_of(self.out, rel));
-        }
+        self.touched
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(parent_of(self.out, rel));
         match self.pending.lock() {
             Ok(mut pending) => pending.push((tmp, path)),
             Err(_) => return Err(io_err(&path)(io::Error::other("a writer thread panicked"))),
@@ -221,7 +222,12 @@ impl<'l> Session<'l> {
     /// the manifest.
     pub fn finish(self) -> Result<PublishStats, PublishError> {
         let out = self.out;
-        let mut pending = self.pending.into_inner().unwrap_or_default();
+        // A poisoned lock means a writer thread panicked, and the panic is
+        // already on its way: what it holds is still every file written.
+        let mut pending = self
+            .pending
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         pending.sort();
         // The new files are on disk before any is renamed into place.
         sync_paths(out, pending.iter().map(|(tmp, _)| tmp))?;
@@ -235,7 +241,10 @@ impl<'l> Session<'l> {
             }
             fs::rename(tmp, path).map_err(io_err(path))?;
         }
-        let mut to_sync = self.touched.into_inner().unwrap_or_default();
+        let mut to_sync = self
+            .touched
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         to_sync.extend(self.created);
         sync_paths(out, &to_sync)?;
 

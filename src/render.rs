@@ -14,7 +14,7 @@ use std::cell::{OnceCell, RefCell};
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
 use url::Url;
 
-use crate::text::{escape_html, xml_safe};
+use crate::text::xml_safe;
 
 /// A rendered body.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -215,12 +215,15 @@ fn append_attachments(html: &mut String, attachments: &[String]) {
     if attachments.is_empty() {
         return;
     }
+    let escape = |html: &mut String, text: &str| {
+        pulldown_cmark_escape::escape_html(html, text).expect("escaping into a String cannot fail")
+    };
     html.push_str("<p>Attachments:</p>\n<ul>\n");
     for a in attachments {
         html.push_str("<li><a href=\"");
-        html.push_str(&escape_html(a));
+        escape(html, a);
         html.push_str("\">");
-        html.push_str(&escape_html(&attachment_name(a)));
+        escape(html, &attachment_name(a));
         html.push_str("</a></li>\n");
     }
     html.push_str("</ul>\n");

@@ -170,4 +170,40 @@ mod tests {
             assert_eq!(content.attribute("type"), Some("html"));
         }
     }
+
+    /// Wherever the characters to escape fall (pulldown-cmark-escape looks
+    /// at 16 bytes at a time), the content reads back as the HTML.
+    #[test]
+    fn content_escaping_anywhere() {
+        const PIECES: &[&str] = &[
+            "a",
+            "<p>",
+            "bcdefghijklmnop",
+            "\"",
+            "'",
+            "&",
+            "<",
+            ">",
+            "]]>",
+            "é",
+            "’",
+            "😀",
+            "\n",
+        ];
+        let config = Config::default();
+        let release = crate::testing::release("t");
+        let mut next = crate::testing::rng(0x9e37_79b9_7f4a_7c15_u64);
+        for _ in 0..5_000 {
+            let html = crate::testing::text(&mut next, PIECES, 40);
+            let item = crate::testing::item(&release, &html);
+            let xml = String::from_utf8(Atom.item(&item, &config)).unwrap();
+            let doc = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}: {xml}"));
+            let content = doc
+                .root_element()
+                .children()
+                .find(|n| n.has_tag_name("content"))
+                .unwrap();
+            assert_eq!(content.text().unwrap_or(""), html);
+        }
+    }
 }
