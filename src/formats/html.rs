@@ -27,7 +27,7 @@ use rayon::prelude::*;
 use super::{FEED_FORMATS, FeedInfo, GENERATOR, Item, PAGE_FILE, Put, VERSION, attachment_type};
 use crate::config::Config;
 use crate::group::{Feed, Site};
-use crate::kinds::{KINDS, Key, Kind};
+use crate::kinds::{KINDS, Kind};
 use crate::plan::Plan;
 use crate::publish::PublishError;
 use crate::render::attachment_name;
@@ -291,15 +291,15 @@ impl Directory {
             }
             let section = &mut sections[section];
             let dir = feed.dir.clone();
-            let (name, page, anchor) = match feed.kind.key {
+            let (name, page, anchor) = match feed.kind.is_global() {
                 // The global feed's page is the list itself; its releases
                 // follow the lists.
-                Key::Every => (
+                true => (
                     xml_safe(&config.title).into_owned(),
                     format!("{PAGE_FILE}#latest"),
                     None,
                 ),
-                Key::Names(_) => {
+                false => {
                     let label = letter(&feed.slug);
                     let mut anchor = None;
                     if section.letters.last().map(|l| l.label) != Some(label) {
@@ -507,8 +507,8 @@ pub fn feed_page<'s>(
     let title = xml_safe(&info.title).into_owned();
     let description = xml_safe(&info.description).into_owned();
     let wording = &directory.wording;
-    let html = match feed.kind.key {
-        Key::Every => IndexPage {
+    let html = match feed.kind.is_global() {
+        true => IndexPage {
             frame: Frame::new(config, &feed.dir),
             formats: &wording.formats,
             kinds: &wording.kinds,
@@ -526,7 +526,7 @@ pub fn feed_page<'s>(
             items,
         }
         .render(),
-        Key::Names(_) => FeedPage {
+        false => FeedPage {
             frame: Frame::new(config, &feed.dir),
             formats: &wording.formats,
             kinds: &wording.kinds,

@@ -8,7 +8,7 @@ use askama::Template;
 use super::{FEED_FORMATS, FeedInfo};
 use crate::config::Config;
 use crate::group::Site;
-use crate::kinds::{KINDS, Key};
+use crate::kinds::KINDS;
 use crate::text::xml_safe;
 
 struct Outline {
@@ -53,9 +53,9 @@ pub fn document(site: &Site, config: &Config) -> Vec<u8> {
         .info();
     for feed in &site.feeds {
         let info = FeedInfo::new(site, feed, config);
-        let text = match feed.kind.key {
-            Key::Every => &info.title,
-            Key::Names(_) => &feed.name,
+        let text = match feed.kind.is_global() {
+            true => &info.title,
+            false => &feed.name,
         };
         let group = KINDS
             .iter()
