@@ -153,6 +153,14 @@ impl Kind {
         self.key == Key::Every
     }
 
+    /// Its place in [`KINDS`].
+    pub fn index(&self) -> usize {
+        KINDS
+            .iter()
+            .position(|k| k == self)
+            .expect("every kind is an entry of KINDS")
+    }
+
     /// The title of this kind's feed of `name`.
     pub fn feed_title(&self, name: &str, config: &Config) -> String {
         fill(self.title, name, config)

@@ -283,13 +283,8 @@ impl Directory {
                 letters: Vec::new(),
             })
             .collect();
-        // Feeds come kind by kind, in the order of KINDS.
-        let mut section = 0;
         for feed in &site.feeds {
-            while sections[section].kind != feed.kind {
-                section += 1;
-            }
-            let section = &mut sections[section];
+            let section = &mut sections[feed.kind.index()];
             let dir = feed.dir.clone();
             let (name, page, anchor) = match feed.kind.is_global() {
                 // The global feed's page is the list itself; its releases

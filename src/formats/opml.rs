@@ -57,11 +57,7 @@ pub fn document(site: &Site, config: &Config) -> Vec<u8> {
             true => &info.title,
             false => &feed.name,
         };
-        let group = KINDS
-            .iter()
-            .position(|kind| kind == feed.kind)
-            .expect("every feed is of a kind in KINDS");
-        groups[group].outlines.push(Outline {
+        groups[feed.kind.index()].outlines.push(Outline {
             text: xml_safe(text).into_owned(),
             title: xml_safe(&info.title).into_owned(),
             description: xml_safe(&info.description).into_owned(),
