@@ -158,3 +158,74 @@ impl<'s> Plan<'s> {
         self.documents.len() * FEED_FORMATS.len() + self.pages.len()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::{FeedFormat, Head, atom::Atom, rss::Rss};
+    use crate::group::Feed;
+
+    /// A document's extra links (an archive page, a hub) come after `self`
+    /// in both XML formats: the same format's file for a document, the
+    /// address as it is for a URL.
+    #[test]
+    fn documents_carry_their_links() {
+        let config = Config::default();
+        let site = Site {
+            releases: vec![],
+            names: vec![],
+            feeds: vec![],
+        };
+        let feed = Feed {
+            kind: &crate::kinds::KINDS[0],
+            slug: String::new(),
+            name: String::new(),
+            dir: String::new(),
+            releases: vec![],
+        };
+        let info = FeedInfo::new(&site, &feed, &config);
+        let links = [
+            Link {
+                rel: "prev-archive",
+                target: Target::Document("archive/2024/".to_string()),
+            },
+            Link {
+                rel: "hub",
+                target: Target::Url("https://hub.example/".to_string()),
+            },
+        ];
+        let head = |file: &str| Head {
+            info: &info,
+            self_url: config.output_url(file),
+            links: &links,
+            config: &config,
+        };
+        let mut rss = Vec::new();
+        Rss.document(&head("rss.xml"), &[], &mut rss);
+        let mut atom = Vec::new();
+        Atom.document(&head("atom.xml"), &[], &mut atom);
+        for (bytes, file, link) in [(rss, "rss.xml", "link"), (atom, "atom.xml", "link")] {
+            let text = String::from_utf8(bytes).unwrap();
+            let doc = roxmltree::Document::parse(&text).unwrap();
+            let found: Vec<(&str, &str)> = doc
+                .descendants()
+                .filter(|n| n.has_tag_name(("http://www.w3.org/2005/Atom", link)))
+                .filter_map(|n| Some((n.attribute("rel")?, n.attribute("href")?)))
+                .collect();
+            let archive = config.output_url(&format!("archive/2024/{file}"));
+            let self_url = config.output_url(file);
+            assert!(
+                found.starts_with(&[("self", self_url.as_str())]),
+                "{found:?}"
+            );
+            assert!(
+                found.contains(&("prev-archive", archive.as_str())),
+                "{found:?}"
+            );
+            assert!(
+                found.contains(&("hub", "https://hub.example/")),
+                "{found:?}"
+            );
+        }
+    }
+}
