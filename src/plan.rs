@@ -162,12 +162,13 @@ impl<'s> Plan<'s> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::formats::{FeedFormat, Head, atom::Atom, rss::Rss};
+    use crate::formats::{FeedFormat, Head, atom::Atom, jsonfeed::JsonFeed, rss::Rss};
     use crate::group::Feed;
 
     /// A document's extra links (an archive page, a hub) come after `self`
-    /// in both XML formats: the same format's file for a document, the
-    /// address as it is for a URL.
+    /// in both XML formats (the same format's file for a document, the
+    /// address as it is for a URL), and as `next_url` and `hubs` in JSON
+    /// Feed.
     #[test]
     fn documents_carry_their_links() {
         let config = Config::default();
@@ -227,5 +228,11 @@ mod tests {
                 "{found:?}"
             );
         }
+        let mut json = Vec::new();
+        JsonFeed.document(&head("feed.json"), &[], &mut json);
+        let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        assert_eq!(v["next_url"], config.output_url("archive/2024/feed.json"));
+        assert_eq!(v["hubs"][0]["url"], "https://hub.example/");
+        assert_eq!(v["hubs"][0]["type"], "WebSub");
     }
 }

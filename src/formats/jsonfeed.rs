@@ -12,6 +12,7 @@ use serde_json::value::RawValue;
 use super::FeedInfo;
 use super::{FeedFormat, FormatInfo, Head, Item, attachment_type};
 use crate::config::Config;
+use crate::plan::Target;
 use crate::render::attachment_name;
 
 /// The `version` of every feed.
@@ -61,7 +62,20 @@ struct JsonFeedDocument<'a> {
     description: &'a str,
     language: &'a str,
     authors: [Author<'a>; 1],
+    /// The next older document (RFC 5005's `prev-archive`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_url: Option<String>,
+    /// WebSub hubs (`hub` links).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    hubs: Vec<Hub<'a>>,
     items: Vec<&'a RawValue>,
+}
+
+#[derive(Serialize)]
+struct Hub<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    url: &'a str,
 }
 
 fn json_item<'a>(item: &'a Item<'_>, config: &Config) -> JsonItem<'a> {
@@ -116,9 +130,22 @@ impl FeedFormat for JsonFeed {
     /// The feed, pretty-printed, with each item on a line of its own.
     fn document(&self, head: &Head<'_>, items: &[&Box<RawValue>], out: &mut Vec<u8>) {
         let (info, config) = (head.info, head.config);
-        // JSON Feed has no list of links: `hubs` and `next_url` say what
-        // links say in the XML formats. The plan gives none yet.
-        debug_assert!(head.links.is_empty(), "JSON Feed links are not written yet");
+        // JSON Feed has no list of links: `next_url` and `hubs` say what
+        // the XML formats' links say.
+        let mut next_url = None;
+        let mut hubs = Vec::new();
+        for link in head.links {
+            match (link.rel, &link.target) {
+                ("prev-archive", Target::Document(folder)) => {
+                    next_url = Some(config.output_url(&format!("{folder}{}", Self::INFO.file)));
+                }
+                ("hub", Target::Url(url)) => hubs.push(Hub {
+                    kind: "WebSub",
+                    url,
+                }),
+                (rel, target) => panic!("JSON Feed has no place for a {rel} link to {target:?}"),
+            }
+        }
         out.reserve(items.iter().map(|i| i.get().len() + 6).sum::<usize>() + 2048);
         let feed_url = &head.self_url;
         let feed = JsonFeedDocument {
@@ -136,6 +163,8 @@ impl FeedFormat for JsonFeed {
                 name: &config.author,
                 url: config.site_url.to_string(),
             }],
+            next_url,
+            hubs,
             items: items.iter().map(|item| item.as_ref()).collect(),
         };
         serde_json::to_writer_pretty(&mut *out, &feed)
