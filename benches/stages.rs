@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use pressfeed::config::Config;
-use pressfeed::formats::{Item, atom, html, jsonfeed, rss};
+use pressfeed::formats::{FeedFormat, Item, atom, html, jsonfeed, rss};
 use pressfeed::{frontmatter, group, load, render, validate};
 
 /// Up to `n` seed files, the same ones every run.
@@ -102,10 +102,12 @@ fn stages(c: &mut Criterion) {
     // Each format's fragment of an item, as its length in bytes.
     type Serialise<'a> = &'a dyn Fn(&Item) -> usize;
     let formats: [(&str, Serialise); 4] = [
-        ("serialise rss", &|item| rss::item(item, &config).len()),
-        ("serialise atom", &|item| atom::entry(item, &config).len()),
+        ("serialise rss", &|item| rss::Rss.item(item, &config).len()),
+        ("serialise atom", &|item| {
+            atom::Atom.item(item, &config).len()
+        }),
         ("serialise json", &|item| {
-            jsonfeed::item(item, &config).len()
+            jsonfeed::JsonFeed.item(item, &config).get().len()
         }),
         ("serialise page", &|item| {
             html::item(item, html::FEED_ROOT).len()

@@ -11,7 +11,7 @@
 # `/usr/bin/time -v` run per job. Missing corpora are made on first use:
 # the real one is unpacked from ../shared/corpus/beehive-releases.tar.gz into
 # target/corpus, synthetic ones are generated into target/synth-<size> by
-# `cargo run --release --example synth` (deterministic, so every machine
+# `cargo run --release -p synth` (deterministic, so every machine
 # benchmarks the same bytes).
 #
 # Environment overrides (defaults in brackets):
@@ -169,14 +169,14 @@ prepare_corpus() {
     marker="synth count=$count seed=$synth_seed "
     # Regenerate when unfinished, made with other arguments, or older than
     # the generator's source.
-    if ! grep -qs "^$marker" "$dir/.synth-done" || [[ examples/synth.rs -nt $dir/.synth-done ]]; then
+    if ! grep -qs "^$marker" "$dir/.synth-done" || [[ synth/src/main.rs -nt $dir/.synth-done ]]; then
         if [[ -e $dir ]]; then
             log "$dir is incomplete, stale or made with other arguments; regenerating"
             rm -rf -- "$dir"
         fi
         log "generating $count synthetic releases into $dir"
-        cargo build --release --example synth >&2
-        target/release/examples/synth --count "$count" --out "$dir" --seed "$synth_seed"
+        cargo build --release -p synth >&2
+        target/release/synth --count "$count" --out "$dir" --seed "$synth_seed"
     fi
     echo "$dir/releases"
 }

@@ -1,5 +1,6 @@
 //! Stage 3: one entry per URL, newest first, and the feeds that carry them:
-//! the global feed, one per portfolio and one per minister.
+//! the feeds of each kind of [`KINDS`] (the global feed, one per portfolio
+//! and one per minister).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -8,53 +9,30 @@ use chrono::{DateTime, FixedOffset};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crate::config::{Config, NameRules};
+use crate::config::Config;
 use crate::diag::Diagnostic;
+use crate::kinds::{Field, KINDS, Key, Kind};
 use crate::names::{self, Resolved, Rules};
 use crate::validate::Release;
-
-/// Which list a feed belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum FeedKind {
-    All,
-    Portfolio,
-    Minister,
-}
-
-impl FeedKind {
-    /// The folder the kind's feeds live in, relative to the output folder.
-    pub fn dir(self) -> &'static str {
-        match self {
-            FeedKind::All => "",
-            FeedKind::Portfolio => "portfolios/",
-            FeedKind::Minister => "ministers/",
-        }
-    }
-}
 
 /// One feed: a name and its releases, newest first.
 #[derive(Debug, Clone)]
 pub struct Feed {
-    pub kind: FeedKind,
+    /// The entry of [`KINDS`] this feed is of.
+    pub kind: &'static Kind,
     /// Empty for the global feed.
     pub slug: String,
     /// Display name; empty for the global feed.
     pub name: String,
+    /// Folder of this feed's files relative to the output folder: `""` for
+    /// the global feed, else `<kind folder><slug>/` (`portfolios/defence/`).
+    pub dir: String,
     /// Indexes into [`Site::releases`], newest first: every release, not
     /// only the ones emitted.
     pub releases: Vec<u32>,
 }
 
 impl Feed {
-    /// Folder of this feed's files relative to the output folder: `""`,
-    /// `portfolios/<slug>/` or `ministers/<slug>/`.
-    pub fn dir(&self) -> String {
-        match self.kind {
-            FeedKind::All => String::new(),
-            kind => format!("{}{}/", kind.dir(), self.slug),
-        }
-    }
-
     /// The releases the feed emits, given the configured limit.
     pub fn emitted(&self, limit: Option<usize>) -> &[u32] {
         let n = limit.map_or(self.releases.len(), |l| l.min(self.releases.len()));
@@ -67,6 +45,19 @@ impl Feed {
 pub struct Name {
     pub slug: String,
     pub display: String,
+    /// The folder of the name's feed, relative to the output folder
+    /// (`ministers/phil-goff/`).
+    pub dir: String,
+}
+
+/// The names of one kind keyed on a list of names, and which of them each
+/// release refers to.
+#[derive(Debug)]
+pub struct NameTable {
+    pub field: Field,
+    pub names: Vec<Name>,
+    /// Per release (same index as [`Site::releases`]), indexes into `names`.
+    pub per_release: Vec<Vec<u32>>,
 }
 
 /// Releases with their names resolved, and the feeds built from them.
@@ -74,12 +65,10 @@ pub struct Name {
 pub struct Site {
     /// Newest first; equal dates ordered by URL.
     pub releases: Vec<Release>,
-    /// Per release (same index), indexes into `ministers`.
-    pub release_ministers: Vec<Vec<u32>>,
-    pub release_portfolios: Vec<Vec<u32>>,
-    pub ministers: Vec<Name>,
-    pub portfolios: Vec<Name>,
-    /// The global feed first, then portfolios, then ministers, each by slug.
+    /// One table per kind of [`KINDS`] that keys on names, in that order.
+    pub names: Vec<NameTable>,
+    /// The feeds of each kind of [`KINDS`], in that order; within a kind, by
+    /// slug.
     pub feeds: Vec<Feed>,
 }
 
@@ -89,6 +78,19 @@ impl Site {
             .first()
             .map(|&i| self.releases[i as usize].date)
     }
+
+    /// The names in `field` of release `index` (none when no kind keys on
+    /// that list).
+    pub fn names_of(&self, field: Field, index: u32) -> impl Iterator<Item = &Name> {
+        self.names
+            .iter()
+            .filter(move |t| t.field == field)
+            .flat_map(move |t| {
+                t.per_release[index as usize]
+                    .iter()
+                    .map(|&n| &t.names[n as usize])
+            })
+    }
 }
 
 /// Groups validated releases into feeds. Duplicate URLs and junk-looking names
@@ -96,70 +98,75 @@ impl Site {
 pub fn group(releases: Vec<Release>, config: &Config, warnings: &mut Vec<Diagnostic>) -> Site {
     let releases = dedupe(newest_first(releases), warnings);
 
-    // Ministers and portfolios side by side; their warnings in that order.
-    let (mut minister_warnings, mut portfolio_warnings) = (Vec::new(), Vec::new());
-    let ((ministers, release_ministers), (portfolios, release_portfolios)) = rayon::join(
-        || {
-            intern(
-                &releases,
-                |r| &r.ministers,
-                &config.ministers,
-                config,
-                "minister",
-                "ministers",
-                &mut minister_warnings,
-            )
-        },
-        || {
-            intern(
-                &releases,
-                |r| &r.portfolios,
-                &config.portfolios,
-                config,
-                "portfolio",
-                "portfolios",
-                &mut portfolio_warnings,
-            )
-        },
-    );
-    warnings.append(&mut minister_warnings);
-    warnings.append(&mut portfolio_warnings);
+    // The names of every kind keyed on names, side by side; their warnings
+    // in the kinds' order.
+    let named: Vec<(&'static Kind, Field)> = KINDS
+        .iter()
+        .filter_map(|kind| match kind.key {
+            Key::Names(field) => Some((kind, field)),
+            Key::Every => None,
+        })
+        .collect();
+    let interned: Vec<(NameTable, Vec<Diagnostic>)> = named
+        .par_iter()
+        .map(|&(kind, field)| {
+            let mut kind_warnings = Vec::new();
+            let (names, per_release) = intern(&releases, kind, field, config, &mut kind_warnings);
+            let table = NameTable {
+                field,
+                names,
+                per_release,
+            };
+            (table, kind_warnings)
+        })
+        .collect();
+    let mut names = Vec::with_capacity(interned.len());
+    for (table, mut kind_warnings) in interned {
+        warnings.append(&mut kind_warnings);
+        names.push(table);
+    }
 
-    let mut feeds = vec![Feed {
-        kind: FeedKind::All,
-        slug: String::new(),
-        name: String::new(),
-        releases: (0..releases.len() as u32).collect(),
-    }];
-    for (kind, names, per_release) in [
-        (FeedKind::Portfolio, &portfolios, &release_portfolios),
-        (FeedKind::Minister, &ministers, &release_ministers),
-    ] {
-        let mut members: Vec<Vec<u32>> = vec![Vec::new(); names.len()];
-        for (i, ids) in per_release.iter().enumerate() {
-            for &id in ids {
-                members[id as usize].push(i as u32);
+    let mut feeds = Vec::new();
+    let mut tables = names.iter();
+    for kind in &KINDS {
+        match kind.key {
+            Key::Every => feeds.push(Feed {
+                kind,
+                slug: String::new(),
+                name: String::new(),
+                dir: kind.folder.to_string(),
+                releases: (0..releases.len() as u32).collect(),
+            }),
+            Key::Names(_) => {
+                let table = tables
+                    .next()
+                    .expect("one name table per kind keyed on names, in order");
+                let mut members: Vec<Vec<u32>> = vec![Vec::new(); table.names.len()];
+                for (i, ids) in table.per_release.iter().enumerate() {
+                    for &id in ids {
+                        members[id as usize].push(i as u32);
+                    }
+                }
+                let mut kind_feeds: Vec<Feed> = table
+                    .names
+                    .iter()
+                    .zip(members)
+                    .map(|(n, releases)| Feed {
+                        kind,
+                        slug: n.slug.clone(),
+                        name: n.display.clone(),
+                        dir: n.dir.clone(),
+                        releases,
+                    })
+                    .collect();
+                kind_feeds.sort_by(|a, b| a.slug.cmp(&b.slug));
+                feeds.extend(kind_feeds);
             }
         }
-        let mut kind_feeds: Vec<Feed> = names
-            .iter()
-            .zip(members)
-            .map(|(n, releases)| Feed {
-                kind,
-                slug: n.slug.clone(),
-                name: n.display.clone(),
-                releases,
-            })
-            .collect();
-        kind_feeds.sort_by(|a, b| a.slug.cmp(&b.slug));
-        feeds.extend(kind_feeds);
     }
     Site {
         releases,
-        release_ministers,
-        release_portfolios,
-        ministers,
-        portfolios,
+        names,
         feeds,
     }
 }
@@ -251,14 +258,13 @@ fn dedupe(mut releases: Vec<Release>, warnings: &mut Vec<Diagnostic>) -> Vec<Rel
 /// applies). Returns the names and, per release, the ids it refers to.
 fn intern(
     releases: &[Release],
-    names_of: impl Fn(&Release) -> &Vec<String>,
-    rules: &NameRules,
+    kind: &Kind,
+    field: Field,
     config: &Config,
-    what: &str,
-    section: &str,
     warnings: &mut Vec<Diagnostic>,
 ) -> (Vec<Name>, Vec<Vec<u32>>) {
-    let rules = Rules::new(rules, &config.honorifics);
+    let (what, section) = (field.singular(), field.section());
+    let rules = Rules::new(field.rules(config), &config.honorifics);
     let mut ids: FxHashMap<String, u32> = FxHashMap::default();
     let mut table: Vec<Name> = Vec::new();
     let mut per_release = Vec::with_capacity(releases.len());
@@ -269,8 +275,8 @@ fn intern(
     // its feed (None when dropped) and whether it looks like junk.
     let mut by_spelling: FxHashMap<&str, (Option<u32>, bool)> = FxHashMap::default();
     for r in releases {
-        let mut mine: Vec<u32> = Vec::with_capacity(names_of(r).len());
-        for spelling in names_of(r) {
+        let mut mine: Vec<u32> = Vec::with_capacity(field.of(r).len());
+        for spelling in field.of(r) {
             let (id, is_junk) = *by_spelling.entry(spelling.as_str()).or_insert_with(|| {
                 let (key, fixed) = match rules.resolve(spelling) {
                     Resolved::Dropped => return (None, false),
@@ -285,6 +291,7 @@ fn intern(
                 }
                 let id = *ids.entry(key).or_insert_with_key(|key| {
                     table.push(Name {
+                        dir: format!("{}{key}/", kind.folder),
                         slug: key.clone(),
                         display: fixed.unwrap_or_else(|| spelling.clone()),
                     });

@@ -7,11 +7,13 @@
 //!    [`frontmatter`]: parse the YAML (the one module that knows the YAML
 //!    library);
 //! 2. [`validate`]: check fields, turn them into a [`validate::Release`];
-//! 3. [`group`]: one entry per URL, newest first, feeds per portfolio and
-//!    minister;
+//! 3. [`group`]: one entry per URL, newest first, the feeds of each kind
+//!    of [`kinds::KINDS`] (global, per portfolio, per minister);
 //! 4. [`render`]: Markdown to sanitised HTML, for emitted releases only;
-//! 5. [`formats`]: RSS 2.0, Atom 1.0 and JSON Feed 1.1 bytes, an HTML page
-//!    per feed with the list of every feed, and an OPML list of every feed;
+//! 5. [`plan`]: which documents each feed has and which items each carries;
+//!    [`formats`]: each of [`formats::FEED_FORMATS`] (RSS 2.0, Atom 1.0,
+//!    JSON Feed 1.1) writes them, then an HTML page per feed with the list of
+//!    every feed, and an OPML list of every feed;
 //! 6. [`publish`]: atomic, minimal, owned-files-only writes.
 //!
 //! [`cache`] lets a build whose inputs did not change finish without reading
@@ -23,8 +25,10 @@ pub mod diag;
 pub mod formats;
 pub mod frontmatter;
 pub mod group;
+pub mod kinds;
 pub mod load;
 pub mod names;
+pub mod plan;
 pub mod publish;
 pub mod render;
 pub mod text;
@@ -42,9 +46,9 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::diag::Diagnostic;
-use crate::formats::{Document, FeedInfo, Item, OnPages, OutputFile, html};
-use crate::group::FeedKind;
+use crate::formats::{FEED_FORMATS, Item, html};
 use crate::group::Site;
+use crate::plan::Plan;
 use crate::publish::PublishStats;
 use crate::validate::Release;
 
@@ -60,7 +64,9 @@ pub struct Options {
     pub skip_invalid: bool,
     /// How long to wait for another run to finish with the output folder.
     pub lock_wait: Duration,
-    /// Test hook: fail after writing this many files.
+    /// Test hook: fail after renaming this many files into place (only with
+    /// the `test-hooks` feature, which the tests enable).
+    #[cfg(feature = "test-hooks")]
     pub fail_after: Option<usize>,
     /// Skip the pipeline when the inputs are those of the last build (see
     /// [`cache`]).
@@ -80,6 +86,7 @@ impl Default for Options {
             config_required: false,
             skip_invalid: false,
             lock_wait: Duration::from_secs(60),
+            #[cfg(feature = "test-hooks")]
             fail_after: None,
             use_cache: true,
             ping: true,
@@ -294,7 +301,11 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
     };
     cache::invalidate(&options.out);
     let (publish, paths) = write_outputs(&site, &config, progress, |planned| {
-        publish::Session::begin(&lock, planned, options.fail_after)
+        #[cfg(feature = "test-hooks")]
+        let fail_after = options.fail_after;
+        #[cfg(not(feature = "test-hooks"))]
+        let fail_after = None;
+        publish::Session::begin(&lock, planned, fail_after)
     })?;
     if let (Some(fingerprint), 0) = (fingerprint, checked.invalid) {
         let record = cache::Record {
@@ -306,6 +317,8 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
             diagnostics: checked.diagnostics.clone(),
             // The manifest too: without it, the next full build would take
             // every feed for a file pressfeed did not write.
+            // A published file that cannot be described leaves no record:
+            // the next build is a full one, which is always correct.
             outputs: cache::describe_outputs(
                 &options.out,
                 paths.iter().map(String::as_str).chain([publish::MANIFEST]),
@@ -344,7 +357,7 @@ fn deliver(options: &Options, config: &Config, changed: &[String]) -> (websub::P
         .iter()
         .filter(|path| {
             let file = path.rsplit('/').next().unwrap_or(path);
-            [formats::RSS_FILE, formats::ATOM_FILE, formats::JSON_FILE].contains(&file)
+            formats::FEED_FORMATS.iter().any(|f| f.info().file == file)
         })
         .map(|path| config.output_url(path))
         .collect();
@@ -478,62 +491,24 @@ fn load_bytes(path: &Path, bytes: &[u8], config: &Config) -> (Loaded, Vec<Diagno
     }
 }
 
-/// Writes one format's file of a feed from the fragments of its items.
-type FeedWriter<'a> = dyn for<'f> Fn(&FeedInfo, &mut dyn Iterator<Item = &'f Document<'f>>) -> Document<'f>
-    + Sync
-    + 'a;
-
-/// Writes one format's fragment of an item.
-type Serialiser<'a> = dyn for<'i> Fn(&'i Item) -> Document<'i> + Sync + 'a;
-
-/// The files of each feed, in every format.
-const FEED_FILES: [&str; 4] = [
-    formats::RSS_FILE,
-    formats::ATOM_FILE,
-    formats::JSON_FILE,
-    formats::PAGE_FILE,
-];
-
-/// Stages 4 to 6: render the bodies some feed emits (each once), write every
-/// feed in every format, the pages for people and the OPML list, and publish
-/// each file as soon as it is made, through the session `begin` starts with
-/// every path the run writes. Returns what publishing did and those paths.
+/// Stages 4 to 6: plan what the build writes ([`plan::Plan`]), render the
+/// bodies some document carries (each once), write every document in every
+/// format, the pages for people and the OPML list, and publish each file as
+/// soon as it is made, through the session `begin` starts with every path
+/// the run writes. Returns what publishing did and those paths.
 pub fn write_outputs<'l>(
     site: &Site,
     config: &Config,
     progress: &dyn Progress,
     begin: impl FnOnce(BTreeSet<String>) -> Result<publish::Session<'l>, publish::PublishError>,
 ) -> Result<(PublishStats, BTreeSet<String>), Error> {
-    let limit = config.items_per_feed;
-    // Which releases some feed emits, and where their fragments will be.
-    let mut slot = vec![u32::MAX; site.releases.len()];
-    let mut emitted: Vec<u32> = Vec::new();
-    // Which pages show each release (a subset of the emitted ones).
-    let mut on_pages = vec![OnPages::default(); site.releases.len()];
-    for feed in &site.feeds {
-        for &i in feed.emitted(limit) {
-            if slot[i as usize] == u32::MAX {
-                slot[i as usize] = 0;
-                emitted.push(i);
-            }
-        }
-        for &i in html::page_items(feed, limit) {
-            let on = &mut on_pages[i as usize];
-            match feed.kind {
-                FeedKind::All => on.root = true,
-                _ => on.feed = true,
-            }
-        }
-    }
-    emitted.sort_unstable();
-    for (n, &i) in emitted.iter().enumerate() {
-        slot[i as usize] = n as u32;
-    }
+    let plan = Plan::new(site, config);
 
-    // Each emitted body is read again and rendered once, however many feeds
-    // carry it.
-    progress.stage("rendering", emitted.len() as u64);
-    let items: Vec<Item> = emitted
+    // Each carried body is read again and rendered once, however many
+    // documents carry it.
+    progress.stage("rendering", plan.carried.len() as u64);
+    let items: Vec<Item> = plan
+        .carried
         .par_iter()
         .map(|&i| {
             let release = &site.releases[i as usize];
@@ -549,8 +524,9 @@ pub fn write_outputs<'l>(
         })
         .collect::<Result<_, Error>>()?;
 
-    // Small files first: with them, every path this run writes is known,
-    // which publishing needs before the first file appears.
+    // The lists and the OPML are small and made from the site alone: with
+    // them, every path this run writes is known, which publishing needs
+    // before the first file appears.
     let directory = html::Directory::new(site, config);
     let mut small: Vec<OutputFile> = html::section_pages(&directory, config)
         .into_iter()
@@ -560,89 +536,35 @@ pub fn write_outputs<'l>(
         path: formats::OPML_FILE.to_string(),
         bytes: formats::opml::document(site, config),
     });
-    let mut planned: BTreeSet<String> = small.iter().map(|f| f.path.clone()).collect();
-    for feed in &site.feeds {
-        let dir = feed.dir();
-        for file in FEED_FILES {
-            planned.insert(format!("{dir}{file}"));
-        }
-    }
+    let mut planned = plan.paths();
+    planned.extend(small.iter().map(|f| f.path.clone()));
     progress.stage("preparing", 0);
     let session = begin(planned.clone())?;
 
-    // One format at a time: each item is serialised once per format and
-    // reused by every feed that carries it, and only one format's items are
-    // in memory at once. Each file goes to the output folder as soon as it is
-    // made, so the whole output is never in memory either.
-    progress.stage("writing", 4 * site.feeds.len() as u64);
-    let slot_of = |i: u32| slot[i as usize] as usize;
-    let write_format = |file: &str, fragments: &[Document], write: &FeedWriter| {
-        site.feeds.par_iter().try_for_each(|feed| {
-            let info = FeedInfo::new(site, feed, config);
-            let mut entries = feed.emitted(limit).iter().map(|&i| &fragments[slot_of(i)]);
-            let document = write(&info, &mut entries);
-            session.put_pieces(&format!("{}{file}", info.dir), &document.slices())?;
-            progress.advance(1);
-            Ok::<(), Error>(())
-        })
-    };
-    let serialise = |one: &Serialiser| -> Vec<Document> { items.par_iter().map(one).collect() };
-
-    // (Each format's fragments are dropped before the next are made.)
-    write_format(
-        formats::RSS_FILE,
-        &serialise(&|item| formats::rss::item(item, config)),
-        &|info, entries| formats::rss::feed(info, entries, config),
-    )?;
-    write_format(
-        formats::ATOM_FILE,
-        &serialise(&|item| formats::atom::entry(item, config)),
-        &|info, entries| formats::atom::feed(info, entries, config),
-    )?;
-    write_format(
-        formats::JSON_FILE,
-        &serialise(&|item| formats::jsonfeed::item(item, config)),
-        &|info, entries| formats::jsonfeed::feed(info, entries, config),
-    )?;
-
-    // Pages show fewer items than feeds, and the root page links differently.
-    let page_fragments: Vec<(String, String)> = items
-        .par_iter()
-        .map(|item| {
-            let on = on_pages[item.index as usize];
-            (
-                if on.feed {
-                    html::item(item, html::FEED_ROOT)
-                } else {
-                    String::new()
-                },
-                if on.root {
-                    html::item(item, "")
-                } else {
-                    String::new()
-                },
-            )
-        })
-        .collect();
-    site.feeds.par_iter().try_for_each(|feed| {
-        let info = FeedInfo::new(site, feed, config);
-        let page_items = html::page_items(feed, limit).iter().map(|&i| {
-            let (page, root_page) = &page_fragments[slot_of(i)];
-            match feed.kind {
-                FeedKind::All => root_page.as_str(),
-                _ => page.as_str(),
-            }
-        });
-        let page = html::feed_page(&info, &directory, page_items, config);
-        session.put(&format!("{}{}", info.dir, formats::PAGE_FILE), &page)?;
+    // One format at a time, so only one format's fragments are in memory at
+    // once; each file goes to the output folder as soon as it is made, so
+    // the whole output is never in memory either.
+    progress.stage("writing", plan.files() as u64);
+    let put = |path: &str, bytes: &[u8]| {
+        session.put(path, bytes)?;
         progress.advance(1);
-        Ok::<(), Error>(())
-    })?;
+        Ok(())
+    };
+    for format in FEED_FORMATS {
+        format.write_documents(&plan, &items, &put)?;
+    }
+    html::write_pages(&plan, &items, &directory, &put)?;
     for f in &small {
         session.put(&f.path, &f.bytes)?;
     }
-    drop(page_fragments);
     drop(items);
     progress.stage("syncing", 0);
     Ok((session.finish()?, planned))
+}
+
+/// One small file of output: a path relative to the output folder (always
+/// `/` separated) and its contents.
+struct OutputFile {
+    path: String,
+    bytes: Vec<u8>,
 }

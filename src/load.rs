@@ -224,7 +224,7 @@ pub fn decode<'a>(path: &Path, bytes: &'a [u8]) -> Result<(&'a str, usize), Diag
         Err(e) => {
             let good = &rest[..e.valid_up_to()];
             // The valid prefix is UTF-8 by definition.
-            let good = std::str::from_utf8(good).unwrap_or_default();
+            let good = std::str::from_utf8(good).expect("the bytes before `valid_up_to` are UTF-8");
             let (line, col) = crate::text::line_col(good, good.len());
             Err(
                 Diagnostic::error(path, line, col, "file is not valid UTF-8")

@@ -207,6 +207,7 @@ fn run(cli: Cli) -> u8 {
                 lock_wait: Duration::from_secs(lock_wait),
                 use_cache: !no_cache,
                 ping: !no_ping,
+                #[cfg(feature = "test-hooks")]
                 fail_after: std::env::var("PRESSFEED_TEST_FAIL_AFTER")
                     .ok()
                     .and_then(|v| v.parse().ok()),

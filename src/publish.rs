@@ -212,9 +212,10 @@ impl<'l> Session<'l> {
             return Ok(());
         }
         let tmp = write_temp(&path, pieces, false)?;
-        if let Ok(mut touched) = self.touched.lock() {
-            touched.insert(parent_of(self.out, rel));
-        }
+        self.touched
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(parent_of(self.out, rel));
         match self.pending.lock() {
             Ok(mut pending) => pending.0.push((tmp, path)),
             Err(_) => return Err(io_err(&path)(io::Error::other("a writer thread panicked"))),
@@ -227,8 +228,10 @@ impl<'l> Session<'l> {
     /// the manifest.
     pub fn finish(self) -> Result<PublishStats, PublishError> {
         let out = self.out;
-        // On any error below, dropping `pending` removes the temporary
-        // files not yet renamed into place.
+        // A poisoned lock means a writer thread panicked, and the panic is
+        // already on its way: what it holds is still every file written. On
+        // any error below, dropping `pending` removes the temporary files
+        // not yet renamed into place.
         let mut pending = self
             .pending
             .into_inner()
@@ -258,7 +261,10 @@ impl<'l> Session<'l> {
             .map(|rel| rel.to_string_lossy().replace('\\', "/"))
             .collect();
         forget_temps(pending.0.drain(..).map(|(tmp, _)| tmp));
-        let mut to_sync = self.touched.into_inner().unwrap_or_default();
+        let mut to_sync = self
+            .touched
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         to_sync.extend(self.created);
         sync_paths(out, &to_sync)?;
 

@@ -14,7 +14,7 @@ use std::cell::{OnceCell, RefCell};
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
 use url::Url;
 
-use crate::text::{escape_html, xml_safe};
+use crate::text::xml_safe;
 
 /// A rendered body.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -65,28 +65,15 @@ pub fn render(markdown: &str, url: &str, attachments: &[String]) -> Rendered {
     // more than linear time: its tags are dropped, its text kept.
     let flatten = raw_html_depth(&markdown) > MAX_HTML_DEPTH;
     let mut has_raw_html = false;
-    let mut summary = String::new();
-    let mut summary_done = false;
-    let mut in_paragraph = false;
+    let mut summary = Summary::default();
     // For each open link or image: whether its Start event was kept.
     let mut kept: Vec<bool> = Vec::new();
 
     let events = Parser::new_ext(&markdown, options).filter_map(|event| {
-        match &event {
-            Event::Start(Tag::Paragraph) => in_paragraph = true,
-            Event::End(TagEnd::Paragraph) => {
-                in_paragraph = false;
-                if !summary.trim().is_empty() {
-                    summary_done = true;
-                }
-            }
-            Event::Text(t) | Event::Code(t) if in_paragraph && !summary_done => summary.push_str(t),
-            Event::SoftBreak | Event::HardBreak if in_paragraph && !summary_done => {
-                summary.push(' ')
-            }
+        summary.see(&event);
+        if let Event::Html(_) | Event::InlineHtml(_) = &event {
             // Flattened HTML is text: nothing for the sanitiser to do.
-            Event::Html(_) | Event::InlineHtml(_) => has_raw_html = !flatten,
-            _ => {}
+            has_raw_html = !flatten;
         }
         let mut event = event;
         match &mut event {
@@ -113,7 +100,7 @@ pub fn render(markdown: &str, url: &str, attachments: &[String]) -> Rendered {
     append_attachments(&mut html, attachments);
     Rendered {
         html,
-        summary: crate::text::collapse_whitespace(&summary),
+        summary: summary.finish(),
     }
 }
 
@@ -176,6 +163,99 @@ fn strip_tags(html: &str) -> String {
     out
 }
 
+/// The most characters a summary has; a longer text is cut at the last
+/// word boundary before it, and ends with `…`.
+pub const SUMMARY_CHARS: usize = 500;
+
+/// The summary of a body, gathered as it is parsed: the text of its first
+/// top-level block that has any, whatever the block (paragraph, heading,
+/// list, table, quote, code), without markup.
+#[derive(Default)]
+struct Summary {
+    text: String,
+    /// How many blocks and inline elements are open.
+    depth: usize,
+    done: bool,
+}
+
+impl Summary {
+    fn see(&mut self, event: &Event<'_>) {
+        if self.done {
+            return;
+        }
+        match event {
+            Event::Start(tag) => {
+                // Words in different blocks (cells, items) stay apart;
+                // emphasis and links run on.
+                if !is_inline(tag) {
+                    self.text.push(' ');
+                }
+                self.depth += 1;
+            }
+            Event::End(end) => {
+                self.depth = self.depth.saturating_sub(1);
+                if !is_inline_end(end) {
+                    self.text.push(' ');
+                }
+                if self.depth == 0 {
+                    // A block with no text (an image without alt text, raw
+                    // HTML) gives way to the next.
+                    self.done = !self.text.trim().is_empty();
+                }
+            }
+            Event::Text(t) | Event::Code(t) if self.depth > 0 => self.text.push_str(t),
+            Event::SoftBreak | Event::HardBreak => self.text.push(' '),
+            _ => {}
+        }
+    }
+
+    fn finish(self) -> String {
+        cut_at_word(crate::text::collapse_whitespace(&self.text), SUMMARY_CHARS)
+    }
+}
+
+/// Whether `tag` is markup within a block's text.
+fn is_inline(tag: &Tag<'_>) -> bool {
+    matches!(
+        tag,
+        Tag::Emphasis
+            | Tag::Strong
+            | Tag::Strikethrough
+            | Tag::Superscript
+            | Tag::Subscript
+            | Tag::Link { .. }
+            | Tag::Image { .. }
+    )
+}
+
+/// Whether `end` closes markup within a block's text.
+fn is_inline_end(end: &TagEnd) -> bool {
+    matches!(
+        end,
+        TagEnd::Emphasis
+            | TagEnd::Strong
+            | TagEnd::Strikethrough
+            | TagEnd::Superscript
+            | TagEnd::Subscript
+            | TagEnd::Link
+            | TagEnd::Image
+    )
+}
+
+/// `text` (words joined by single spaces) cut to at most `max` characters
+/// at a word boundary, with `…` when cut. A first word longer than `max`
+/// is cut where the limit falls.
+fn cut_at_word(text: String, max: usize) -> String {
+    let Some((at, _)) = text.char_indices().nth(max) else {
+        return text;
+    };
+    let end = match text[at..].starts_with(' ') {
+        true => at,
+        false => text[..at].rfind(' ').unwrap_or(at),
+    };
+    format!("{}…", text[..end].trim_end())
+}
+
 /// Makes a link target absolute against the release URL. `None` when its
 /// scheme is not allowed (the link is then dropped, its text kept).
 fn fix_url<'a, 'b>(
@@ -201,12 +281,15 @@ fn append_attachments(html: &mut String, attachments: &[String]) {
     if attachments.is_empty() {
         return;
     }
+    let escape = |html: &mut String, text: &str| {
+        pulldown_cmark_escape::escape_html(html, text).expect("escaping into a String cannot fail")
+    };
     html.push_str("<p>Attachments:</p>\n<ul>\n");
     for a in attachments {
         html.push_str("<li><a href=\"");
-        html.push_str(&escape_html(a));
+        escape(html, a);
         html.push_str("\">");
-        html.push_str(&escape_html(&attachment_name(a)));
+        escape(html, &attachment_name(a));
         html.push_str("</a></li>\n");
     }
     html.push_str("</ul>\n");
@@ -292,13 +375,45 @@ mod tests {
     }
 
     #[test]
-    fn summary_is_the_first_paragraph_with_text() {
-        let r = render(
-            "# Heading\n\nFirst `code` line\nsecond  \nthird\n\nSecond para",
-            URL,
-            &[],
+    fn summary_is_the_text_of_the_first_block() {
+        let summary = |md: &str| render(md, URL, &[]).summary;
+        assert_eq!(
+            summary("First `code` line\nsecond  \nthird\n\nSecond para"),
+            "First code line second third"
         );
-        assert_eq!(r.summary, "First code line second third");
+        assert_eq!(
+            summary("# The *main* heading\n\nFirst para"),
+            "The main heading"
+        );
+        assert_eq!(
+            summary("- one [link](/a)\n- two\n  - nested\n\nAfter"),
+            "one link two nested"
+        );
+        assert_eq!(
+            summary("| Fund | Amount |\n|---|---|\n| Arts | $5m |\n\nAfter"),
+            "Fund Amount Arts $5m"
+        );
+        assert_eq!(summary("> quoted\n> text\n\nAfter"), "quoted text");
+        // Blocks without text give way to the next.
+        assert_eq!(
+            summary("![](/i.png)\n\n<div>raw</div>\n\n---\n\nText"),
+            "Text"
+        );
+        assert_eq!(summary(""), "");
+        assert_eq!(summary("<p>only raw html</p>"), "");
+    }
+
+    #[test]
+    fn long_summaries_are_cut_at_a_word() {
+        let words = "word ".repeat(200);
+        let s = render(&words, URL, &[]).summary;
+        assert!(s.ends_with("word…"), "{s}");
+        assert!(s.chars().count() <= SUMMARY_CHARS + 1);
+        assert_eq!(cut_at_word("ab cd".to_string(), 4), "ab…");
+        assert_eq!(cut_at_word("ab cd".to_string(), 3), "ab…");
+        assert_eq!(cut_at_word("ab cd".to_string(), 5), "ab cd");
+        assert_eq!(cut_at_word("abcdef".to_string(), 3), "abc…");
+        assert_eq!(cut_at_word("Māori ōō".to_string(), 7), "Māori…");
     }
 
     #[test]

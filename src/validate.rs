@@ -238,9 +238,10 @@ pub fn validate(
     };
     Ok(Some(Release {
         path: path.to_path_buf(),
-        title: title.unwrap_or_default(),
-        date: date.unwrap_or_default(),
-        url: url.unwrap_or_default(),
+        // Each is `None` only with an error (returned above) or `skip`.
+        title: title.expect("a release without errors or skip has a title"),
+        date: date.expect("a release without errors has a date"),
+        url: url.expect("a release without errors has a url"),
         ministers: clean_names(fm.ministers),
         portfolios: clean_names(fm.portfolios),
         attachments,

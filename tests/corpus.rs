@@ -144,6 +144,29 @@ fn the_whole_archive_builds_and_every_file_is_accounted_for() {
     let global = parse_feed(&std::fs::read(out.join("atom.xml")).unwrap());
     let urls: HashSet<String> = global.entries.iter().map(|e| e.id.clone()).collect();
     assert_eq!(urls.len(), global.entries.len(), "one entry per URL");
+    // Every entry with a body has a summary, whatever its first block: the
+    // Defence release below starts with a numbered list.
+    for e in &global.entries {
+        let has_body = e
+            .content
+            .as_ref()
+            .and_then(|c| c.body.as_deref())
+            .is_some_and(|b| !b.is_empty() && !b.starts_with("<p>Attachments:</p>"));
+        assert_eq!(e.summary.is_some(), has_body, "{}", e.id);
+    }
+    let anzmin = global
+        .entries
+        .iter()
+        .find(|e| e.id.ends_with("/joint-statement-australia-new-zealand-foreign-and-defence-ministerial-consultations-anzmin"))
+        .expect("the ANZMIN statement is published");
+    assert!(
+        anzmin
+            .summary
+            .as_ref()
+            .is_some_and(|s| s.content.starts_with("Deputy Prime Minister")),
+        "{:?}",
+        anzmin.summary
+    );
     let files = seed_files(&releases);
     assert_eq!(files.len(), 55167);
     let mut unaccounted = Vec::new();

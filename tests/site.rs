@@ -208,6 +208,48 @@ fn entries_carry_every_field() {
     );
 }
 
+/// Every entry with a body has a summary, the text of its first block
+/// whatever it is (the arts release starts with a table), and Atom entries
+/// share the feed's namespace declaration.
+#[test]
+fn every_entry_with_a_body_has_a_summary() {
+    let (_out, files) = build();
+    let dir = "portfolios/arts-culture-and-heritage/";
+    let atom = feed(&files, &format!("{dir}atom.xml"));
+    let arts = entry(&atom, "Arts funding announced");
+    assert_eq!(
+        arts.summary.as_ref().map(|s| s.content.as_str()),
+        Some("Fund Amount Arts $5m")
+    );
+    for (path, bytes) in &files {
+        if !path.ends_with("atom.xml") {
+            continue;
+        }
+        for e in &parse_feed(bytes).entries {
+            let has_body = e
+                .content
+                .as_ref()
+                .and_then(|c| c.body.as_deref())
+                .is_some_and(|b| !b.is_empty() && !b.starts_with("<p>Attachments:</p>"));
+            assert_eq!(e.summary.is_some(), has_body, "{path}: {}", e.id);
+        }
+    }
+    let json: serde_json::Value =
+        serde_json::from_slice(&files[&format!("{dir}feed.json")]).unwrap();
+    let arts = json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["title"] == "Arts funding announced")
+        .unwrap();
+    assert_eq!(arts["summary"], "Fund Amount Arts $5m");
+    for (path, bytes) in &files {
+        if path.ends_with("atom.xml") {
+            assert_eq!(text(bytes).matches("xmlns=").count(), 1, "{path}");
+        }
+    }
+}
+
 #[test]
 fn spellings_of_one_name_are_one_feed() {
     let (_out, files) = build();

@@ -15,11 +15,14 @@ use std::time::{Duration, Instant};
 
 use common::*;
 
+/// The fields of one ping's form, in order.
+type Form = Vec<(String, String)>;
+
 /// A hub on 127.0.0.1 that records every publish ping and answers with
 /// `status` (changeable while it runs).
 struct Hub {
     url: String,
-    pings: Arc<Mutex<Vec<Vec<(String, String)>>>>,
+    pings: Arc<Mutex<Vec<Form>>>,
     status: Arc<Mutex<u16>>,
 }
 
@@ -247,4 +250,47 @@ fn an_unreachable_hub_fails_fast_and_a_bad_hub_url_is_a_configuration_error() {
     let o = build(dir.path(), &[]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("hubs:"), "{}", stderr(&o));
+}
+
+#[test]
+fn every_feed_document_declares_its_hubs_beside_self() {
+    let dir = site(&["https://hub.example/", "https://other.example/websub"]);
+    let o = build(dir.path(), &["--no-ping"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = tree(&dir.path().join("out"));
+    let hubs = ["https://hub.example/", "https://other.example/websub"];
+    let mut checked = 0;
+    for (path, bytes) in &out {
+        let text = std::str::from_utf8(bytes).unwrap();
+        let own = format!("{BASE}{path}");
+        if path.ends_with("rss.xml") || path.ends_with("atom.xml") {
+            let doc = roxmltree::Document::parse(text).unwrap();
+            let links: Vec<(&str, &str)> = doc
+                .descendants()
+                .filter(|n| n.tag_name().name() == "link" && n.attribute("rel").is_some())
+                .map(|n| (n.attribute("rel").unwrap(), n.attribute("href").unwrap()))
+                .collect();
+            assert!(links.contains(&("self", own.as_str())), "{path}: {links:?}");
+            for hub in hubs {
+                assert!(links.contains(&("hub", hub)), "{path}: {links:?}");
+            }
+            checked += 1;
+        } else if path.ends_with("feed.json") {
+            let json: serde_json::Value = serde_json::from_str(text).unwrap();
+            assert_eq!(json["feed_url"], own.as_str(), "{path}");
+            let declared: Vec<(&str, &str)> = json["hubs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| (h["type"].as_str().unwrap(), h["url"].as_str().unwrap()))
+                .collect();
+            assert_eq!(
+                declared,
+                [("WebSub", hubs[0]), ("WebSub", hubs[1])],
+                "{path}"
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 4 * 3);
 }

@@ -6,26 +6,30 @@
 //! in `templates/`, compiled in by askama, which escapes every value. Pages
 //! need no JavaScript; every link between them is relative (with an explicit
 //! `index.html`, so the folder also works opened from disk), and each page
-//! carries autodiscovery `<link rel="alternate">` for its feed's three
-//! formats.
+//! carries autodiscovery `<link rel="alternate">` for each of its feed's
+//! formats ([`super::FEED_FORMATS`]). Kinds of feed are the entries of
+//! [`KINDS`]; the lists and the pages' wording iterate them.
 //!
 //! Paths, relative to the output folder:
 //!
 //! - `index.html`: every feed (the global one, portfolios, ministers) with
 //!   its number of releases, the date of its latest and links to its files,
 //!   then the global feed's latest releases: it is the global feed's page;
-//! - `portfolios/index.html`, `ministers/index.html`: the feeds of one kind;
-//! - `portfolios/<slug>/index.html`, `ministers/<slug>/index.html`: a feed's
-//!   page.
+//! - `<kind folder>index.html` (`portfolios/index.html`): the feeds of one
+//!   kind;
+//! - `<kind folder><slug>/index.html`: a feed's page.
 
 use askama::Template;
 use chrono::{DateTime, Datelike, FixedOffset};
 
-use super::{
-    ATOM_FILE, FeedInfo, GENERATOR, Item, JSON_FILE, PAGE_FILE, RSS_FILE, VERSION, attachment_type,
-};
+use rayon::prelude::*;
+
+use super::{FEED_FORMATS, FeedInfo, GENERATOR, Item, PAGE_FILE, Put, VERSION, attachment_type};
 use crate::config::Config;
-use crate::group::{Feed, FeedKind, Site};
+use crate::group::{Feed, Site};
+use crate::kinds::{KINDS, Kind};
+use crate::plan::Plan;
+use crate::publish::PublishError;
 use crate::render::attachment_name;
 use crate::text::xml_safe;
 
@@ -36,6 +40,95 @@ pub const PAGE_ITEMS: usize = 50;
 pub const FEED_ROOT: &str = "../../";
 /// From a kind's list (`<kind>/`) back to the output folder.
 const SECTION_ROOT: &str = "../";
+
+/// How the pages name the formats and kinds, from [`FEED_FORMATS`] and
+/// [`KINDS`].
+pub struct Wording {
+    formats: Formats,
+    kinds: Kinds,
+}
+
+/// The formats, for templates.
+struct Formats {
+    list: Vec<FormatLink>,
+    /// "RSS, Atom and JSON Feed".
+    and: String,
+    /// "RSS, Atom or JSON Feed".
+    or: String,
+    /// "three".
+    count: &'static str,
+    /// The first format's label, and the others' ("Atom and JSON Feed").
+    first: &'static str,
+    others: String,
+}
+
+struct FormatLink {
+    file: &'static str,
+    media_type: &'static str,
+    label: &'static str,
+    short_label: &'static str,
+}
+
+/// The kinds, for templates.
+struct Kinds {
+    /// The OPML groups: "All, Portfolios and Ministers".
+    groups: String,
+    /// "all releases, each portfolio and each minister".
+    each: String,
+    /// "a portfolio or a minister".
+    one: String,
+}
+
+/// "a, b and c".
+fn join(words: &[&str], last: &str) -> String {
+    match words {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [init @ .., end] => format!("{} {last} {end}", init.join(", ")),
+    }
+}
+
+impl Wording {
+    pub fn new() -> Wording {
+        let labels: Vec<&str> = FEED_FORMATS.iter().map(|f| f.info().label).collect();
+        const COUNTS: [&str; 10] = [
+            "no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+        ];
+        let named = || KINDS.iter().filter(|k| !k.is_global());
+        Wording {
+            formats: Formats {
+                list: FEED_FORMATS
+                    .iter()
+                    .map(|f| {
+                        let f = f.info();
+                        FormatLink {
+                            file: f.file,
+                            media_type: f.media_type,
+                            label: f.label,
+                            short_label: f.short_label,
+                        }
+                    })
+                    .collect(),
+                and: join(&labels, "and"),
+                or: join(&labels, "or"),
+                count: COUNTS.get(labels.len()).copied().unwrap_or("several"),
+                first: labels.first().copied().unwrap_or(""),
+                others: join(labels.get(1..).unwrap_or(&[]), "and"),
+            },
+            kinds: Kinds {
+                groups: join(&KINDS.iter().map(|k| k.group).collect::<Vec<_>>(), "and"),
+                each: join(&KINDS.iter().map(|k| k.each).collect::<Vec<_>>(), "and"),
+                one: join(&named().map(|k| k.one).collect::<Vec<_>>(), "or"),
+            },
+        }
+    }
+}
+
+impl Default for Wording {
+    fn default() -> Wording {
+        Wording::new()
+    }
+}
 
 /// The releases of `feed` its page shows, newest first.
 pub fn page_items(feed: &Feed, limit: Option<usize>) -> &[u32] {
@@ -83,7 +176,7 @@ fn count(n: usize) -> String {
 struct NameLink<'a> {
     name: &'a str,
     /// The name's feed folder, relative to the output folder.
-    dir: String,
+    dir: &'a str,
 }
 
 struct AttachmentLink<'a> {
@@ -112,11 +205,10 @@ pub fn item(item: &Item<'_>, root: &str) -> String {
     let names = item
         .ministers
         .iter()
-        .map(|m| (FeedKind::Minister, *m))
-        .chain(item.portfolios.iter().map(|p| (FeedKind::Portfolio, *p)))
-        .map(|(kind, n)| NameLink {
+        .chain(&item.portfolios)
+        .map(|n| NameLink {
             name: &n.display,
-            dir: format!("{}{}/", kind.dir(), n.slug),
+            dir: &n.dir,
         })
         .collect();
     let view = ItemView {
@@ -136,7 +228,8 @@ pub fn item(item: &Item<'_>, root: &str) -> String {
             })
             .collect(),
     };
-    view.render().unwrap_or_default()
+    view.render()
+        .expect("rendering a template into a String cannot fail")
 }
 
 // ---------------------------------------------------------------- lists
@@ -161,7 +254,7 @@ struct Letter {
 
 /// The feeds of one kind.
 pub struct Section {
-    kind: FeedKind,
+    kind: &'static Kind,
     id: &'static str,
     heading: &'static str,
     /// Heading of the names column.
@@ -170,73 +263,59 @@ pub struct Section {
     letters: Vec<Letter>,
 }
 
-/// Every feed, by kind, for the lists.
+/// Every feed, by kind, for the lists, and how pages name formats and
+/// kinds.
 pub struct Directory {
     sections: Vec<Section>,
+    wording: Wording,
 }
 
 impl Directory {
     pub fn new(site: &Site, config: &Config) -> Directory {
-        let mut sections = vec![
-            Section {
-                kind: FeedKind::All,
-                id: "all",
-                heading: "All releases",
-                column: "Feed",
+        let mut sections: Vec<Section> = KINDS
+            .iter()
+            .map(|kind| Section {
+                kind,
+                id: kind.id,
+                heading: kind.heading,
+                column: kind.column,
                 rows: Vec::new(),
                 letters: Vec::new(),
-            },
-            Section {
-                kind: FeedKind::Portfolio,
-                id: "portfolios",
-                heading: "Portfolios",
-                column: "Portfolio",
-                rows: Vec::new(),
-                letters: Vec::new(),
-            },
-            Section {
-                kind: FeedKind::Minister,
-                id: "ministers",
-                heading: "Ministers",
-                column: "Minister",
-                rows: Vec::new(),
-                letters: Vec::new(),
-            },
-        ];
+            })
+            .collect();
         for feed in &site.feeds {
-            let Some(section) = sections.iter_mut().find(|s| s.kind == feed.kind) else {
-                continue;
-            };
-            let dir = feed.dir();
-            let (name, page) = match feed.kind {
+            let section = &mut sections[feed.kind.index()];
+            let dir = feed.dir.clone();
+            let (name, page, anchor) = match feed.kind.is_global() {
                 // The global feed's page is the list itself; its releases
                 // follow the lists.
-                FeedKind::All => (
+                true => (
                     xml_safe(&config.title).into_owned(),
                     format!("{PAGE_FILE}#latest"),
+                    None,
                 ),
-                _ => (feed.name.clone(), format!("{dir}{PAGE_FILE}")),
-            };
-            let mut anchor = None;
-            if feed.kind != FeedKind::All {
-                let label = letter(&feed.slug);
-                if section.letters.last().map(|l| l.label) != Some(label) {
-                    let id = format!(
-                        "{}-{}",
-                        section.id,
-                        if label == '#' {
-                            '0'
-                        } else {
-                            label.to_ascii_lowercase()
-                        }
-                    );
-                    section.letters.push(Letter {
-                        label,
-                        anchor: id.clone(),
-                    });
-                    anchor = Some(id);
+                false => {
+                    let label = letter(&feed.slug);
+                    let mut anchor = None;
+                    if section.letters.last().map(|l| l.label) != Some(label) {
+                        let id = format!(
+                            "{}-{}",
+                            section.id,
+                            if label == '#' {
+                                '0'
+                            } else {
+                                label.to_ascii_lowercase()
+                            }
+                        );
+                        section.letters.push(Letter {
+                            label,
+                            anchor: id.clone(),
+                        });
+                        anchor = Some(id);
+                    }
+                    (feed.name.clone(), format!("{dir}{PAGE_FILE}"), anchor)
                 }
-            }
+            };
             section.rows.push(Row {
                 name,
                 page,
@@ -246,11 +325,10 @@ impl Directory {
                 dir,
             });
         }
-        Directory { sections }
-    }
-
-    fn section(&self, kind: FeedKind) -> Option<&Section> {
-        self.sections.iter().find(|s| s.kind == kind)
+        Directory {
+            sections,
+            wording: Wording::new(),
+        }
     }
 }
 
@@ -268,18 +346,32 @@ fn letter(slug: &str) -> char {
 /// The absolute addresses of a feed's files, to copy into a reader.
 struct Subscribe {
     heading: &'static str,
-    rss: String,
-    atom: String,
-    json: String,
+    links: Vec<SubscribeLink>,
+}
+
+struct SubscribeLink {
+    file: &'static str,
+    media_type: &'static str,
+    label: &'static str,
+    url: String,
 }
 
 impl Subscribe {
     fn new(info: &FeedInfo<'_>, config: &Config, heading: &'static str) -> Subscribe {
         Subscribe {
             heading,
-            rss: info.url(config, RSS_FILE),
-            atom: info.url(config, ATOM_FILE),
-            json: info.url(config, JSON_FILE),
+            links: FEED_FORMATS
+                .iter()
+                .map(|f| {
+                    let f = f.info();
+                    SubscribeLink {
+                        file: f.file,
+                        media_type: f.media_type,
+                        label: f.label,
+                        url: info.url(config, f.file),
+                    }
+                })
+                .collect(),
         }
     }
 }
@@ -313,6 +405,8 @@ impl<'a> Frame<'a> {
 #[template(path = "index.html")]
 struct IndexPage<'a> {
     frame: Frame<'a>,
+    formats: &'a Formats,
+    kinds: &'a Kinds,
     root: &'static str,
     prefix: &'static str,
     title: String,
@@ -331,6 +425,8 @@ struct IndexPage<'a> {
 #[template(path = "feed.html")]
 struct FeedPage<'a> {
     frame: Frame<'a>,
+    formats: &'a Formats,
+    kinds: &'a Kinds,
     root: &'static str,
     title: String,
     name: &'a str,
@@ -350,17 +446,49 @@ struct FeedPage<'a> {
 #[template(path = "section.html")]
 struct SectionPage<'a> {
     frame: Frame<'a>,
+    formats: &'a Formats,
     root: &'static str,
     prefix: &'static str,
     site_title: String,
     section: &'a Section,
 }
 
+/// Writes the page of every feed in `plan`, giving each to `put`. The
+/// fragments of the items they show are made once for each depth of page
+/// that shows them (the output folder's, a feed folder's).
+pub fn write_pages(
+    plan: &Plan<'_>,
+    items: &[Item<'_>],
+    directory: &Directory,
+    put: &Put<'_>,
+) -> Result<(), PublishError> {
+    let mut wanted: Vec<(u32, &str)> = plan
+        .pages
+        .iter()
+        .flat_map(|page| page.entries.iter().map(|&e| (e, page.root.as_str())))
+        .collect();
+    wanted.par_sort_unstable();
+    wanted.dedup();
+    let fragments: Vec<String> = wanted
+        .par_iter()
+        .map(|&(e, root)| item(&items[e as usize], root))
+        .collect();
+    plan.pages.par_iter().try_for_each(|page| {
+        let shown = page.entries.iter().map(|&e| {
+            let at = wanted
+                .binary_search(&(e, page.root.as_str()))
+                .expect("every item a page shows has its fragment");
+            fragments[at].as_str()
+        });
+        let bytes = feed_page(&plan.feeds[page.feed], directory, shown, plan.config);
+        put(&plan.page_path(page), &bytes)
+    })
+}
+
 /// The page of one feed. For the global feed this is the output folder's
 /// `index.html`: the list of every feed, then the latest releases. `items`
 /// are the fragments of its first [`page_items`] releases, written for this
-/// page's depth ([`super::ItemFragments::root_page`] for the global feed,
-/// [`super::ItemFragments::page`] for the others).
+/// page's depth.
 pub fn feed_page<'s>(
     info: &FeedInfo<'_>,
     directory: &Directory,
@@ -373,9 +501,12 @@ pub fn feed_page<'s>(
     let latest = feed.releases.first().map(|_| Date::new(&info.updated));
     let title = xml_safe(&info.title).into_owned();
     let description = xml_safe(&info.description).into_owned();
-    let html = match feed.kind {
-        FeedKind::All => IndexPage {
-            frame: Frame::new(config, &info.dir),
+    let wording = &directory.wording;
+    let html = match feed.kind.is_global() {
+        true => IndexPage {
+            frame: Frame::new(config, &feed.dir),
+            formats: &wording.formats,
+            kinds: &wording.kinds,
             root: "",
             prefix: "",
             title,
@@ -390,14 +521,16 @@ pub fn feed_page<'s>(
             items,
         }
         .render(),
-        kind => FeedPage {
-            frame: Frame::new(config, &info.dir),
+        false => FeedPage {
+            frame: Frame::new(config, &feed.dir),
+            formats: &wording.formats,
+            kinds: &wording.kinds,
             root: FEED_ROOT,
             title,
             name: &feed.name,
             description,
-            section_heading: directory.section(kind).map_or("", |s| s.heading),
-            section_page: format!("{}{PAGE_FILE}", kind.dir()),
+            section_heading: feed.kind.heading,
+            section_page: format!("{}{PAGE_FILE}", feed.kind.folder),
             count: count(total),
             plural: total != 1,
             latest,
@@ -411,17 +544,18 @@ pub fn feed_page<'s>(
     finish(html)
 }
 
-/// The lists of one kind of feed (`portfolios/index.html`,
+/// The lists of the kinds with a feed per name (`portfolios/index.html`,
 /// `ministers/index.html`), as (path, bytes).
 pub fn section_pages(directory: &Directory, config: &Config) -> Vec<(String, Vec<u8>)> {
     directory
         .sections
         .iter()
-        .filter(|s| s.kind != FeedKind::All)
+        .filter(|s| !s.kind.is_global())
         .map(|section| {
-            let dir = section.kind.dir();
+            let dir = section.kind.folder;
             let page = SectionPage {
                 frame: Frame::new(config, dir),
+                formats: &directory.wording.formats,
                 root: SECTION_ROOT,
                 prefix: SECTION_ROOT,
                 site_title: xml_safe(&config.title).into_owned(),
@@ -435,7 +569,7 @@ pub fn section_pages(directory: &Directory, config: &Config) -> Vec<(String, Vec
 /// A rendered document as bytes, ending in a newline. Rendering fails only
 /// when writing to a `String` fails, which it does not.
 pub(crate) fn finish(rendered: askama::Result<String>) -> Vec<u8> {
-    let mut s = rendered.unwrap_or_default();
+    let mut s = rendered.expect("rendering a template into a String cannot fail");
     if !s.ends_with('\n') {
         s.push('\n');
     }
@@ -465,6 +599,17 @@ mod tests {
         );
         let d = DateTime::parse_from_rfc3339("0001-12-31T00:00:00+00:00").unwrap();
         assert_eq!(Date::new(&d).iso, "0001-12-31");
+    }
+
+    #[test]
+    fn lists_in_words() {
+        assert_eq!(join(&[], "and"), "");
+        assert_eq!(join(&["a"], "and"), "a");
+        assert_eq!(join(&["a", "b"], "or"), "a or b");
+        assert_eq!(join(&["a", "b", "c"], "and"), "a, b and c");
+        let w = Wording::new();
+        assert_eq!(w.formats.and, "RSS, Atom and JSON Feed");
+        assert_eq!(w.kinds.one, "a portfolio or a minister");
     }
 
     #[test]

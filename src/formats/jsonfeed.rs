@@ -1,15 +1,19 @@
 //! JSON Feed 1.1 (<https://www.jsonfeed.org/version/1.1/>), written with
 //! `serde_json` from typed structs.
 //!
-//! Like the XML formats, each item is serialised once (one line of JSON) and
-//! spliced into the `items` array of every feed that carries it.
+//! Like the XML formats, each item is serialised once (one line of JSON, a
+//! [`RawValue`]) and written as it is into the `items` array of every feed
+//! that carries it.
 
 use serde::Serialize;
+use serde_json::value::RawValue;
 
-use super::{Document, FeedInfo, Item, JSON_FILE, attachment_type};
+#[cfg(test)]
+use super::FeedInfo;
+use super::{FeedFormat, FormatInfo, Head, Item, attachment_type};
 use crate::config::Config;
+use crate::plan::Target;
 use crate::render::attachment_name;
-use crate::text;
 
 /// The `version` of every feed.
 pub const VERSION_URL: &str = "https://jsonfeed.org/version/1.1";
@@ -46,51 +50,41 @@ struct JsonItem<'a> {
     attachments: Vec<Attachment<'a>>,
 }
 
-/// A feed without its items; `items` is last so they can be spliced in.
+/// A whole feed; the items are written as they were serialised.
 #[derive(Serialize)]
-struct JsonFeed<'a> {
+struct JsonFeedDocument<'a> {
     version: &'static str,
     /// For whoever opens the file in a browser.
     user_comment: String,
     title: &'a str,
     home_page_url: &'a str,
-    feed_url: String,
+    feed_url: &'a str,
     description: &'a str,
     language: &'a str,
     authors: [Author<'a>; 1],
-    items: [(); 0],
+    /// The next older document (RFC 5005's `prev-archive`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_url: Option<String>,
+    /// WebSub hubs (`hub` links).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    hubs: Vec<Hub<'a>>,
+    items: Vec<&'a RawValue>,
 }
 
-/// One element of the `items` array, on one line.
-///
-/// serde_json writes it with an empty `content_html`, and the HTML, most of
-/// the item, goes between those quotes escaped by [`text::escape_json_into`]:
-/// the same bytes as serde_json's (tested below), several times faster.
-pub fn item<'h>(item: &Item<'_>, config: &Config) -> Document<'h> {
-    const EMPTY_CONTENT: &str = "\"content_html\":\"\"";
-    let html = &item.rendered.html;
-    // Serialising plain structs of strings cannot fail.
-    let head = serde_json::to_string(&json_item(item, config, "")).unwrap_or_default();
-    // The first match is the key: a `"` inside a value is written `\"`.
-    let Some(at) = head.find(EMPTY_CONTENT) else {
-        let whole = serde_json::to_string(&json_item(item, config, html)).unwrap_or_default();
-        return Document::owned(whole);
-    };
-    let at = at + EMPTY_CONTENT.len() - 1;
-    let mut out = String::with_capacity(head.len() + html.len() + html.len() / 16);
-    out.push_str(&head[..at]);
-    text::escape_json_into(&mut out, html);
-    out.push_str(&head[at..]);
-    Document::owned(out)
+#[derive(Serialize)]
+struct Hub<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    url: &'a str,
 }
 
-fn json_item<'a>(item: &'a Item<'_>, config: &Config, content_html: &'a str) -> JsonItem<'a> {
+fn json_item<'a>(item: &'a Item<'_>, config: &Config) -> JsonItem<'a> {
     let r = item.release;
     JsonItem {
         id: &r.url,
         url: &r.url,
         title: &r.title,
-        content_html,
+        content_html: &item.rendered.html,
         summary: &item.rendered.summary,
         date_published: r.date.to_rfc3339(),
         authors: item
@@ -98,7 +92,7 @@ fn json_item<'a>(item: &'a Item<'_>, config: &Config, content_html: &'a str) -> 
             .iter()
             .map(|m| Author {
                 name: &m.display,
-                url: config.output_url(&format!("ministers/{}/", m.slug)),
+                url: config.output_url(&m.dir),
             })
             .collect(),
         tags: item.portfolios.iter().map(|p| p.display.as_str()).collect(),
@@ -114,99 +108,118 @@ fn json_item<'a>(item: &'a Item<'_>, config: &Config, content_html: &'a str) -> 
     }
 }
 
-/// A whole JSON Feed document: the feed of `info` with the given items (each
-/// from [`item`]).
-pub fn feed<'s>(
-    info: &FeedInfo<'_>,
-    items: impl Iterator<Item = &'s Document<'s>>,
-    config: &Config,
-) -> Document<'s> {
-    let feed_url = info.url(config, JSON_FILE);
-    let head = JsonFeed {
-        version: VERSION_URL,
-        user_comment: format!(
-            "This is a feed, for feed readers: to subscribe, copy its address ({feed_url}) into your reader. To read the releases in a browser, open {}",
-            info.home_url
-        ),
-        title: &info.title,
-        home_page_url: &info.home_url,
-        feed_url,
-        description: &info.description,
-        language: &config.language,
-        authors: [Author {
-            name: &config.author,
-            url: config.site_url.to_string(),
-        }],
-        items: [],
+/// JSON Feed 1.1.
+pub struct JsonFeed;
+
+impl FeedFormat for JsonFeed {
+    const INFO: FormatInfo = FormatInfo {
+        file: "feed.json",
+        media_type: "application/feed+json",
+        label: "JSON Feed",
+        short_label: "JSON",
+        opml_version: "",
     };
-    let head = serde_json::to_string_pretty(&head).unwrap_or_default();
-    // The head ends `"items": []\n}`: the items go between the brackets.
-    let at = head.rfind("[]").map_or(head.len(), |i| i + 1);
-    let end = head.len();
-    let mut doc = Document::new(head, 2 * items.size_hint().0 + 5);
-    doc.own(0..at);
-    let mut empty = true;
-    for item in items {
-        doc.push_own(if empty { "\n    " } else { ",\n    " });
-        doc.borrow_all(item);
-        empty = false;
+    /// One element of the `items` array, serialised once on one line.
+    type Fragment = Box<RawValue>;
+
+    fn item(&self, item: &Item<'_>, config: &Config) -> Box<RawValue> {
+        serde_json::value::to_raw_value(&json_item(item, config))
+            .expect("a struct of strings serialises to JSON")
     }
-    if !empty {
-        doc.push_own("\n  ");
+
+    /// The feed, pretty-printed, with each item on a line of its own.
+    fn document(&self, head: &Head<'_>, items: &[&Box<RawValue>], out: &mut Vec<u8>) {
+        let (info, config) = (head.info, head.config);
+        // JSON Feed has no list of links: `next_url` and `hubs` say what
+        // the XML formats' links say.
+        let mut next_url = None;
+        let mut hubs = Vec::new();
+        for link in head.links {
+            match (link.rel, &link.target) {
+                ("prev-archive", Target::Document(folder)) => {
+                    next_url = Some(config.output_url(&format!("{folder}{}", Self::INFO.file)));
+                }
+                ("hub", Target::Url(url)) => hubs.push(Hub {
+                    kind: "WebSub",
+                    url,
+                }),
+                (rel, target) => panic!("JSON Feed has no place for a {rel} link to {target:?}"),
+            }
+        }
+        out.reserve(items.iter().map(|i| i.get().len() + 6).sum::<usize>() + 2048);
+        let feed_url = &head.self_url;
+        let feed = JsonFeedDocument {
+            version: VERSION_URL,
+            user_comment: format!(
+                "This is a feed, for feed readers: to subscribe, copy its address ({feed_url}) into your reader. To read the releases in a browser, open {}",
+                info.home_url
+            ),
+            title: &info.title,
+            home_page_url: &info.home_url,
+            feed_url,
+            description: &info.description,
+            language: &config.language,
+            authors: [Author {
+                name: &config.author,
+                url: config.site_url.to_string(),
+            }],
+            next_url,
+            hubs,
+            items: items.iter().map(|item| item.as_ref()).collect(),
+        };
+        serde_json::to_writer_pretty(&mut *out, &feed)
+            .expect("a struct of strings serialises to JSON");
+        out.push(b'\n');
     }
-    doc.own(at..end);
-    doc.push_own("\n");
-    doc
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// An item is what serde_json writes for the whole item, whatever the
-    /// title and the HTML hold.
+    /// An item is the JSON of the release, on one line, and a document is
+    /// valid JSON holding every item, whatever the title and HTML hold.
     #[test]
-    fn item_is_what_serde_json_writes() {
+    fn items_and_documents_are_json() {
         let config = Config::default();
         let release = crate::testing::release("A \"content_html\":\"\" title \\ é");
-        for html in ["", "<p>a \"b\"\n\t\\ \u{1} ’</p>\n", "\""] {
-            let item = crate::testing::item(&release, html);
-            let whole = serde_json::to_string(&json_item(&item, &config, html)).unwrap();
-            assert_eq!(super::item(&item, &config).to_bytes(), whole.as_bytes());
+        let htmls = ["", "<p>a \"b\"\n\t\\ \u{1} ’</p>\n", "\""];
+        let items: Vec<Box<RawValue>> = htmls
+            .iter()
+            .map(|html| JsonFeed.item(&crate::testing::item(&release, html), &config))
+            .collect();
+        for (item, html) in items.iter().zip(htmls) {
+            assert!(!item.get().contains('\n'));
+            let v: serde_json::Value = serde_json::from_str(item.get()).unwrap();
+            assert_eq!(v["content_html"], html);
+            assert_eq!(v["title"], release.title.as_str());
         }
-    }
-
-    #[test]
-    fn items_are_spliced_into_a_valid_document() {
-        let config = Config::default();
         let site = crate::group::Site {
             releases: vec![],
-            release_ministers: vec![],
-            release_portfolios: vec![],
-            ministers: vec![],
-            portfolios: vec![],
+            names: vec![],
             feeds: vec![],
         };
         let all = crate::group::Feed {
-            kind: crate::group::FeedKind::All,
+            kind: &crate::kinds::KINDS[0],
             slug: String::new(),
             name: String::new(),
+            dir: String::new(),
             releases: vec![],
         };
         let info = FeedInfo::new(&site, &all, &config);
-        for items in [
-            vec![],
-            vec![r#"{"id":"a"}"#],
-            vec![r#"{"id":"a"}"#, "{\"id\":\"b\"}"],
-        ] {
-            let items: Vec<Document> = items
-                .iter()
-                .map(|i| Document::owned(i.to_string()))
-                .collect();
-            let bytes = feed(&info, items.iter(), &config).to_bytes();
+        let head = Head {
+            info: &info,
+            self_url: info.url(&config, JsonFeed::INFO.file),
+            links: &[],
+            config: &config,
+        };
+        for n in 0..=items.len() {
+            let refs: Vec<&Box<RawValue>> = items[..n].iter().collect();
+            let mut bytes = Vec::new();
+            JsonFeed.document(&head, &refs, &mut bytes);
             let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
             assert_eq!(v["version"], VERSION_URL);
-            assert_eq!(v["items"].as_array().unwrap().len(), items.len());
+            assert_eq!(v["items"].as_array().unwrap().len(), n);
             assert!(bytes.ends_with(b"}\n"));
         }
     }

@@ -1,41 +1,50 @@
 //! Stage 5: the files a build writes, as bytes.
 //!
-//! Each emitted release is rendered once ([`Item`]) and serialised once per
-//! format (each format's `item`/`entry` function); a feed is its head followed
-//! by the fragments of its items, so a release that appears in the global, a
-//! portfolio and a minister feed is rendered and serialised once, not three
-//! times.
+//! A feed format is a type implementing [`FeedFormat`]: what its files are
+//! called and served as ([`FormatInfo`]), how to write one item, and how to
+//! write a document around the items it carries. [`FEED_FORMATS`] is the one
+//! list of formats: the writer, the progress count, the pages' subscribe and
+//! autodiscovery links and the OPML list all iterate it, so a new format is
+//! a file in this folder and a line in that list (the README's Development
+//! section walks through one).
+//!
+//! Each emitted release is rendered once ([`Item`]) and written once per
+//! format; every document that carries it takes that fragment as it is, so
+//! a release in the global, a portfolio and a minister feed is rendered and
+//! serialised once, not three times. Which documents there are and which
+//! items each carries is decided before anything is written
+//! ([`crate::plan`]).
 //!
 //! Formats: RSS 2.0 ([`rss`]), Atom 1.0 ([`atom`]) and JSON Feed 1.1
 //! ([`jsonfeed`]) for every feed; for people, an HTML page per feed and the
 //! list of every feed ([`html`]); for feed readers, an OPML list of every
-//! feed ([`opml`]).
+//! feed ([`opml`]). XML is written with quick-xml's writer ([`xml`]), JSON
+//! with serde_json.
 
 pub mod atom;
 pub mod html;
 pub mod jsonfeed;
 pub mod opml;
 pub mod rss;
+pub mod xml;
+
+use std::cell::RefCell;
 
 use chrono::{DateTime, FixedOffset};
+use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::group::{Feed, FeedKind, Name, Site};
+use crate::group::{Feed, Name, Site};
+use crate::kinds::Field;
+use crate::plan::{DocumentPlan, Link, Plan};
+use crate::publish::PublishError;
 use crate::render::Rendered;
 use crate::validate::Release;
 
-/// One file of output: a path relative to the output folder (always `/`
-/// separated) and its contents.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutputFile {
-    pub path: String,
-    pub bytes: Vec<u8>,
-}
+/// Every feed format, in the order pages and lists show them. The first is
+/// the one the OPML list subscribes to.
+pub static FEED_FORMATS: &[&dyn Format] = &[&rss::Rss, &atom::Atom, &jsonfeed::JsonFeed];
 
-/// File names of each format inside a feed's folder.
-pub const RSS_FILE: &str = "rss.xml";
-pub const ATOM_FILE: &str = "atom.xml";
-pub const JSON_FILE: &str = "feed.json";
 /// A feed's page, and (in the output root) the list of every feed.
 pub const PAGE_FILE: &str = "index.html";
 /// Every feed as an OPML 2.0 subscription list, in the output root.
@@ -44,6 +53,116 @@ pub const OPML_FILE: &str = "feeds.opml";
 /// The generator named in every feed.
 pub const GENERATOR: &str = "pressfeed";
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// What pages and lists say about a format.
+#[derive(Debug)]
+pub struct FormatInfo {
+    /// File name in each feed's folder (`rss.xml`).
+    pub file: &'static str,
+    /// Media type, for autodiscovery links and `type` attributes.
+    pub media_type: &'static str,
+    /// Its name for people, in autodiscovery titles and subscribe lists
+    /// ("JSON Feed").
+    pub label: &'static str,
+    /// A shorter name, for the lists' columns of links ("JSON").
+    pub short_label: &'static str,
+    /// The OPML `version` attribute of an outline subscribing to it.
+    pub opml_version: &'static str,
+}
+
+/// A feed format: how to write an item, and a document around items.
+pub trait FeedFormat: Sync {
+    const INFO: FormatInfo;
+    /// One item as this format writes it, made once and put into every
+    /// document that carries the item.
+    type Fragment: Send + Sync;
+
+    fn item(&self, item: &Item<'_>, config: &Config) -> Self::Fragment;
+
+    /// Appends to `out` the whole document `head` describes, around `items`
+    /// (newest first).
+    fn document(&self, head: &Head<'_>, items: &[&Self::Fragment], out: &mut Vec<u8>);
+}
+
+/// What the writer knows of a format: the object-safe side of
+/// [`FeedFormat`], which every format has through the impl below.
+pub trait Format: Sync {
+    fn info(&self) -> &'static FormatInfo;
+
+    /// Writes every document of `plan` in this format, giving each file to
+    /// `put` as soon as it is made. The format's fragments of `items` (one
+    /// per [`Plan::carried`] release) are made first, in parallel, and
+    /// dropped at the end, so one format's fragments are in memory at once.
+    fn write_documents(
+        &self,
+        plan: &Plan<'_>,
+        items: &[Item<'_>],
+        put: &Put<'_>,
+    ) -> Result<(), PublishError>;
+}
+
+/// Publishes one file: its path relative to the output folder and its bytes.
+pub type Put<'a> = dyn Fn(&str, &[u8]) -> Result<(), PublishError> + Sync + 'a;
+
+impl<F: FeedFormat> Format for F {
+    fn info(&self) -> &'static FormatInfo {
+        &Self::INFO
+    }
+
+    fn write_documents(
+        &self,
+        plan: &Plan<'_>,
+        items: &[Item<'_>],
+        put: &Put<'_>,
+    ) -> Result<(), PublishError> {
+        let config = plan.config;
+        let fragments: Vec<F::Fragment> = items.par_iter().map(|i| self.item(i, config)).collect();
+        plan.documents.par_iter().try_for_each(|doc| {
+            let head = Head::new(plan, doc, F::INFO.file);
+            let entries: Vec<&F::Fragment> = doc
+                .entries
+                .iter()
+                .map(|&e| &fragments[e as usize])
+                .collect();
+            // One buffer per thread, reused for every document it writes:
+            // no buffer grows by doubling, no fresh pages per document.
+            thread_local! {
+                static OUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+            }
+            OUT.with_borrow_mut(|out| {
+                out.clear();
+                self.document(&head, &entries, out);
+                let written = put(&doc.path(F::INFO.file), out);
+                // Do not keep a buffer the size of one huge document.
+                if out.capacity() > 16 << 20 {
+                    *out = Vec::new();
+                }
+                written
+            })
+        })
+    }
+}
+
+/// What every format writes in a document's head.
+pub struct Head<'a> {
+    pub info: &'a FeedInfo<'a>,
+    /// The document's own address (the `self` link, the feed id).
+    pub self_url: String,
+    /// More links the plan gives the document, after `self` (none yet).
+    pub links: &'a [Link],
+    pub config: &'a Config,
+}
+
+impl<'a> Head<'a> {
+    fn new(plan: &'a Plan<'a>, doc: &'a DocumentPlan, file: &str) -> Head<'a> {
+        Head {
+            info: &plan.feeds[doc.feed],
+            self_url: plan.config.output_url(&doc.path(file)),
+            links: &doc.links,
+            config: plan.config,
+        }
+    }
+}
 
 /// One release with everything a format needs to write it.
 pub struct Item<'a> {
@@ -57,31 +176,14 @@ pub struct Item<'a> {
 
 impl<'a> Item<'a> {
     pub fn new(site: &'a Site, index: u32, rendered: Rendered) -> Item<'a> {
-        let i = index as usize;
         Item {
             index,
-            release: &site.releases[i],
-            ministers: site.release_ministers[i]
-                .iter()
-                .map(|&m| &site.ministers[m as usize])
-                .collect(),
-            portfolios: site.release_portfolios[i]
-                .iter()
-                .map(|&p| &site.portfolios[p as usize])
-                .collect(),
+            release: &site.releases[index as usize],
+            ministers: site.names_of(Field::Ministers, index).collect(),
+            portfolios: site.names_of(Field::Portfolios, index).collect(),
             rendered,
         }
     }
-}
-
-/// Which pages show a release, so its page fragments are written only when
-/// needed.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct OnPages {
-    /// The page of some portfolio or minister feed.
-    pub feed: bool,
-    /// The page in the output root (the global feed's).
-    pub root: bool,
 }
 
 /// What every format says about a feed as a whole.
@@ -91,8 +193,6 @@ pub struct FeedInfo<'a> {
     pub description: String,
     /// The page a person reads the feed on.
     pub home_url: String,
-    /// Folder of the feed's files relative to the output folder.
-    pub dir: String,
     /// Date of the newest release, or the Unix epoch for an empty feed: never
     /// the clock, so rebuilding unchanged input gives identical bytes.
     pub updated: DateTime<FixedOffset>,
@@ -100,31 +200,20 @@ pub struct FeedInfo<'a> {
 
 impl<'a> FeedInfo<'a> {
     pub fn new(site: &Site, feed: &'a Feed, config: &Config) -> FeedInfo<'a> {
-        let (title, description) = match feed.kind {
-            FeedKind::All => (config.title.clone(), config.description.clone()),
-            FeedKind::Portfolio => (
-                format!("{} — {}", feed.name, config.title),
-                format!("Releases in the {} portfolio", feed.name),
-            ),
-            FeedKind::Minister => (
-                format!("{} — {}", feed.name, config.title),
-                format!("Releases from {}", feed.name),
-            ),
-        };
-        let dir = feed.dir();
         FeedInfo {
             feed,
-            title,
-            description,
-            home_url: config.output_url(&dir),
-            updated: site.newest(feed).unwrap_or_default(),
-            dir,
+            title: feed.kind.feed_title(&feed.name, config),
+            description: feed.kind.feed_description(&feed.name, config),
+            home_url: config.output_url(&feed.dir),
+            updated: site
+                .newest(feed)
+                .unwrap_or(DateTime::UNIX_EPOCH.fixed_offset()),
         }
     }
 
     /// The absolute URL of one of this feed's files.
     pub fn url(&self, config: &Config, file: &str) -> String {
-        config.output_url(&format!("{}{}", self.dir, file))
+        config.output_url(&format!("{}{}", self.feed.dir, file))
     }
 }
 
@@ -156,141 +245,22 @@ pub fn attachment_type(url: &str) -> &'static str {
     }
 }
 
-/// Text as the pieces it is made of: its own text and pieces borrowed from
-/// wherever they are kept. An item's fragment borrows the item's HTML where
-/// the format takes it as it is (RSS); a feed file is its own head and tail
-/// around the pieces of its items' fragments. Publishing writes the pieces
-/// with vectored writes, so the megabytes of HTML are never copied into a
-/// buffer of their own.
-#[derive(Debug, Default)]
-pub struct Document<'s> {
-    text: String,
-    pieces: Vec<Piece<'s>>,
-}
-
-#[derive(Debug)]
-enum Piece<'s> {
-    /// A range of the document's own text.
-    Own(std::ops::Range<usize>),
-    Borrowed(&'s str),
-}
-
-impl<'s> Document<'s> {
-    /// A document whose own text is `text`; pieces are added in order.
-    fn new(text: String, pieces: usize) -> Document<'s> {
-        Document {
-            text,
-            pieces: Vec::with_capacity(pieces),
-        }
-    }
-
-    /// A document of one piece, `text`.
-    pub fn owned(text: String) -> Document<'s> {
-        let mut doc = Document::new(text, 1);
-        doc.own(0..doc.text.len());
-        doc
-    }
-
-    /// Appends every piece of `other`, borrowed.
-    fn borrow_all(&mut self, other: &'s Document<'_>) {
-        self.pieces.extend(other.strs().map(Piece::Borrowed));
-    }
-
-    /// The pieces, in order, as text.
-    fn strs(&self) -> impl Iterator<Item = &str> {
-        self.pieces.iter().map(|p| match p {
-            Piece::Own(r) => &self.text[r.clone()],
-            Piece::Borrowed(s) => *s,
-        })
-    }
-
-    /// Appends `range` of the document's own text.
-    fn own(&mut self, range: std::ops::Range<usize>) {
-        if !range.is_empty() {
-            self.pieces.push(Piece::Own(range));
-        }
-    }
-
-    /// Appends a borrowed piece.
-    fn borrowed(&mut self, piece: &'s str) {
-        if !piece.is_empty() {
-            self.pieces.push(Piece::Borrowed(piece));
-        }
-    }
-
-    /// Appends `text` to the document's own text, as the next piece.
-    fn push_own(&mut self, text: &str) {
-        let start = self.text.len();
-        self.text.push_str(text);
-        self.own(start..self.text.len());
-    }
-
-    /// The pieces, in order.
-    pub fn slices(&self) -> Vec<&[u8]> {
-        self.strs().map(str::as_bytes).collect()
-    }
-
-    /// Size in bytes.
-    pub fn len(&self) -> usize {
-        self.strs().map(str::len).sum()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The whole document in one buffer.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        self.slices().concat()
-    }
-}
-
-/// Inserts `items` (each preceded by a newline) before the last occurrence of
-/// `closing` in `head`, a document serialised with no items.
-pub(crate) fn splice<'s>(
-    head: String,
-    closing: &str,
-    items: impl Iterator<Item = &'s Document<'s>>,
-) -> Document<'s> {
-    let at = head.rfind(closing).unwrap_or(head.len());
-    let end = head.len();
-    // The document ends with a newline.
-    let newline_at_end = at < end && !head.ends_with('\n');
-    let mut doc = Document::new(head, 2 * items.size_hint().0 + 4);
-    doc.own(0..at);
-    for item in items {
-        doc.push_own("\n");
-        doc.borrow_all(item);
-    }
-    doc.push_own("\n");
-    doc.own(at..end);
-    if newline_at_end {
-        doc.push_own("\n");
-    }
-    doc
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The pieces of a spliced document make the head with each item on a
-    /// line of its own before the closing tag, ending with a newline.
+    /// Files and media types are distinct, so no two formats overwrite each
+    /// other or are announced alike.
     #[test]
-    fn splice_puts_items_before_the_closing_tag() {
-        let items = [
-            Document::owned("<i/>".into()),
-            Document::owned("<j/>".into()),
-        ];
-        let doc = splice("<a>\n</a>\n".to_string(), "</a>", items.iter());
-        assert_eq!(doc.to_bytes(), b"<a>\n\n<i/>\n<j/>\n</a>\n");
-        assert_eq!(doc.len(), doc.to_bytes().len());
-        let doc = splice("<a></a>".to_string(), "</a>", std::iter::empty());
-        assert_eq!(doc.to_bytes(), b"<a>\n</a>\n");
-        // Without the closing tag, the items go at the end.
-        let doc = splice("<a>".to_string(), "</a>", items[..1].iter());
-        assert_eq!(doc.to_bytes(), b"<a>\n<i/>\n");
-        assert!(!doc.is_empty());
-        assert!(Document::owned(String::new()).is_empty());
+    fn formats_are_distinct() {
+        for (i, f) in FEED_FORMATS.iter().enumerate() {
+            let f = f.info();
+            assert_ne!(f.file, PAGE_FILE);
+            for g in &FEED_FORMATS[i + 1..] {
+                assert_ne!(f.file, g.info().file);
+                assert_ne!(f.media_type, g.info().media_type);
+                assert_ne!(f.label, g.info().label);
+            }
+        }
     }
 }

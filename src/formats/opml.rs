@@ -1,13 +1,14 @@
 //! OPML 2.0 (<http://opml.org/spec2.opml>): every feed as a subscription
-//! list a reader imports in one step, grouped under All, Portfolios and
-//! Ministers. Written from `templates/feeds.opml` by askama, which escapes
-//! every value for XML.
+//! list a reader imports in one step, a group per kind of feed ([`KINDS`]),
+//! each outline subscribing to the first of [`FEED_FORMATS`]. Written from
+//! `templates/feeds.opml` by askama, which escapes every value for XML.
 
 use askama::Template;
 
-use super::{FeedInfo, RSS_FILE};
+use super::{FEED_FORMATS, FeedInfo};
 use crate::config::Config;
-use crate::group::{FeedKind, Site};
+use crate::group::Site;
+use crate::kinds::KINDS;
 use crate::text::xml_safe;
 
 struct Outline {
@@ -16,6 +17,8 @@ struct Outline {
     /// The feed's own title.
     title: String,
     description: String,
+    /// The OPML `version` of the format subscribed to.
+    version: &'static str,
     xml_url: String,
     html_url: String,
 }
@@ -37,32 +40,29 @@ struct Opml {
 
 /// The OPML document listing every feed of `site`.
 pub fn document(site: &Site, config: &Config) -> Vec<u8> {
-    let mut groups = vec![
-        Group {
-            text: "All",
+    let mut groups: Vec<Group> = KINDS
+        .iter()
+        .map(|kind| Group {
+            text: kind.group,
             outlines: Vec::new(),
-        },
-        Group {
-            text: "Portfolios",
-            outlines: Vec::new(),
-        },
-        Group {
-            text: "Ministers",
-            outlines: Vec::new(),
-        },
-    ];
+        })
+        .collect();
+    let format = FEED_FORMATS
+        .first()
+        .expect("there is at least one feed format")
+        .info();
     for feed in &site.feeds {
         let info = FeedInfo::new(site, feed, config);
-        let (group, text) = match feed.kind {
-            FeedKind::All => (&mut groups[0], info.title.clone()),
-            FeedKind::Portfolio => (&mut groups[1], feed.name.clone()),
-            FeedKind::Minister => (&mut groups[2], feed.name.clone()),
+        let text = match feed.kind.is_global() {
+            true => &info.title,
+            false => &feed.name,
         };
-        group.outlines.push(Outline {
-            text: xml_safe(&text).into_owned(),
+        groups[feed.kind.index()].outlines.push(Outline {
+            text: xml_safe(text).into_owned(),
             title: xml_safe(&info.title).into_owned(),
             description: xml_safe(&info.description).into_owned(),
-            xml_url: info.url(config, RSS_FILE),
+            version: format.opml_version,
+            xml_url: info.url(config, format.file),
             html_url: info.home_url.clone(),
         });
     }

@@ -15,11 +15,23 @@ pub fn fixture(name: &str) -> PathBuf {
     root().join("tests/fixtures").join(name)
 }
 
-/// Runs `pressfeed` with `args` from `dir`.
+/// The build cache folder of this test process (`XDG_CACHE_HOME` for every
+/// run), never the developer's `~/.cache`; removed when the process ends.
+pub fn cache_home() -> &'static Path {
+    static CACHE: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    CACHE
+        .get_or_init(|| tempfile::tempdir().expect("a temporary cache folder"))
+        .path()
+}
+
+/// Runs `pressfeed` with `args` from `dir`, with the cache in
+/// [`cache_home`] and no failure injected.
 pub fn pressfeed(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_pressfeed"))
         .args(args)
         .current_dir(dir)
+        .env("XDG_CACHE_HOME", cache_home())
+        .env_remove("PRESSFEED_TEST_FAIL_AFTER")
         .output()
         .expect("run pressfeed")
 }

@@ -2,7 +2,7 @@
 //! beehive.govt.nz archive (see `../shared/corpus/README.md`), for benchmarks.
 //!
 //! ```text
-//! cargo run --release --example synth -- --count 100000 --out target/synth-100k [--seed 42]
+//! cargo run --release -p synth -- --count 100000 --out target/synth-100k [--seed 42]
 //! ```
 //!
 //! Writes `<out>/releases/YYYY/MM/YYYY-MM-DD-slug.md` (Markdown with YAML front

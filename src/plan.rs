@@ -1,0 +1,247 @@
+//! What a build writes, decided before anything is rendered or written:
+//! which documents each feed has, which items each carries, which pages
+//! show which items. Writing ([`crate::write_outputs`]) then follows the
+//! plan: render the carried releases once, write each format's documents,
+//! then the pages.
+//!
+//! A document is a feed's file in every format: a feed, a folder, the items
+//! it carries and the links it has besides `self`. Today every feed has one
+//! document (its newest `items_per_feed` releases, in the feed's folder);
+//! a feed with archive documents would have several, each with its own
+//! folder, items and links, and a size budget would choose each document's
+//! items here.
+
+use std::collections::BTreeSet;
+
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::formats::{FEED_FORMATS, FeedInfo, PAGE_FILE, html};
+use crate::group::Site;
+
+/// Everything a build writes, but the lists of feeds and the OPML (small
+/// files made from the site alone).
+pub struct Plan<'s> {
+    pub site: &'s Site,
+    pub config: &'s Config,
+    /// One per feed of [`Site::feeds`], same index.
+    pub feeds: Vec<FeedInfo<'s>>,
+    /// The releases some document carries (indexes into [`Site::releases`],
+    /// ascending, each once): each is rendered once, and the entries of
+    /// documents and pages are positions in this list.
+    pub carried: Vec<u32>,
+    pub documents: Vec<DocumentPlan>,
+    pub pages: Vec<PagePlan>,
+}
+
+/// One document of a feed, written in every format.
+#[derive(Debug)]
+pub struct DocumentPlan {
+    /// Index of its feed in [`Plan::feeds`].
+    pub feed: usize,
+    /// Folder of its files, relative to the output folder (ends in `/`, or
+    /// is empty for the output folder itself).
+    pub folder: String,
+    /// The items it carries, newest first, as positions in
+    /// [`Plan::carried`].
+    pub entries: Vec<u32>,
+    /// Links it has besides `self`, in order.
+    pub links: Vec<Link>,
+}
+
+impl DocumentPlan {
+    /// The path of its file `file` relative to the output folder.
+    pub fn path(&self, file: &str) -> String {
+        format!("{}{file}", self.folder)
+    }
+}
+
+/// A link in a document's head.
+#[derive(Debug, Clone)]
+pub struct Link {
+    /// `rel`: `prev-archive`, `hub`...
+    pub rel: &'static str,
+    pub target: Target,
+}
+
+/// Where a [`Link`] goes.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// Another document, in the same format: the folder of its files.
+    Document(String),
+    /// An address as it is (a WebSub hub).
+    Url(String),
+}
+
+/// The page of one feed.
+#[derive(Debug)]
+pub struct PagePlan {
+    /// Index of its feed in [`Plan::feeds`].
+    pub feed: usize,
+    /// The items it shows, newest first, as positions in [`Plan::carried`].
+    pub entries: Vec<u32>,
+    /// From the page's folder back to the output folder (`""`, `../../`).
+    pub root: String,
+}
+
+impl<'s> Plan<'s> {
+    pub fn new(site: &'s Site, config: &'s Config) -> Plan<'s> {
+        let limit = config.items_per_feed;
+        let feeds: Vec<FeedInfo> = site
+            .feeds
+            .iter()
+            .map(|feed| FeedInfo::new(site, feed, config))
+            .collect();
+        let mut carried: Vec<u32> = site
+            .feeds
+            .iter()
+            .flat_map(|feed| feed.emitted(limit))
+            .copied()
+            .collect();
+        carried.par_sort_unstable();
+        carried.dedup();
+        let position = |i: &u32| {
+            carried
+                .binary_search(i)
+                .expect("`carried` holds every release a feed emits") as u32
+        };
+        // Every document declares the WebSub hubs that are told of it.
+        let hubs: Vec<Link> = config
+            .hubs
+            .iter()
+            .map(|hub| Link {
+                rel: "hub",
+                target: Target::Url(hub.to_string()),
+            })
+            .collect();
+        let documents = site
+            .feeds
+            .iter()
+            .enumerate()
+            .map(|(n, feed)| DocumentPlan {
+                feed: n,
+                folder: feed.dir.clone(),
+                entries: feed.emitted(limit).iter().map(position).collect(),
+                links: hubs.clone(),
+            })
+            .collect();
+        let pages = site
+            .feeds
+            .iter()
+            .enumerate()
+            .map(|(n, feed)| PagePlan {
+                feed: n,
+                // A page shows some of what its feed emits.
+                entries: html::page_items(feed, limit).iter().map(position).collect(),
+                root: "../".repeat(feed.dir.matches('/').count()),
+            })
+            .collect();
+        Plan {
+            site,
+            config,
+            feeds,
+            carried,
+            documents,
+            pages,
+        }
+    }
+
+    /// The path of a page, relative to the output folder.
+    pub fn page_path(&self, page: &PagePlan) -> String {
+        format!("{}{PAGE_FILE}", self.feeds[page.feed].feed.dir)
+    }
+
+    /// Every path the plan writes: each document in each format, each page.
+    pub fn paths(&self) -> BTreeSet<String> {
+        let documents = self.documents.iter().flat_map(|doc| {
+            FEED_FORMATS
+                .iter()
+                .map(move |format| doc.path(format.info().file))
+        });
+        let pages = self.pages.iter().map(|page| self.page_path(page));
+        documents.chain(pages).collect()
+    }
+
+    /// How many files [`Plan::paths`] names.
+    pub fn files(&self) -> usize {
+        self.documents.len() * FEED_FORMATS.len() + self.pages.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::{FeedFormat, Head, atom::Atom, jsonfeed::JsonFeed, rss::Rss};
+    use crate::group::Feed;
+
+    /// A document's extra links (an archive page, a hub) come after `self`
+    /// in both XML formats (the same format's file for a document, the
+    /// address as it is for a URL), and as `next_url` and `hubs` in JSON
+    /// Feed.
+    #[test]
+    fn documents_carry_their_links() {
+        let config = Config::default();
+        let site = Site {
+            releases: vec![],
+            names: vec![],
+            feeds: vec![],
+        };
+        let feed = Feed {
+            kind: &crate::kinds::KINDS[0],
+            slug: String::new(),
+            name: String::new(),
+            dir: String::new(),
+            releases: vec![],
+        };
+        let info = FeedInfo::new(&site, &feed, &config);
+        let links = [
+            Link {
+                rel: "prev-archive",
+                target: Target::Document("archive/2024/".to_string()),
+            },
+            Link {
+                rel: "hub",
+                target: Target::Url("https://hub.example/".to_string()),
+            },
+        ];
+        let head = |file: &str| Head {
+            info: &info,
+            self_url: config.output_url(file),
+            links: &links,
+            config: &config,
+        };
+        let mut rss = Vec::new();
+        Rss.document(&head("rss.xml"), &[], &mut rss);
+        let mut atom = Vec::new();
+        Atom.document(&head("atom.xml"), &[], &mut atom);
+        for (bytes, file, link) in [(rss, "rss.xml", "link"), (atom, "atom.xml", "link")] {
+            let text = String::from_utf8(bytes).unwrap();
+            let doc = roxmltree::Document::parse(&text).unwrap();
+            let found: Vec<(&str, &str)> = doc
+                .descendants()
+                .filter(|n| n.has_tag_name(("http://www.w3.org/2005/Atom", link)))
+                .filter_map(|n| Some((n.attribute("rel")?, n.attribute("href")?)))
+                .collect();
+            let archive = config.output_url(&format!("archive/2024/{file}"));
+            let self_url = config.output_url(file);
+            assert!(
+                found.starts_with(&[("self", self_url.as_str())]),
+                "{found:?}"
+            );
+            assert!(
+                found.contains(&("prev-archive", archive.as_str())),
+                "{found:?}"
+            );
+            assert!(
+                found.contains(&("hub", "https://hub.example/")),
+                "{found:?}"
+            );
+        }
+        let mut json = Vec::new();
+        JsonFeed.document(&head("feed.json"), &[], &mut json);
+        let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        assert_eq!(v["next_url"], config.output_url("archive/2024/feed.json"));
+        assert_eq!(v["hubs"][0]["url"], "https://hub.example/");
+        assert_eq!(v["hubs"][0]["type"], "WebSub");
+    }
+}
