@@ -28,6 +28,10 @@ pub struct Config {
     pub time_zone: Tz,
     /// Items per feed; `None` means every release.
     pub items_per_feed: Option<usize>,
+    /// The most bytes a feed document may have (`None`: no limit). A
+    /// release too big for it is carried as its summary; a document carries
+    /// fewer items rather than grow past it.
+    pub max_document_bytes: Option<usize>,
     pub author: String,
     /// Prefixes removed from minister names ("Hon", "Rt Hon"), longest first.
     pub honorifics: Vec<String>,
@@ -60,6 +64,7 @@ struct RawConfig {
     language: Option<String>,
     time_zone: Option<String>,
     items_per_feed: Option<i64>,
+    max_document_bytes: Option<i64>,
     author: Option<String>,
     honorifics: Option<Vec<String>>,
     #[serde(default)]
@@ -77,6 +82,10 @@ pub const DEFAULT_BASE_URL: &str = "https://www.beehive.govt.nz/feeds/";
 pub const DEFAULT_LANGUAGE: &str = "en-NZ";
 pub const DEFAULT_TIME_ZONE: &str = "Pacific/Auckland";
 pub const DEFAULT_ITEMS_PER_FEED: usize = 50;
+/// 1 MiB: within what FeedBurner (512 KiB to 1 MiB), CommaFeed (5 MB),
+/// Miniflux (15 MB) and libxml2's text node limit (10 MB) accept.
+pub const DEFAULT_MAX_DOCUMENT_BYTES: usize = 1 << 20;
+pub const MIN_DOCUMENT_BYTES: usize = 64 << 10;
 pub const DEFAULT_AUTHOR: &str = "New Zealand Government";
 pub const DEFAULT_HONORIFICS: &[&str] = &["Rt Hon", "Right Honourable", "The Honourable", "Hon"];
 
@@ -165,6 +174,19 @@ impl Config {
                 ));
             }
         };
+        let max_document_bytes = match raw.max_document_bytes {
+            None => Some(DEFAULT_MAX_DOCUMENT_BYTES),
+            Some(0) => None,
+            Some(n) if n >= MIN_DOCUMENT_BYTES as i64 => Some(n as usize),
+            Some(n) => {
+                return Err(bad(
+                    format!("max_document_bytes: {n} is too small for a feed"),
+                    &format!(
+                        "use at least {MIN_DOCUMENT_BYTES} (the default, {DEFAULT_MAX_DOCUMENT_BYTES}, suits every common reader), or 0 for no limit"
+                    ),
+                ));
+            }
+        };
         let mut honorifics: Vec<String> = raw
             .honorifics
             .unwrap_or_else(|| DEFAULT_HONORIFICS.iter().map(|s| s.to_string()).collect())
@@ -202,6 +224,7 @@ impl Config {
             language: raw.language.unwrap_or_else(|| DEFAULT_LANGUAGE.to_string()),
             time_zone,
             items_per_feed,
+            max_document_bytes,
             author: raw.author.unwrap_or_else(|| DEFAULT_AUTHOR.to_string()),
             honorifics,
             ministers: raw.ministers,

@@ -38,7 +38,7 @@ pub mod websub;
 #[cfg(test)]
 mod testing;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -300,13 +300,22 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
         None => publish::lock(&options.out, options.lock_wait)?,
     };
     cache::invalidate(&options.out);
-    let (publish, paths) = write_outputs(&site, &config, progress, |planned| {
+    let mut checked = checked;
+    let Written {
+        publish,
+        paths,
+        warnings,
+    } = write_outputs(&site, &config, progress, |planned| {
         #[cfg(feature = "test-hooks")]
         let fail_after = options.fail_after;
         #[cfg(not(feature = "test-hooks"))]
         let fail_after = None;
         publish::Session::begin(&lock, planned, fail_after)
     })?;
+    // What fitting the documents to their size took is reported with the
+    // seeds' warnings (and repeated, like them, by up-to-date runs).
+    checked.diagnostics.extend(warnings);
+    diag::sort(&mut checked.diagnostics);
     if let (Some(fingerprint), 0) = (fingerprint, checked.invalid) {
         let record = cache::Record {
             format: cache::FORMAT,
@@ -501,7 +510,7 @@ pub fn write_outputs<'l>(
     config: &Config,
     progress: &dyn Progress,
     begin: impl FnOnce(BTreeSet<String>) -> Result<publish::Session<'l>, publish::PublishError>,
-) -> Result<(PublishStats, BTreeSet<String>), Error> {
+) -> Result<Written, Error> {
     let plan = Plan::new(site, config);
 
     // Each carried body is read again and rendered once, however many
@@ -550,16 +559,61 @@ pub fn write_outputs<'l>(
         progress.advance(1);
         Ok(())
     };
+    let mut warnings = Vec::new();
+    let mut shortened: BTreeMap<u32, Vec<&str>> = BTreeMap::new();
     for format in FEED_FORMATS {
-        format.write_documents(&plan, &items, &put)?;
+        let fitted = format.write_documents(&plan, &items, &put)?;
+        for n in fitted.shortened {
+            shortened.entry(n).or_default().push(format.info().label);
+        }
+        warnings.extend(fitted.trimmed.into_iter().map(|(path, carried, planned)| {
+            Diagnostic::warning(
+                Path::new(&config.output_url(&path)),
+                0,
+                0,
+                format!(
+                    "carries its newest {carried} of {planned} releases, to stay within max_document_bytes ({} bytes)",
+                    config.max_document_bytes.unwrap_or_default()
+                ),
+            )
+            .with_hint("readers refuse feeds much bigger than 1 MiB; lower items_per_feed to carry the same number in every document")
+        }));
     }
+    warnings.extend(shortened.into_iter().map(|(n, labels)| {
+        let item = &items[n as usize];
+        Diagnostic::warning(
+            &item.release.path,
+            0,
+            0,
+            format!(
+                "rendered body is {} bytes, too big for a feed document of max_document_bytes ({} bytes): {} carry its summary and a link to the full release",
+                item.rendered.html.len(),
+                config.max_document_bytes.unwrap_or_default(),
+                labels.join(", ")
+            ),
+        )
+        .with_hint("split the release, or raise max_document_bytes in pressfeed.toml")
+    }));
     html::write_pages(&plan, &items, &directory, &put)?;
     for f in &small {
         session.put(&f.path, &f.bytes)?;
     }
     drop(items);
     progress.stage("syncing", 0);
-    Ok((session.finish()?, planned))
+    Ok(Written {
+        publish: session.finish()?,
+        paths: planned,
+        warnings,
+    })
+}
+
+/// What [`write_outputs`] did.
+pub struct Written {
+    pub publish: PublishStats,
+    /// Every path written or left unchanged.
+    pub paths: BTreeSet<String>,
+    /// What keeping feed documents within `max_document_bytes` took.
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// One small file of output: a path relative to the output folder (always

@@ -256,6 +256,25 @@ fn cut_at_word(text: String, max: usize) -> String {
     format!("{}…", text[..end].trim_end())
 }
 
+/// What a feed carries of a release whose body is too big for a feed
+/// document: its summary, a link to the full release and its attachments.
+pub fn shortened(summary: &str, url: &str, attachments: &[String]) -> Rendered {
+    let mut html = String::new();
+    if !summary.is_empty() {
+        html.push_str("<p>");
+        escape_into(&mut html, summary);
+        html.push_str("</p>\n");
+    }
+    html.push_str("<p><a href=\"");
+    escape_into(&mut html, url);
+    html.push_str("\">Read the full release</a></p>\n");
+    append_attachments(&mut html, attachments);
+    Rendered {
+        html,
+        summary: summary.to_string(),
+    }
+}
+
 /// Makes a link target absolute against the release URL. `None` when its
 /// scheme is not allowed (the link is then dropped, its text kept).
 fn fix_url<'a, 'b>(
@@ -275,21 +294,23 @@ fn fix_url<'a, 'b>(
     }
 }
 
+/// Appends `text` to `html`, escaped for an attribute or text.
+fn escape_into(html: &mut String, text: &str) {
+    pulldown_cmark_escape::escape_html(html, text).expect("escaping into a String cannot fail")
+}
+
 /// Appends "Attachments:" and a list of links, one per attachment, named by
 /// the file name in the URL.
 fn append_attachments(html: &mut String, attachments: &[String]) {
     if attachments.is_empty() {
         return;
     }
-    let escape = |html: &mut String, text: &str| {
-        pulldown_cmark_escape::escape_html(html, text).expect("escaping into a String cannot fail")
-    };
     html.push_str("<p>Attachments:</p>\n<ul>\n");
     for a in attachments {
         html.push_str("<li><a href=\"");
-        escape(html, a);
+        escape_into(html, a);
         html.push_str("\">");
-        escape(html, &attachment_name(a));
+        escape_into(html, &attachment_name(a));
         html.push_str("</a></li>\n");
     }
     html.push_str("</ul>\n");

@@ -34,7 +34,7 @@ pub struct PingSettings {
 impl Default for PingSettings {
     fn default() -> Self {
         PingSettings {
-            timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(5),
             attempts: 3,
             backoff: Duration::from_millis(500),
         }

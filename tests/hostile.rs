@@ -385,3 +385,121 @@ fn control_characters_in_file_names_cannot_forge_diagnostics() {
         "no line starts with the forged path: {err}"
     );
 }
+
+/// Every feed document under `out`, with its size.
+fn feed_documents(out: &Path) -> Vec<(String, usize)> {
+    tree(out)
+        .into_iter()
+        .filter(|(p, _)| {
+            p.ends_with("rss.xml") || p.ends_with("atom.xml") || p.ends_with("feed.json")
+        })
+        .map(|(p, b)| (p, b.len()))
+        .collect()
+}
+
+#[test]
+fn a_huge_body_is_carried_as_its_summary_within_the_size_budget() {
+    // A 19 MB body: every format would hold one 19 MB text node.
+    let paragraph = "A sentence of a very long release. ".repeat(30);
+    let body = format!("{paragraph}\n\n").repeat(19 << 20 >> 10);
+    let dir = site(&[
+        (
+            "huge.md",
+            seed(
+                "title: \"Huge\"\ndate: 2024-02-01\nurl: https://example.govt.nz/huge",
+                &body,
+            ),
+        ),
+        ("small.md", good_seed(1)),
+    ]);
+    let o = build(dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("seeds/huge.md: warning: rendered body is")
+            && err
+                .contains("RSS, Atom, JSON Feed carry its summary and a link to the full release"),
+        "{err}"
+    );
+    let out = dir.path().join("out");
+    let documents = feed_documents(&out);
+    assert!(!documents.is_empty());
+    for (path, size) in &documents {
+        assert!(*size <= 1 << 20, "{path} is {size} bytes");
+    }
+    let feed = parse_feed(&std::fs::read(out.join("atom.xml")).unwrap());
+    assert_eq!(feed.entries.len(), 2, "both releases are carried");
+    let huge = feed
+        .entries
+        .iter()
+        .find(|e| e.id == "https://example.govt.nz/huge")
+        .unwrap();
+    let content = huge.content.as_ref().unwrap().body.clone().unwrap();
+    assert!(
+        content.contains("A sentence of a very long release.")
+            && content
+                .contains("<a href=\"https://example.govt.nz/huge\">Read the full release</a>"),
+        "{content}"
+    );
+}
+
+#[test]
+fn a_feed_carries_fewer_items_to_stay_within_the_budget_never_dropping_the_newest() {
+    // 30 releases of about 100 KB each: 3 MB a feed, unless trimmed.
+    let body = "Words of a long release that goes on. ".repeat(2600);
+    let files: Vec<(String, String)> = (0..30)
+        .map(|n| {
+            (
+                format!("{n:02}.md"),
+                seed(
+                    &format!(
+                        "title: \"Long {n}\"\ndate: 2024-01-01T10:{n:02}:00+13:00\nurl: https://example.govt.nz/long/{n}\nministers:\n  - Jane Doe"
+                    ),
+                    &body,
+                ),
+            )
+        })
+        .collect();
+    let refs: Vec<(&str, String)> = files.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
+    let dir = site(&refs);
+    std::fs::write(
+        dir.path().join("pressfeed.toml"),
+        "max_document_bytes = 500000\n",
+    )
+    .unwrap();
+    let o = build(dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("ministers/jane-doe/atom.xml: warning: carries its newest")
+            && err.contains("of 30 releases, to stay within max_document_bytes (500000 bytes)"),
+        "{err}"
+    );
+    let out = dir.path().join("out");
+    for (path, size) in feed_documents(&out) {
+        assert!(size <= 500_000, "{path} is {size} bytes");
+    }
+    let feed = parse_feed(&std::fs::read(out.join("ministers/jane-doe/atom.xml")).unwrap());
+    assert!(
+        feed.entries.len() >= 3 && feed.entries.len() < 30,
+        "{}",
+        feed.entries.len()
+    );
+    assert_eq!(
+        feed.entries[0].id, "https://example.govt.nz/long/29",
+        "the newest stays"
+    );
+    // The budget is checked like every other key.
+    std::fs::write(
+        dir.path().join("pressfeed.toml"),
+        "max_document_bytes = 1000\n",
+    )
+    .unwrap();
+    let o = build(dir.path());
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("max_document_bytes: 1000 is too small"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -79,6 +79,9 @@ pub trait FeedFormat: Sync {
 
     fn item(&self, item: &Item<'_>, config: &Config) -> Self::Fragment;
 
+    /// Size in bytes of a fragment, as [`FeedFormat::document`] writes it.
+    fn size(fragment: &Self::Fragment) -> usize;
+
     /// Appends to `out` the whole document `head` describes, around `items`
     /// (newest first).
     fn document(&self, head: &Head<'_>, items: &[&Self::Fragment], out: &mut Vec<u8>);
@@ -98,7 +101,25 @@ pub trait Format: Sync {
         plan: &Plan<'_>,
         items: &[Item<'_>],
         put: &Put<'_>,
-    ) -> Result<(), PublishError>;
+    ) -> Result<Fitted, PublishError>;
+}
+
+/// Room in a document for its head and tail, and between items: an item
+/// bigger than the budget less this is carried as its summary.
+const HEAD_ALLOWANCE: usize = 16 << 10;
+/// Room around each item (separators, indentation).
+const ITEM_ALLOWANCE: usize = 16;
+
+/// What keeping documents within [`Config::max_document_bytes`] took, in
+/// one format.
+#[derive(Debug, Default)]
+pub struct Fitted {
+    /// Items (positions in [`Plan::carried`]) carried as their summary and
+    /// a link, since their whole body would not fit in a document.
+    pub shortened: Vec<u32>,
+    /// Documents that carry fewer items than planned: path, items carried,
+    /// items planned.
+    pub trimmed: Vec<(String, usize, usize)>,
 }
 
 /// Publishes one file: its path relative to the output folder and its bytes.
@@ -114,12 +135,26 @@ impl<F: FeedFormat> Format for F {
         plan: &Plan<'_>,
         items: &[Item<'_>],
         put: &Put<'_>,
-    ) -> Result<(), PublishError> {
+    ) -> Result<Fitted, PublishError> {
         let config = plan.config;
-        let fragments: Vec<F::Fragment> = items.par_iter().map(|i| self.item(i, config)).collect();
-        plan.documents.par_iter().try_for_each(|doc| {
+        let budget = config.max_document_bytes;
+        let item_budget = budget.map(|b| b.saturating_sub(HEAD_ALLOWANCE));
+        // An item too big for any document is carried as its summary.
+        let (fragments, shortened): (Vec<F::Fragment>, Vec<bool>) = items
+            .par_iter()
+            .map(|item| {
+                let whole = self.item(item, config);
+                match item_budget {
+                    Some(room) if F::size(&whole) > room => {
+                        (self.item(&item.shortened(), config), true)
+                    }
+                    _ => (whole, false),
+                }
+            })
+            .unzip();
+        let trimmed = plan.documents.par_iter().map(|doc| {
             let head = Head::new(plan, doc, F::INFO.file);
-            let entries: Vec<&F::Fragment> = doc
+            let mut entries: Vec<&F::Fragment> = doc
                 .entries
                 .iter()
                 .map(|&e| &fragments[e as usize])
@@ -131,14 +166,43 @@ impl<F: FeedFormat> Format for F {
             }
             OUT.with_borrow_mut(|out| {
                 out.clear();
+                if let Some(budget) = budget {
+                    // The newest items that fit, and always the newest.
+                    self.document(&head, &[], out);
+                    let mut size = out.len();
+                    out.clear();
+                    let fit = entries
+                        .iter()
+                        .take_while(|e| {
+                            size += F::size(e) + ITEM_ALLOWANCE;
+                            size <= budget
+                        })
+                        .count();
+                    entries.truncate(fit.max(1));
+                }
                 self.document(&head, &entries, out);
-                let written = put(&doc.path(F::INFO.file), out);
+                let path = doc.path(F::INFO.file);
+                let written = put(&path, out);
                 // Do not keep a buffer the size of one huge document.
                 if out.capacity() > 16 << 20 {
                     *out = Vec::new();
                 }
-                written
+                written.map(|()| {
+                    (entries.len() < doc.entries.len())
+                        .then(|| (path, entries.len(), doc.entries.len()))
+                })
             })
+        });
+        Ok(Fitted {
+            trimmed: trimmed
+                .collect::<Result<Vec<_>, _>>()?
+                .into_iter()
+                .flatten()
+                .collect(),
+            shortened: (0u32..)
+                .zip(shortened)
+                .filter_map(|(n, short)| short.then_some(n))
+                .collect(),
         })
     }
 }
@@ -175,6 +239,23 @@ pub struct Item<'a> {
 }
 
 impl<'a> Item<'a> {
+    /// The same release with its body replaced by its summary and a link
+    /// to the full release: what a document carries of a release too big
+    /// for it.
+    pub fn shortened(&self) -> Item<'a> {
+        Item {
+            index: self.index,
+            release: self.release,
+            ministers: self.ministers.clone(),
+            portfolios: self.portfolios.clone(),
+            rendered: crate::render::shortened(
+                &self.rendered.summary,
+                &self.release.url,
+                &self.release.attachments,
+            ),
+        }
+    }
+
     pub fn new(site: &'a Site, index: u32, rendered: Rendered) -> Item<'a> {
         Item {
             index,
