@@ -188,8 +188,11 @@ impl<F: FeedFormat> Format for F {
                     *out = Vec::new();
                 }
                 written.map(|()| {
-                    (entries.len() < doc.entries.len())
-                        .then(|| (path, entries.len(), doc.entries.len()))
+                    (entries.len() < doc.entries.len()).then_some((
+                        path,
+                        entries.len(),
+                        doc.entries.len(),
+                    ))
                 })
             })
         });
