@@ -107,7 +107,7 @@ fn the_whole_archive_builds_and_every_file_is_accounted_for() {
     let work = tempfile::tempdir().unwrap();
     let config = work.path().join("all.toml");
     // Every release in every feed, so each one can be found in the output.
-    std::fs::write(&config, "items_per_feed = 0\n").unwrap();
+    std::fs::write(&config, "items_per_feed = 0\nmax_document_bytes = 0\n").unwrap();
     let out = work.path().join("out");
     let args = |extra: &[&str]| {
         let mut a = vec![
