@@ -50,7 +50,7 @@ pub fn location(out: &Path) -> Option<PathBuf> {
     )
 }
 /// Bumped whenever the record's meaning changes.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 
 /// What a successful build leaves for the next one.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -61,6 +61,12 @@ pub struct Record {
     pub releases: usize,
     pub feeds: usize,
     pub diagnostics: Vec<Diagnostic>,
+    /// The releases held back by their date, soonest first, with the
+    /// moment each is due (RFC 3339), and the date of the newest release
+    /// published: the output stays what it is while the clock is between
+    /// the two.
+    pub held: Vec<(PathBuf, String)>,
+    pub newest: Option<String>,
     /// Each published file: path relative to the output folder, size, and
     /// modification time in nanoseconds since the Unix epoch.
     pub outputs: Vec<(String, u64, u128)>,
@@ -138,6 +144,25 @@ pub fn load(out: &Path) -> Option<Record> {
     let bytes = fs::read(location(out)?).ok()?;
     let record: Record = serde_json::from_slice(&bytes).ok()?;
     (record.format == FORMAT).then_some(record)
+}
+
+impl Record {
+    /// Whether a build at `now` publishes the releases this record's build
+    /// did: no held release has come due, and none it published is later
+    /// than `now` (a `--now` in the past).
+    pub fn same_releases_at(&self, now: chrono::DateTime<chrono::FixedOffset>) -> bool {
+        // A date that cannot be read makes the record stale.
+        let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).ok();
+        let none_due = match self.held.first() {
+            None => true,
+            Some((_, due)) => at(due).is_some_and(|due| now < due),
+        };
+        let all_due = match &self.newest {
+            None => true,
+            Some(newest) => at(newest).is_some_and(|newest| now >= newest),
+        };
+        none_due && all_due
+    }
 }
 
 /// Whether every published file is as the record says.

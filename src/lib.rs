@@ -42,6 +42,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use chrono::{DateTime, FixedOffset};
 use rayon::prelude::*;
 
 use crate::config::Config;
@@ -75,6 +76,9 @@ pub struct Options {
     /// [`websub`]); when false, what they would have been told is kept for
     /// the next run that does.
     pub ping: bool,
+    /// The moment the run takes as now (`--now`), or `None` for the clock:
+    /// it decides only which embargoed releases are due.
+    pub now: Option<DateTime<FixedOffset>>,
 }
 
 impl Default for Options {
@@ -90,6 +94,7 @@ impl Default for Options {
             fail_after: None,
             use_cache: true,
             ping: true,
+            now: None,
         }
     }
 }
@@ -149,6 +154,23 @@ pub struct Checked {
     pub invalid: usize,
     /// Errors and warnings, in report order.
     pub diagnostics: Vec<Diagnostic>,
+    /// Releases dated later than now: held back from every output until
+    /// then, soonest first.
+    pub held: Vec<Held>,
+}
+
+/// A release under embargo: its seed and the moment it is published.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Held {
+    pub path: PathBuf,
+    pub due: DateTime<FixedOffset>,
+}
+
+impl Checked {
+    /// When the next held release is due.
+    pub fn next_due(&self) -> Option<DateTime<FixedOffset>> {
+        self.held.first().map(|h| h.due)
+    }
 }
 
 impl Checked {
@@ -182,7 +204,7 @@ pub struct BuildReport {
 pub fn check(options: &Options, progress: &dyn Progress) -> Result<(Checked, Site, Config), Error> {
     let config = Config::load(&options.config, options.config_required).map_err(Error::Config)?;
     let found = find(&options.seeds, progress)?;
-    let (checked, site, _) = check_paths(&found, &config, false, progress)?;
+    let (checked, site, _) = check_paths(&found, &config, now(options), false, progress)?;
     Ok((checked, site, config))
 }
 
@@ -200,16 +222,38 @@ fn find(seeds: &Path, progress: &dyn Progress) -> Result<load::Found, Error> {
 fn check_paths(
     found: &load::Found,
     config: &Config,
+    now: DateTime<FixedOffset>,
     stamps: bool,
     progress: &dyn Progress,
 ) -> Result<(Checked, Site, Option<Vec<cache::Stamp>>), Error> {
     let (releases, mut checked, stamps) = load_all(&found.files, config, stamps, progress);
     checked.diagnostics.extend(found.warnings.iter().cloned());
+    // Embargoed releases are not part of the site at all until their time:
+    // no feed, page, count or date shows them.
+    let (releases, held): (Vec<Release>, Vec<Release>) =
+        releases.into_iter().partition(|r| r.date <= now);
+    checked.held = held
+        .into_iter()
+        .map(|r| Held {
+            path: r.path,
+            due: r.date,
+        })
+        .collect();
+    checked
+        .held
+        .sort_by(|a, b| (a.due, &a.path).cmp(&(b.due, &b.path)));
     progress.stage("grouping", 0);
     let site = group::group(releases, config, &mut checked.diagnostics);
     diag::sort(&mut checked.diagnostics);
     progress.stage("checked", 0);
     Ok((checked, site, stamps))
+}
+
+/// The moment a run takes as now.
+fn now(options: &Options) -> DateTime<FixedOffset> {
+    options
+        .now
+        .unwrap_or_else(|| chrono::Utc::now().fixed_offset())
 }
 
 /// The whole pipeline: check, render, write every format, publish. When the
@@ -246,8 +290,11 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
         )
         .ok()
     });
+    let now = now(options);
     let cached = record.filter(|r| {
-        fingerprint.as_ref() == Some(&r.fingerprint) && cache::outputs_intact(&options.out, r)
+        fingerprint.as_ref() == Some(&r.fingerprint)
+            && r.same_releases_at(now)
+            && cache::outputs_intact(&options.out, r)
     });
     if let Some(record) = cached {
         progress.stage("pinging", 0);
@@ -260,6 +307,14 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
                 files: record.files,
                 invalid: 0,
                 diagnostics: record.diagnostics,
+                held: record
+                    .held
+                    .into_iter()
+                    .filter_map(|(path, due)| {
+                        let due = DateTime::parse_from_rfc3339(&due).ok()?;
+                        Some(Held { path, due })
+                    })
+                    .collect(),
             },
             releases: record.releases,
             feeds: record.feeds,
@@ -278,7 +333,7 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
     }
 
     let want_stamps = options.use_cache && fingerprint.is_none();
-    let (checked, site, stamps) = check_paths(&found, &config, want_stamps, progress)?;
+    let (checked, site, stamps) = check_paths(&found, &config, now, want_stamps, progress)?;
     if let Some(stamps) = stamps {
         fingerprint = cache::fingerprint(
             &options.seeds,
@@ -324,6 +379,12 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
             releases: site.releases.len(),
             feeds: site.feeds.len(),
             diagnostics: checked.diagnostics.clone(),
+            held: checked
+                .held
+                .iter()
+                .map(|h| (h.path.clone(), h.due.to_rfc3339()))
+                .collect(),
+            newest: site.releases.first().map(|r| r.date.to_rfc3339()),
             // The manifest too: without it, the next full build would take
             // every feed for a file pressfeed did not write.
             // A published file that cannot be described leaves no record:

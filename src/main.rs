@@ -130,6 +130,16 @@ struct Common {
     /// finished first; nothing is published half-done.
     #[arg(long, value_name = "SECS", default_value_t = 600)]
     timeout: u64,
+    /// Take this RFC 3339 moment as now (default: the clock). It decides
+    /// only which embargoed releases (dated later than now) are held back,
+    /// for previews and tests: `--now 2026-12-02T09:00:00+13:00`.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
+    now: Option<chrono::DateTime<chrono::FixedOffset>>,
+}
+
+fn parse_now(s: &str) -> Result<chrono::DateTime<chrono::FixedOffset>, String> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map_err(|e| format!("{e}; write a date-time such as 2026-12-02T09:00:00+13:00"))
 }
 
 fn main() -> ExitCode {
@@ -155,6 +165,7 @@ fn options(common: &Common) -> Options {
             .clone()
             .unwrap_or_else(|| PathBuf::from("pressfeed.toml")),
         config_required: common.config.is_some(),
+        now: common.now,
         ..Options::default()
     }
 }
@@ -171,11 +182,19 @@ fn run(cli: Cli) -> u8 {
                     progress.clear();
                     print_diagnostics(&checked.diagnostics, common.quiet);
                     if !common.quiet {
+                        for h in &checked.held {
+                            println!(
+                                "{}: held until {} (embargo): it appears in no output before then",
+                                pressfeed::diag::shown(&h.path),
+                                h.due.to_rfc3339()
+                            );
+                        }
                         println!(
-                            "pressfeed: checked {} file(s): {} release(s), {} feed(s); {} invalid file(s), {} error(s), {} warning(s)",
+                            "pressfeed: checked {} file(s): {} release(s), {} feed(s){}; {} invalid file(s), {} error(s), {} warning(s)",
                             checked.files,
                             site.releases.len(),
                             site.feeds.len(),
+                            held(&checked),
                             checked.invalid,
                             checked.errors(),
                             checked.warnings()
@@ -229,9 +248,10 @@ fn run(cli: Cli) -> u8 {
                             format!("read {} file(s)", report.checked.files)
                         };
                         println!(
-                            "pressfeed: {what}, published {} release(s) in {} feed(s); {} file(s) written, {} unchanged, {} removed; {} warning(s){}{}; {:.2}s",
+                            "pressfeed: {what}, published {} release(s) in {} feed(s){}; {} file(s) written, {} unchanged, {} removed; {} warning(s){}{}; {:.2}s",
                             report.releases,
                             report.feeds,
+                            held(&report.checked),
                             p.written,
                             p.unchanged,
                             p.removed,
@@ -298,6 +318,18 @@ fn watchdog(secs: u64) {
         );
         std::process::exit(i32::from(status::TIMED_OUT));
     });
+}
+
+/// ", 2 held until their time (the next at ...)" for a summary line.
+fn held(checked: &pressfeed::Checked) -> String {
+    match checked.next_due() {
+        None => String::new(),
+        Some(next) => format!(
+            ", {} held until their time (the next at {})",
+            checked.held.len(),
+            next.to_rfc3339()
+        ),
+    }
 }
 
 fn print_diagnostics(diagnostics: &[pressfeed::diag::Diagnostic], quiet: bool) {
