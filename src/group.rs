@@ -2,7 +2,6 @@
 //! the global feed, one per portfolio and one per minister.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use chrono::{DateTime, FixedOffset};
 use rayon::prelude::*;
@@ -10,7 +9,7 @@ use rustc_hash::FxHashMap;
 
 use crate::config::{Config, NameRules};
 use crate::diag::Diagnostic;
-use crate::names::{self, Resolved, Rules};
+use crate::names::{self, Kind, Resolved, Rules};
 use crate::validate::Release;
 
 /// Which list a feed belongs to.
@@ -104,9 +103,8 @@ pub fn group(releases: Vec<Release>, config: &Config, warnings: &mut Vec<Diagnos
                 &releases,
                 |r| &r.ministers,
                 &config.ministers,
-                config,
-                "minister",
-                "ministers",
+                Kind::Minister,
+                |n| names::clean_minister(n, config),
                 &mut minister_warnings,
             )
         },
@@ -115,9 +113,8 @@ pub fn group(releases: Vec<Release>, config: &Config, warnings: &mut Vec<Diagnos
                 &releases,
                 |r| &r.portfolios,
                 &config.portfolios,
-                config,
-                "portfolio",
-                "portfolios",
+                Kind::Portfolio,
+                |n| names::clean(n, &config.honorifics),
                 &mut portfolio_warnings,
             )
         },
@@ -193,8 +190,20 @@ fn newest_first(releases: Vec<Release>) -> Vec<Release> {
         .collect()
 }
 
-/// Keeps one release per URL: the newest, then the first by path. The
-/// warning names every file involved.
+/// Two releases with one URL, the same title (as slugs fold titles) and
+/// dates at most this many days apart are one release, updated.
+pub const UPDATE_DAYS: i64 = 7;
+
+/// Releases that share a URL. True duplicates (the same body, whitespace
+/// aside) are one entry, silently: the newest, then the first by path. Of
+/// the others, a release with the same title as the one before it and a date
+/// at most [`UPDATE_DAYS`] later is that release updated: published once,
+/// with the later text, the earlier date and `updated` set to the later
+/// date. Every other release is published on its own: the earliest keeps
+/// the URL as its entry id, each later one gets the id `URL#YYYY-MM-DD`
+/// (its date; `-2`, `-3` after it if two share a day), which never changes
+/// as long as no earlier release with that URL is added. A warning names the
+/// files, so the owner can give them their own URLs.
 fn dedupe(mut releases: Vec<Release>, warnings: &mut Vec<Diagnostic>) -> Vec<Release> {
     // The first release with each URL, and the others with it: one hash
     // map entry per release, one list per duplicated URL only.
@@ -208,111 +217,329 @@ fn dedupe(mut releases: Vec<Release>, warnings: &mut Vec<Diagnostic>) -> Vec<Rel
         }
     }
     let mut dropped = vec![false; releases.len()];
-    for mut group in dups.into_values() {
-        // Releases are sorted newest first, ties by path: the first one wins.
-        group.sort_by(|&a, &b| {
-            releases[b]
-                .date
-                .cmp(&releases[a].date)
-                .then_with(|| releases[a].path.cmp(&releases[b].path))
+    let mut redated = false;
+    for group in dups.into_values() {
+        // Bodies are read for these few files only (26 URLs in the archive).
+        let body = |i: usize| {
+            let r: &Release = &releases[i];
+            crate::load::read_body(&r.path, r.body_offset)
+                .map(|b| crate::text::collapse_whitespace(&b))
+                .ok()
+        };
+        let bodies: Vec<Option<String>> = group.iter().map(|&i| body(i)).collect();
+        // True duplicates: one per body, the newest then the first by path.
+        let mut distinct: Vec<usize> = Vec::new();
+        let mut order: Vec<usize> = (0..group.len()).collect();
+        order.sort_by(|&a, &b| {
+            let (x, y) = (&releases[group[a]], &releases[group[b]]);
+            y.date.cmp(&x.date).then_with(|| x.path.cmp(&y.path))
         });
-        let keep = &releases[group[0]];
-        let others: Vec<String> = group[1..]
+        for &k in &order {
+            let same = distinct
+                .iter()
+                .any(|&d| bodies[d].is_some() && bodies[d] == bodies[k]);
+            if same {
+                dropped[group[k]] = true;
+            } else {
+                distinct.push(k);
+            }
+        }
+        if distinct.len() < 2 {
+            continue;
+        }
+        // Oldest first, ties by path.
+        let mut kept: Vec<usize> = distinct.iter().map(|&k| group[k]).collect();
+        kept.sort_by(|&a, &b| {
+            let (x, y) = (&releases[a], &releases[b]);
+            x.date.cmp(&y.date).then_with(|| x.path.cmp(&y.path))
+        });
+        // A same-title release a few days after the one before it replaces
+        // it: the later text under the earlier date and id.
+        let mut published: Vec<usize> = Vec::new();
+        let mut updates: Vec<(usize, usize)> = Vec::new();
+        for i in kept {
+            if let Some(&prev) = published.last() {
+                let (p, r) = (&releases[prev], &releases[i]);
+                let close = (r.date - p.date).num_days() <= UPDATE_DAYS;
+                if close && names::slug(&p.title) == names::slug(&r.title) {
+                    updates.push((prev, i));
+                    published.pop();
+                    published.push(i);
+                    continue;
+                }
+            }
+            published.push(i);
+        }
+        for &(earlier, later) in &updates {
+            dropped[earlier] = true;
+            let (date, first_date) = (releases[later].date, releases[earlier].date);
+            let r = &mut releases[later];
+            r.updated = Some(date);
+            r.date = first_date;
+            redated = true;
+        }
+        // Ids: the earliest keeps the URL; later ones get their date.
+        let mut taken: Vec<Box<str>> = Vec::new();
+        for (n, &i) in published.iter().enumerate() {
+            let r = &releases[i];
+            let id = if n == 0 {
+                r.url.as_str().into()
+            } else {
+                let stem = format!("{}#{}", r.url, r.date.format("%Y-%m-%d"));
+                let mut id = stem.clone();
+                let mut k = 2;
+                while taken.iter().any(|t| **t == *id) {
+                    id = format!("{stem}-{k}");
+                    k += 1;
+                }
+                id.into_boxed_str()
+            };
+            taken.push(id.clone());
+            releases[i].id = id;
+        }
+        let url = releases[published[0]].url.clone();
+        let mut parts: Vec<String> = published
             .iter()
-            .map(|&i| releases[i].path.display().to_string())
+            .map(|&i| {
+                let r = &releases[i];
+                format!("{} (id {})", r.path.display(), r.id)
+            })
             .collect();
-        for &i in &group[1..] {
-            dropped[i] = true;
+        for &(earlier, later) in &updates {
+            parts.push(format!(
+                "{} is the same release first published, so the two are one entry with the date of the first, the text of the second, and `updated` {}",
+                releases[earlier].path.display(),
+                releases[later]
+                    .updated
+                    .map(|d| d.format("%Y-%m-%d").to_string())
+                    .unwrap_or_default()
+            ));
         }
         warnings.push(
             Diagnostic::warning(
-                &keep.path,
+                &releases[published[0]].path,
                 0,
                 0,
                 format!(
-                    "{} files have the url {}: this one is published, {} {} not",
-                    group.len(),
-                    keep.url,
-                    others.join(", "),
-                    if others.len() == 1 { "is" } else { "are" },
+                    "{} files have the url {url} with different text: {}",
+                    distinct.len(),
+                    parts.join("; "),
                 ),
             )
-            .with_hint("delete the duplicate files, or give each release its own url"),
+            .with_hint("give each release its own url; a later release is published under the id shown, which stays as long as no earlier release with this url is added"),
         );
     }
     // In place: releases move only after the first one dropped.
     let mut dropped = dropped.into_iter();
     releases.retain(|_| !dropped.next().unwrap_or(false));
+    if redated {
+        releases = newest_first(releases);
+    }
     releases
+}
+
+/// The feeds of one kind of name, and what `check` says about them.
+struct Interned<'r> {
+    names: Vec<Name>,
+    per_release: Vec<Vec<u32>>,
+    /// Per name: its distinct spellings, and whether each is one the config
+    /// vouches for (an alias, or listed under `keep`).
+    spellings: Vec<Vec<(&'r str, bool)>>,
 }
 
 /// Maps every spelling of one kind of name to a feed. The display name is
 /// the spelling on the newest release (or the alias target when an alias
-/// applies). Returns the names and, per release, the ids it refers to.
+/// applies), cut to [`names::MAX_DISPLAY_CHARS`]. Returns the names and, per
+/// release, the ids it refers to; names that look like junk, and pairs that
+/// look like one name, are reported on `warnings`.
 fn intern(
     releases: &[Release],
     names_of: impl Fn(&Release) -> &Vec<String>,
     rules: &NameRules,
-    config: &Config,
-    what: &str,
-    section: &str,
+    kind: Kind,
+    clean: impl Fn(&str) -> String,
     warnings: &mut Vec<Diagnostic>,
 ) -> (Vec<Name>, Vec<Vec<u32>>) {
-    let rules = Rules::new(rules, &config.honorifics);
+    let rules = Rules::new(rules, clean);
     let mut ids: FxHashMap<String, u32> = FxHashMap::default();
-    let mut table: Vec<Name> = Vec::new();
-    let mut per_release = Vec::with_capacity(releases.len());
-    // Spellings that look like junk: the newest file using each, how many
-    // releases use it, and why it looks wrong.
-    let mut junk: BTreeMap<&str, (&PathBuf, usize, &'static str)> = BTreeMap::new();
-    // Each distinct spelling is resolved (slug, aliases, junk check) once:
-    // its feed (None when dropped) and whether it looks like junk.
-    let mut by_spelling: FxHashMap<&str, (Option<u32>, bool)> = FxHashMap::default();
+    let mut out = Interned {
+        names: Vec::new(),
+        per_release: Vec::with_capacity(releases.len()),
+        spellings: Vec::new(),
+    };
+    // Each distinct spelling is resolved (slug, aliases) once: its feed
+    // (None when dropped).
+    let mut by_spelling: FxHashMap<&str, Option<u32>> = FxHashMap::default();
     for r in releases {
         let mut mine: Vec<u32> = Vec::with_capacity(names_of(r).len());
         for spelling in names_of(r) {
-            let (id, is_junk) = *by_spelling.entry(spelling.as_str()).or_insert_with(|| {
-                let (key, fixed) = match rules.resolve(spelling) {
-                    Resolved::Dropped => return (None, false),
-                    Resolved::Keep { key, fixed } => (key, fixed),
+            let id = *by_spelling.entry(spelling.as_str()).or_insert_with(|| {
+                let (key, fixed, kept) = match rules.resolve(spelling) {
+                    Resolved::Dropped => return None,
+                    Resolved::Keep { key, fixed, kept } => (key, fixed, kept),
                 };
-                let junk_reason = fixed
-                    .is_none()
-                    .then(|| names::looks_like_junk(spelling))
-                    .flatten();
-                if let Some(why) = junk_reason {
-                    junk.insert(spelling.as_str(), (&r.path, 0, why));
-                }
                 let id = *ids.entry(key).or_insert_with_key(|key| {
-                    table.push(Name {
+                    let display = fixed.as_deref().unwrap_or(spelling);
+                    out.names.push(Name {
                         slug: key.clone(),
-                        display: fixed.unwrap_or_else(|| spelling.clone()),
+                        display: names::bounded_display(display).into_owned(),
                     });
-                    (table.len() - 1) as u32
+                    out.spellings.push(Vec::new());
+                    (out.names.len() - 1) as u32
                 });
-                (Some(id), junk_reason.is_some())
+                out.spellings[id as usize].push((spelling.as_str(), kept));
+                Some(id)
             });
-            if is_junk && let Some(j) = junk.get_mut(spelling.as_str()) {
-                j.1 += 1;
-            }
             if let Some(id) = id.filter(|id| !mine.contains(id)) {
                 mine.push(id);
             }
         }
-        per_release.push(mine);
+        out.per_release.push(mine);
     }
-    for (spelling, (path, count, why)) in junk {
+    report(releases, &out, kind, warnings);
+    (out.names, out.per_release)
+}
+
+/// Most files a warning about a name lists.
+const FILES_LISTED: usize = 5;
+
+/// `check`'s word on the names of one kind: those that are unlikely to be
+/// names (see [`names::looks_like_junk`], and a name on at most
+/// [`names::RARE_RELEASES`] releases that none of their texts mentions),
+/// and pairs that are probably one name. Each warning names the files and
+/// the line of pressfeed.toml that settles it. Only the few rare names'
+/// bodies are read.
+fn report(
+    releases: &[Release],
+    interned: &Interned<'_>,
+    kind: Kind,
+    warnings: &mut Vec<Diagnostic>,
+) {
+    let (what, section) = match kind {
+        Kind::Minister => ("minister", "ministers"),
+        Kind::Portfolio => ("portfolio", "portfolios"),
+    };
+    // Per name, its releases (newest first), up to what the report needs.
+    let count = interned.names.len();
+    let mut uses: Vec<usize> = vec![0; count];
+    let mut files: Vec<Vec<u32>> = vec![Vec::new(); count];
+    for (i, ids) in interned.per_release.iter().enumerate() {
+        for &id in ids {
+            uses[id as usize] += 1;
+            let f = &mut files[id as usize];
+            if f.len() < FILES_LISTED.max(names::RARE_RELEASES) {
+                f.push(i as u32);
+            }
+        }
+    }
+    let listed = |id: usize| -> String {
+        let shown: Vec<String> = files[id]
+            .iter()
+            .take(FILES_LISTED)
+            .map(|&i| releases[i as usize].path.display().to_string())
+            .collect();
+        let more = uses[id].saturating_sub(shown.len());
+        if more > 0 {
+            format!("{} and {more} more", shown.join(", "))
+        } else {
+            shown.join(", ")
+        }
+    };
+    // Names the config vouches for in every spelling are not examined.
+    let vouched: Vec<bool> = interned
+        .spellings
+        .iter()
+        .map(|s| s.iter().all(|&(_, kept)| kept))
+        .collect();
+    for id in 0..count {
+        if vouched[id] || uses[id] == 0 {
+            continue;
+        }
+        let spellings = &interned.spellings[id];
+        let mut flag = spellings
+            .iter()
+            .filter(|(_, kept)| !kept)
+            .find_map(|&(s, _)| names::looks_like_junk(s, kind).map(|why| (s, why)));
+        if flag.is_none()
+            && uses[id] <= names::RARE_RELEASES
+            && releases.len() >= names::RARE_MIN_SITE
+        {
+            let name = &interned.names[id].display;
+            let said = files[id].iter().any(|&i| {
+                let r = &releases[i as usize];
+                // An unreadable body is no evidence against the name.
+                crate::load::read_body(&r.path, r.body_offset).map_or(true, |body| {
+                    names::mentioned(name, kind, &format!("{}\n{body}", r.title))
+                })
+            });
+            if !said {
+                flag = Some((
+                    spellings[0].0,
+                    format!(
+                        "is on only {} release(s) and {}",
+                        uses[id],
+                        if uses[id] == 1 {
+                            "its text does not name it"
+                        } else {
+                            "none of their texts names it"
+                        }
+                    ),
+                ));
+            }
+        }
+        let Some((spelling, why)) = flag else {
+            continue;
+        };
+        let newest = &releases[files[id][0] as usize];
         warnings.push(
             Diagnostic::warning(
-                path,
+                &newest.path,
                 0,
                 0,
-                format!("{what} {spelling:?} {why} (in {count} release(s))"),
+                format!(
+                    "{what} {spelling:?} {why}; it is unlikely to be a {what} (in {} release(s): {})",
+                    uses[id],
+                    listed(id)
+                ),
             )
             .with_hint(format!(
-                "in pressfeed.toml, map it to the right name under [{section}] aliases, or list it under [{section}] drop"
+                "in pressfeed.toml, under [{section}]: if it is not a {what}, add {spelling:?} to drop; if it is a misspelling, add {spelling:?} = \"<the right name>\" to aliases; if it is right, add {spelling:?} to keep"
             )),
         );
     }
-    (table, per_release)
+    // Likely duplicates.
+    let slugs: Vec<&str> = interned.names.iter().map(|n| n.slug.as_str()).collect();
+    for (a, b, why) in names::likely_duplicates(&slugs) {
+        if vouched[a] && vouched[b] || uses[a] == 0 || uses[b] == 0 {
+            continue;
+        }
+        // The rarer spelling is mapped to the commoner one.
+        let (rare, common) = if (uses[a], b) < (uses[b], a) {
+            (a, b)
+        } else {
+            (b, a)
+        };
+        let (from, to) = (
+            &interned.names[rare].display,
+            &interned.names[common].display,
+        );
+        let newest = &releases[files[rare][0] as usize];
+        warnings.push(
+            Diagnostic::warning(
+                &newest.path,
+                0,
+                0,
+                format!(
+                    "{section} {from:?} (in {} release(s): {}) and {to:?} (in {} release(s): {}) are probably one {what}: {why}",
+                    uses[rare],
+                    listed(rare),
+                    uses[common],
+                    listed(common),
+                ),
+            )
+            .with_hint(format!(
+                "if they are one, add under [{section}] aliases in pressfeed.toml: {from:?} = {to:?}; if they are two, add both to [{section}] keep"
+            )),
+        );
+    }
 }

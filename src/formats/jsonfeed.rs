@@ -36,6 +36,9 @@ struct JsonItem<'a> {
     #[serde(skip_serializing_if = "str::is_empty")]
     summary: &'a str,
     date_published: String,
+    /// Set for a release updated after it was first published.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date_modified: Option<String>,
     /// The ministers who issued the release.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     authors: Vec<Author<'a>>,
@@ -87,12 +90,13 @@ pub fn item<'h>(item: &Item<'_>, config: &Config) -> Document<'h> {
 fn json_item<'a>(item: &'a Item<'_>, config: &Config, content_html: &'a str) -> JsonItem<'a> {
     let r = item.release;
     JsonItem {
-        id: &r.url,
+        id: &r.id,
         url: &r.url,
         title: &r.title,
         content_html,
         summary: &item.rendered.summary,
         date_published: r.date.to_rfc3339(),
+        date_modified: r.updated.map(|d| d.to_rfc3339()),
         authors: item
             .ministers
             .iter()
