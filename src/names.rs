@@ -352,11 +352,11 @@ const PORTFOLIO_FILLER: &[&str] = &[
 /// portfolio's distinctive word ("Finance" for "Associate Minister of
 /// Finance").
 pub fn mentioned(name: &str, kind: Kind, text: &str) -> bool {
-    let text = format!("-{}-", fold(text));
+    let text = format!("-{}-", fold(&without_possessives(text)));
     match kind {
         Kind::Minister => {
-            let name = fold(name);
-            !name.is_empty() && text.contains(&format!("-{name}-"))
+            let name = format!("-{}-", fold(name));
+            name.len() > 2 && text.contains(&name)
         }
         Kind::Portfolio => {
             let folded = fold(name);
@@ -370,6 +370,29 @@ pub fn mentioned(name: &str, kind: Kind, text: &str) -> bool {
             words.any(|w| text.contains(&format!("-{w}-")))
         }
     }
+}
+
+/// `text` with each possessive `'s` or `’s` made a word of its own, so
+/// "Nick Smith’s" folds to `nick-smith-s` (not `nick-smiths`) and still
+/// names Nick Smith.
+fn without_possessives(text: &str) -> Cow<'_, str> {
+    if !text.contains("'s") && !text.contains("’s") {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if (c == '\'' || c == '’') && chars.peek() == Some(&'s') {
+            let mut ahead = chars.clone();
+            ahead.next();
+            if !ahead.peek().is_some_and(|n| n.is_alphanumeric()) {
+                out.push(' ');
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    Cow::Owned(out)
 }
 
 /// Why two slugs are probably one name, if they are: equal once titles,
@@ -661,6 +684,12 @@ mod tests {
     fn mentions() {
         let body = "Hon Nick Smith’s statement: the Minister of Finance, Nick  Smith, said";
         assert!(mentioned("Nick Smith", Kind::Minister, body));
+        assert!(mentioned("Nick Smith", Kind::Minister, "Nick Smith's"));
+        assert!(mentioned(
+            "Damien O’Connor",
+            Kind::Minister,
+            "Damien O'Connor’s"
+        ));
         assert!(!mentioned("Nik Smith", Kind::Minister, body));
         assert!(!mentioned("Smith", Kind::Minister, "Smithers"));
         assert!(mentioned(
