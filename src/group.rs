@@ -402,6 +402,8 @@ fn intern(
 
 /// Most files a warning about a name lists.
 const FILES_LISTED: usize = 5;
+/// Most likely-duplicate pairs one run lists, per kind of name.
+const MAX_PAIRS_REPORTED: usize = 200;
 
 /// `check`'s word on the names of one kind: those that are unlikely to be
 /// names (see [`names::looks_like_junk`], and a name on at most
@@ -451,42 +453,62 @@ fn report(
         .iter()
         .map(|s| s.iter().all(|&(_, kept)| kept))
         .collect();
+    // The junk rules, per spelling; then the rare names left, whose
+    // releases are read (each once, however many rare names it has).
+    let mut flags: Vec<Option<(&str, String)>> = vec![None; count];
+    let mut rare: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
     for id in 0..count {
         if vouched[id] || uses[id] == 0 {
             continue;
         }
-        let spellings = &interned.spellings[id];
-        let mut flag = spellings
+        flags[id] = interned.spellings[id]
             .iter()
             .filter(|(_, kept)| !kept)
             .find_map(|&(s, _)| names::looks_like_junk(s, kind).map(|why| (s, why)));
-        if flag.is_none()
+        if flags[id].is_none()
             && uses[id] <= names::RARE_RELEASES
             && releases.len() >= names::RARE_MIN_SITE
         {
-            let name = &interned.names[id].display;
-            let said = files[id].iter().any(|&i| {
-                let r = &releases[i as usize];
-                // An unreadable body is no evidence against the name.
-                crate::load::read_body(&r.path, r.body_offset).map_or(true, |body| {
-                    names::mentioned(name, kind, &format!("{}\n{body}", r.title))
-                })
-            });
-            if !said {
-                flag = Some((
-                    spellings[0].0,
-                    format!(
-                        "is on only {} release(s) and {}",
-                        uses[id],
-                        if uses[id] == 1 {
-                            "its text does not name it"
-                        } else {
-                            "none of their texts names it"
-                        }
-                    ),
-                ));
+            for &i in &files[id] {
+                rare.entry(i).or_default().push(id);
             }
         }
+    }
+    let mut said = vec![false; count];
+    for (&i, ids) in &rare {
+        let r = &releases[i as usize];
+        match crate::load::read_body(&r.path, r.body_offset) {
+            Ok(body) => {
+                let text = names::fold_text(&format!("{}\n{body}", r.title));
+                for &id in ids {
+                    said[id] |= names::mentioned_in(&interned.names[id].display, kind, &text);
+                }
+            }
+            // An unreadable body is no evidence against the name.
+            Err(_) => ids.iter().for_each(|&id| said[id] = true),
+        }
+    }
+    let unsaid: std::collections::BTreeSet<usize> = rare
+        .values()
+        .flatten()
+        .copied()
+        .filter(|&id| !said[id])
+        .collect();
+    for id in unsaid {
+        flags[id] = Some((
+            interned.spellings[id][0].0,
+            format!(
+                "is on only {} release(s) and {}",
+                uses[id],
+                if uses[id] == 1 {
+                    "its text does not name it"
+                } else {
+                    "none of their texts names it"
+                }
+            ),
+        ));
+    }
+    for (id, flag) in flags.into_iter().enumerate() {
         let Some((spelling, why)) = flag else {
             continue;
         };
@@ -507,12 +529,28 @@ fn report(
             )),
         );
     }
-    // Likely duplicates.
+    // Likely duplicates, at most MAX_PAIRS_REPORTED of them.
     let slugs: Vec<&str> = interned.names.iter().map(|n| n.slug.as_str()).collect();
-    for (a, b, why) in names::likely_duplicates(&slugs) {
-        if vouched[a] && vouched[b] || uses[a] == 0 || uses[b] == 0 {
-            continue;
-        }
+    let pairs: Vec<(usize, usize, &str)> = names::likely_duplicates(&slugs)
+        .into_iter()
+        .filter(|&(a, b, _)| !(vouched[a] && vouched[b] || uses[a] == 0 || uses[b] == 0))
+        .collect();
+    if pairs.len() > MAX_PAIRS_REPORTED {
+        let first = &releases[files[pairs[MAX_PAIRS_REPORTED].0][0] as usize];
+        warnings.push(
+            Diagnostic::warning(
+                &first.path,
+                0,
+                0,
+                format!(
+                    "{} more pairs of {section} names are probably one {what} each; only the first {MAX_PAIRS_REPORTED} are listed",
+                    pairs.len() - MAX_PAIRS_REPORTED
+                ),
+            )
+            .with_hint("settle the pairs listed, then run check again"),
+        );
+    }
+    for &(a, b, why) in pairs.iter().take(MAX_PAIRS_REPORTED) {
         // The rarer spelling is mapped to the commoner one.
         let (rare, common) = if (uses[a], b) < (uses[b], a) {
             (a, b)

@@ -352,7 +352,17 @@ const PORTFOLIO_FILLER: &[&str] = &[
 /// portfolio's distinctive word ("Finance" for "Associate Minister of
 /// Finance").
 pub fn mentioned(name: &str, kind: Kind, text: &str) -> bool {
-    let text = format!("-{}-", fold(&without_possessives(text)));
+    mentioned_in(name, kind, &fold_text(text))
+}
+
+/// A release's text folded once for [`mentioned_in`], however many names
+/// are looked for in it.
+pub fn fold_text(text: &str) -> String {
+    format!("-{}-", fold(&without_possessives(text)))
+}
+
+/// [`mentioned`], in a text folded by [`fold_text`].
+pub fn mentioned_in(name: &str, kind: Kind, text: &str) -> bool {
     match kind {
         Kind::Minister => {
             let name = format!("-{}-", fold(name));
@@ -441,23 +451,45 @@ fn core_key(slug: &str) -> String {
         .join("-")
 }
 
+/// Most names [`likely_duplicates`] compares; beyond it (no real archive
+/// comes near: the beehive one has 240) the report is skipped, so a hostile
+/// seed folder cannot make it costly.
+pub const MAX_COMPARED_NAMES: usize = 50_000;
+
 /// Pairs of indexes into `slugs` that are probably one name, with why
 /// ([`same_name`]), in index order. Near-linear: candidates share a core key
-/// or a one-letter deletion, so the work grows with the number of names
-/// times their length, not with its square.
+/// or a one-letter deletion (hashed, then checked), so the work grows with
+/// the number of names times their length, not with its square. Empty for
+/// more than [`MAX_COMPARED_NAMES`] names.
 pub fn likely_duplicates(slugs: &[&str]) -> Vec<(usize, usize, &'static str)> {
-    let mut buckets: FxHashMap<String, Vec<usize>> = FxHashMap::default();
+    if slugs.len() > MAX_COMPARED_NAMES {
+        return Vec::new();
+    }
+    let hash = |tag: u8, parts: &[&[u8]]| -> u64 {
+        let mut h = fnv1a(&[tag]);
+        for p in parts {
+            h = p
+                .iter()
+                .fold(h, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3));
+        }
+        h
+    };
+    let mut buckets: FxHashMap<u64, Vec<u32>> = FxHashMap::default();
+    let mut keys: Vec<u64> = Vec::new();
     for (i, s) in slugs.iter().enumerate() {
-        let mut keys: HashSet<String> = HashSet::new();
-        keys.insert(format!("c:{}", core_key(s)));
-        keys.insert(format!("d:{s}"));
-        for (at, c) in s.bytes().enumerate() {
+        let b = s.as_bytes();
+        keys.clear();
+        keys.push(hash(b'c', &[core_key(s).as_bytes()]));
+        keys.push(hash(b'd', &[b]));
+        for (at, c) in b.iter().enumerate() {
             if c.is_ascii_alphabetic() {
-                keys.insert(format!("d:{}{}", &s[..at], &s[at + 1..]));
+                keys.push(hash(b'd', &[&b[..at], &b[at + 1..]]));
             }
         }
-        for k in keys {
-            buckets.entry(k).or_default().push(i);
+        keys.sort_unstable();
+        keys.dedup();
+        for &k in &keys {
+            buckets.entry(k).or_default().push(i as u32);
         }
     }
     let mut pairs: HashMap<(usize, usize), &'static str> = HashMap::new();
@@ -467,6 +499,7 @@ pub fn likely_duplicates(slugs: &[&str]) -> Vec<(usize, usize, &'static str)> {
         }
         for (x, &a) in members.iter().enumerate() {
             for &b in &members[x + 1..] {
+                let (a, b) = (a as usize, b as usize);
                 let key = (a.min(b), a.max(b));
                 if pairs.contains_key(&key) {
                     continue;
