@@ -274,16 +274,16 @@ fn dedupe(mut releases: Vec<Release>, warnings: &mut Vec<Diagnostic>) -> Vec<Rel
             dropped[earlier] = true;
             let (date, first_date) = (releases[later].date, releases[earlier].date);
             let r = &mut releases[later];
-            r.updated = Some(date);
+            r.shared_url.get_or_insert_default().updated = Some(date);
             r.date = first_date;
             redated = true;
         }
         // Ids: the earliest keeps the URL; later ones get their date.
-        let mut taken: Vec<Box<str>> = Vec::new();
+        let mut taken: Vec<String> = Vec::new();
         for (n, &i) in published.iter().enumerate() {
             let r = &releases[i];
             let id = if n == 0 {
-                r.url.as_str().into()
+                None
             } else {
                 let stem = format!("{}#{}", r.url, r.date.format("%Y-%m-%d"));
                 let mut id = stem.clone();
@@ -292,17 +292,19 @@ fn dedupe(mut releases: Vec<Release>, warnings: &mut Vec<Diagnostic>) -> Vec<Rel
                     id = format!("{stem}-{k}");
                     k += 1;
                 }
-                id.into_boxed_str()
+                taken.push(id.clone());
+                Some(id)
             };
-            taken.push(id.clone());
-            releases[i].id = id;
+            if id.is_some() {
+                releases[i].shared_url.get_or_insert_default().id = id;
+            }
         }
         let url = releases[published[0]].url.clone();
         let mut parts: Vec<String> = published
             .iter()
             .map(|&i| {
                 let r = &releases[i];
-                format!("{} (id {})", r.path.display(), r.id)
+                format!("{} (id {})", r.path.display(), r.id())
             })
             .collect();
         for &(earlier, later) in &updates {
@@ -310,7 +312,7 @@ fn dedupe(mut releases: Vec<Release>, warnings: &mut Vec<Diagnostic>) -> Vec<Rel
                 "{} is the same release first published, so the two are one entry with the date of the first, the text of the second, and `updated` {}",
                 releases[earlier].path.display(),
                 releases[later]
-                    .updated
+                    .updated()
                     .map(|d| d.format("%Y-%m-%d").to_string())
                     .unwrap_or_default()
             ));
@@ -329,13 +331,35 @@ fn dedupe(mut releases: Vec<Release>, warnings: &mut Vec<Diagnostic>) -> Vec<Rel
             .with_hint("give each release its own url; a later release is published under the id shown, which stays as long as no earlier release with this url is added"),
         );
     }
-    // In place: releases move only after the first one dropped.
+    // In place: releases move only after the first one dropped. The few
+    // releases given an earlier date move to their place in the order.
     let mut dropped = dropped.into_iter();
     releases.retain(|_| !dropped.next().unwrap_or(false));
     if redated {
-        releases = newest_first(releases);
+        let mut moved = Vec::new();
+        let mut i = 0;
+        while i < releases.len() {
+            if releases[i].updated().is_some() {
+                moved.push(releases.remove(i));
+            } else {
+                i += 1;
+            }
+        }
+        for r in moved {
+            let at = releases.partition_point(|x| newer(x, &r));
+            releases.insert(at, r);
+        }
     }
     releases
+}
+
+/// Whether `a` comes before `b` in the order of [`newest_first`].
+fn newer(a: &Release, b: &Release) -> bool {
+    b.date
+        .cmp(&a.date)
+        .then_with(|| a.url.cmp(&b.url))
+        .then_with(|| a.path.cmp(&b.path))
+        .is_lt()
 }
 
 /// The feeds of one kind of name, and what `check` says about them.

@@ -25,13 +25,11 @@ pub struct Release {
     pub date: DateTime<FixedOffset>,
     /// Absolute http(s) URL.
     pub url: String,
-    /// The entry's id in every feed: the URL, unless an earlier release has
-    /// the same URL (see `group::dedupe`). Boxed: a release is kept for
-    /// every seed, and this keeps it small.
-    pub id: Box<str>,
-    /// When the release was updated after `date` (a corrected release that
-    /// the archive holds twice under one URL); `None` for nearly all.
-    pub updated: Option<DateTime<FixedOffset>>,
+    /// For the few releases that share a URL with another: their own id
+    /// and when they were updated (see `group::dedupe`); `None` for nearly
+    /// all, and boxed so that every other release stays small. Use
+    /// [`Release::id`] and [`Release::updated`].
+    pub shared_url: Option<Box<SharedUrl>>,
     /// Cleaned names (whitespace collapsed; honorifics removed, and for
     /// ministers titles and post-nominals), at most
     /// [`crate::names::MAX_NAMES_PER_RELEASE`] of each.
@@ -39,6 +37,32 @@ pub struct Release {
     pub portfolios: Vec<String>,
     pub attachments: Vec<String>,
     pub body_offset: usize,
+}
+
+/// What a release that shares its URL with others has of its own.
+#[derive(Debug, Clone, Default)]
+pub struct SharedUrl {
+    /// The entry's id, when it is not the URL (a later release).
+    pub id: Option<String>,
+    /// When the release was updated after `date` (a corrected release that
+    /// the archive holds twice under one URL).
+    pub updated: Option<DateTime<FixedOffset>>,
+}
+
+impl Release {
+    /// The entry's id in every feed: the URL, or the derived id of a later
+    /// release that shares its URL.
+    pub fn id(&self) -> &str {
+        self.shared_url
+            .as_ref()
+            .and_then(|s| s.id.as_deref())
+            .unwrap_or(&self.url)
+    }
+
+    /// When the release was updated after it was first published, if it was.
+    pub fn updated(&self) -> Option<DateTime<FixedOffset>> {
+        self.shared_url.as_ref().and_then(|s| s.updated)
+    }
 }
 
 /// Years outside this range are published but flagged.
@@ -223,9 +247,8 @@ pub fn validate(
         path: path.to_path_buf(),
         title: title.unwrap_or_default(),
         date: date.unwrap_or_default(),
-        id: url.as_str().into(),
+        shared_url: None,
         url,
-        updated: None,
         ministers,
         portfolios,
         attachments,

@@ -26,8 +26,8 @@ pub fn entry<'h>(item: &Item<'_>, config: &Config) -> Document<'h> {
     );
     let entry = Entry {
         title: Text::plain(r.title.clone()),
-        id: r.id.to_string(),
-        updated: r.updated.unwrap_or(r.date),
+        id: r.id().to_string(),
+        updated: r.updated().unwrap_or(r.date),
         published: Some(r.date),
         authors: item
             .ministers

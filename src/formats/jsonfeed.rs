@@ -90,13 +90,13 @@ pub fn item<'h>(item: &Item<'_>, config: &Config) -> Document<'h> {
 fn json_item<'a>(item: &'a Item<'_>, config: &Config, content_html: &'a str) -> JsonItem<'a> {
     let r = item.release;
     JsonItem {
-        id: &r.id,
+        id: r.id(),
         url: &r.url,
         title: &r.title,
         content_html,
         summary: &item.rendered.summary,
         date_published: r.date.to_rfc3339(),
-        date_modified: r.updated.map(|d| d.to_rfc3339()),
+        date_modified: r.updated().map(|d| d.to_rfc3339()),
         authors: item
             .ministers
             .iter()

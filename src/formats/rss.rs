@@ -89,7 +89,7 @@ fn crate_item(item: &Item<'_>, config: &Config, description: Option<String>) -> 
             mime_type: attachment_type(a).to_string(),
         }),
         guid: Some(Guid {
-            value: r.id.to_string(),
+            value: r.id().to_string(),
             permalink: true,
         }),
         pub_date: Some(r.date.to_rfc2822()),
