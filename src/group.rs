@@ -537,20 +537,29 @@ fn report(
             continue;
         };
         let newest = &releases[files[id][0] as usize];
+        // A name too long to be one is shown cut, and fixed in the seed.
+        let shown = names::bounded_display(spelling);
+        let hint = if shown.len() < spelling.len() {
+            format!(
+                "put the {what}'s name alone in the seed, or list the whole text under [{section}] drop in pressfeed.toml"
+            )
+        } else {
+            format!(
+                "in pressfeed.toml, under [{section}]: if it is not a {what}, add {spelling:?} to drop; if it is a misspelling, add {spelling:?} = \"<the right name>\" to aliases; if it is right, add {spelling:?} to keep"
+            )
+        };
         warnings.push(
             Diagnostic::warning(
                 &newest.path,
                 0,
                 0,
                 format!(
-                    "{what} {spelling:?} {why}; it is unlikely to be a {what} (in {} release(s): {})",
+                    "{what} {shown:?} {why}; it is unlikely to be a {what} (in {} release(s): {})",
                     uses[id],
                     listed(id)
                 ),
             )
-            .with_hint(format!(
-                "in pressfeed.toml, under [{section}]: if it is not a {what}, add {spelling:?} to drop; if it is a misspelling, add {spelling:?} = \"<the right name>\" to aliases; if it is right, add {spelling:?} to keep"
-            )),
+            .with_hint(hint),
         );
     }
     // Likely duplicates, at most MAX_PAIRS_REPORTED of them.

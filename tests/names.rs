@@ -138,6 +138,11 @@ fn long_names_get_short_distinct_slugs_and_the_build_succeeds() {
         long_a.chars().count()
     );
     assert!(err.contains(&want), "{err}");
+    assert!(!err.contains(&long_a), "a long name is shown cut: {err}");
+    assert!(
+        err.contains("put the minister's name alone in the seed"),
+        "{err}"
+    );
     build(dir.path());
     let ministers = feeds(dir.path(), "ministers");
     assert_eq!(ministers.len(), 3, "{ministers:?}");
