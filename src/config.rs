@@ -35,6 +35,12 @@ pub struct Config {
     pub author: String,
     /// Prefixes removed from minister names ("Hon", "Rt Hon"), longest first.
     pub honorifics: Vec<String>,
+    /// Titles removed from the start of minister names ("Dr", "Sir"),
+    /// after the honorifics; longest first.
+    pub titles: Vec<String>,
+    /// Post-nominal letters removed from the end of minister names ("KC",
+    /// "ONZM"), matched as whole words in capitals.
+    pub post_nominals: Vec<String>,
     pub ministers: NameRules,
     pub portfolios: NameRules,
     /// WebSub hubs every feed document declares and every build that
@@ -52,6 +58,10 @@ pub struct NameRules {
     /// Names that are never given a feed (link texts scraped by mistake).
     #[serde(default)]
     pub drop: Vec<String>,
+    /// Names that are right as written: `check` flags them neither as
+    /// unlikely names nor as likely duplicates of each other.
+    #[serde(default)]
+    pub keep: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -67,6 +77,8 @@ struct RawConfig {
     max_document_bytes: Option<i64>,
     author: Option<String>,
     honorifics: Option<Vec<String>>,
+    titles: Option<Vec<String>>,
+    post_nominals: Option<Vec<String>>,
     #[serde(default)]
     hubs: Vec<String>,
     #[serde(default)]
@@ -88,6 +100,28 @@ pub const DEFAULT_MAX_DOCUMENT_BYTES: usize = 1 << 20;
 pub const MIN_DOCUMENT_BYTES: usize = 64 << 10;
 pub const DEFAULT_AUTHOR: &str = "New Zealand Government";
 pub const DEFAULT_HONORIFICS: &[&str] = &["Rt Hon", "Right Honourable", "The Honourable", "Hon"];
+/// Titles before a person's name. A dot after one ("Dr.") is ignored.
+pub const DEFAULT_TITLES: &[&str] = &[
+    "Dr",
+    "Doctor",
+    "Professor",
+    "Prof",
+    "Sir",
+    "Dame",
+    "Mr",
+    "Mrs",
+    "Ms",
+    "Miss",
+    "Mx",
+];
+/// Letters after a person's name: counsel, member of Parliament, New Zealand
+/// and Commonwealth honours, justice of the peace, doctorates. Dots inside
+/// them ("Q.C.") and a comma before them are ignored.
+pub const DEFAULT_POST_NOMINALS: &[&str] = &[
+    "KC", "QC", "SC", "MP", "JP", "ONZ", "GNZM", "KNZM", "DNZM", "PCNZM", "DCNZM", "CNZM", "ONZM",
+    "MNZM", "QSO", "QSM", "NZOM", "QFSM", "NZM", "OBE", "MBE", "CBE", "KBE", "DBE", "GBE", "CMG",
+    "KCMG", "DCMG", "GCMG", "CH", "PC", "KStJ", "DStJ", "PhD",
+];
 
 impl Default for Config {
     fn default() -> Self {
@@ -213,6 +247,22 @@ impl Config {
                     })
             })
             .collect::<Result<Vec<Url>, Diagnostic>>()?;
+        let words = |list: Option<Vec<String>>, default: &[&str]| -> Vec<String> {
+            let mut list: Vec<String> = list
+                .unwrap_or_else(|| default.iter().map(|s| s.to_string()).collect())
+                .into_iter()
+                .map(|h| h.split_whitespace().collect::<Vec<_>>().join(" "))
+                .filter(|h| !h.is_empty())
+                .collect();
+            list.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+            list.dedup();
+            list
+        };
+        let titles = words(raw.titles, DEFAULT_TITLES);
+        let post_nominals = words(raw.post_nominals, DEFAULT_POST_NOMINALS)
+            .into_iter()
+            .map(|p| p.replace(['.', ' '], ""))
+            .collect();
         Ok(Config {
             hubs,
             title: raw.title.unwrap_or_else(|| DEFAULT_TITLE.to_string()),
@@ -227,6 +277,8 @@ impl Config {
             max_document_bytes,
             author: raw.author.unwrap_or_else(|| DEFAULT_AUTHOR.to_string()),
             honorifics,
+            titles,
+            post_nominals,
             ministers: raw.ministers,
             portfolios: raw.portfolios,
         })

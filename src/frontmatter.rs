@@ -157,9 +157,54 @@ pub fn parse(
                     }
                 };
                 let mut out = Vec::with_capacity(items.len());
+                // Items YAML reads as something other than text, in order,
+                // matched to their lines by `non_text_items`.
+                let mut literals = None;
+                let mut nth_literal = 0;
                 for item in items {
                     match item {
                         NameItem::Name(n) => out.push(n),
+                        NameItem::NotText(what) => {
+                            let found = literals
+                                .get_or_insert_with(|| non_text_items(split, &key))
+                                .get(nth_literal)
+                                .cloned();
+                            nth_literal += 1;
+                            let (position, literal) = match found {
+                                Some((line, col, text)) => ((line, col), text),
+                                None => (at(), String::new()),
+                            };
+                            if what == "null" && literal.is_empty() {
+                                warnings.push(
+                                    Diagnostic::at(
+                                        path,
+                                        position,
+                                        format!("`{key}` has an empty item; it is ignored"),
+                                    )
+                                    .warn(),
+                                );
+                                continue;
+                            }
+                            let shown = if literal.is_empty() {
+                                "an item".to_string()
+                            } else {
+                                format!("{literal:?}")
+                            };
+                            warnings.push(
+                                Diagnostic::at(
+                                    path,
+                                    position,
+                                    format!(
+                                        "`{key}` has {shown}, which YAML reads as {what}, not a name; it is ignored"
+                                    ),
+                                )
+                                .warn()
+                                .with_hint(format!(
+                                    "if it is a name, quote it: - \"{}\"",
+                                    if literal.is_empty() { "..." } else { literal.as_str() }
+                                )),
+                            );
+                        }
                         NameItem::Empty => warnings.push(
                             Diagnostic::at(
                                 path,
@@ -193,6 +238,12 @@ pub fn parse(
                         match item {
                             NameItem::Name(n) => fm.attachments.push(field(n)),
                             NameItem::Empty => {}
+                            NameItem::NotText(what) if what == "null" => {}
+                            NameItem::NotText(what) => warnings.push(
+                                Diagnostic::at(path, at(), format!("`attachments` has an item that YAML reads as {what}, not a URL; it is ignored"))
+                                    .warn()
+                                    .with_hint("write one URL per line under `attachments:`, each starting with `  - `"),
+                            ),
                             NameItem::Other(what) => errors.push(
                                 Diagnostic::at(path, at(), format!("`attachments` has an item that is {what}, not a URL"))
                                     .with_hint("write one URL per line under `attachments:`, each starting with `  - `"),
@@ -270,6 +321,10 @@ fn kind(v: &Value) -> &'static str {
 enum NameItem {
     Name(String),
     Empty,
+    /// A number, boolean or null (`- 0x1F`, `- true`, `- ~`): what YAML
+    /// reads it as. Not published: its source text is not in the value
+    /// (`0x1F` is 31), and a name that YAML reads as a number is a mistake.
+    NotText(String),
     /// Something that is not a name (a nested list, a mapping): what it is.
     Other(&'static str),
 }
@@ -292,7 +347,6 @@ fn names(v: Value) -> Result<Vec<NameItem>, &'static str> {
 
 fn name(v: Value) -> NameItem {
     match v {
-        Value::Null => NameItem::Empty,
         Value::Mapping(m) if m.len() == 1 => {
             let Some((k, v)) = m.into_iter().next() else {
                 return NameItem::Other("an empty mapping");
@@ -309,8 +363,53 @@ fn name(v: Value) -> NameItem {
         Value::Mapping(_) => NameItem::Other("a mapping"),
         Value::Sequence(_) => NameItem::Other("a list"),
         Value::Tagged(t) => name(t.value),
+        Value::Null => NameItem::NotText("null".into()),
+        Value::Number(n) => NameItem::NotText(format!("the number {n}")),
+        Value::Bool(b) => NameItem::NotText(format!("the boolean {b}")),
         v => into_scalar(v).map_or(NameItem::Empty, NameItem::Name),
     }
+}
+
+/// The items under top-level `key` that YAML reads as a number, boolean or
+/// null, in order: 1-based line and column of each, and its text as written
+/// (empty for a bare `-`).
+fn non_text_items(split: &Split<'_>, key: &str) -> Vec<(usize, usize, String)> {
+    let mut out = Vec::new();
+    let mut inside = false;
+    for (i, line) in split.yaml.lines().enumerate() {
+        let content = line.trim_start();
+        let indent = line.len() - content.len();
+        if indent == 0 && !content.starts_with('-') {
+            inside = content
+                .strip_prefix(key)
+                .is_some_and(|r| r.trim_start().starts_with(':'));
+            continue;
+        }
+        if !inside {
+            continue;
+        }
+        let Some(value) = content.strip_prefix('-') else {
+            continue;
+        };
+        if !(value.is_empty() || value.starts_with([' ', '\t'])) {
+            continue;
+        }
+        let literal = value.trim();
+        let literal = literal
+            .split_once(" #")
+            .map_or(literal, |(v, _)| v.trim_end());
+        let non_text = literal.is_empty()
+            || matches!(
+                serde_yaml::from_str::<Value>(literal),
+                Ok(Value::Null | Value::Bool(_) | Value::Number(_))
+            );
+        if non_text {
+            let col = line.len() - value.trim_start().len();
+            let col = line[..col.min(line.len())].chars().count() + 1;
+            out.push((split.yaml_line + i, col, literal.to_string()));
+        }
+    }
+    out
 }
 
 /// Line and column of the value of a top-level key, found by scanning the

@@ -3,7 +3,6 @@
 //! and one per minister).
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use chrono::{DateTime, FixedOffset};
 use rayon::prelude::*;
@@ -200,8 +199,20 @@ fn newest_first(releases: Vec<Release>) -> Vec<Release> {
         .collect()
 }
 
-/// Keeps one release per URL: the newest, then the first by path. The
-/// warning names every file involved.
+/// Two releases with one URL, the same title (as slugs fold titles) and
+/// dates at most this many days apart are one release, updated.
+pub const UPDATE_DAYS: i64 = 7;
+
+/// Releases that share a URL. True duplicates (the same body, whitespace
+/// aside) are one entry, silently: the newest, then the first by path. Of
+/// the others, a release with the same title as the one before it and a date
+/// at most [`UPDATE_DAYS`] later is that release updated: published once,
+/// with the later text, the earlier date and `updated` set to the later
+/// date. Every other release is published on its own: the earliest keeps
+/// the URL as its entry id, each later one gets the id `URL#YYYY-MM-DD`
+/// (its date; `-2`, `-3` after it if two share a day), which never changes
+/// as long as no earlier release with that URL is added. A warning names the
+/// files, so the owner can give them their own URLs.
 fn dedupe(mut releases: Vec<Release>, warnings: &mut Vec<Diagnostic>) -> Vec<Release> {
     // The first release with each URL, and the others with it: one hash
     // map entry per release, one list per duplicated URL only.
@@ -215,47 +226,165 @@ fn dedupe(mut releases: Vec<Release>, warnings: &mut Vec<Diagnostic>) -> Vec<Rel
         }
     }
     let mut dropped = vec![false; releases.len()];
-    for mut group in dups.into_values() {
-        // Releases are sorted newest first, ties by path: the first one wins.
-        group.sort_by(|&a, &b| {
-            releases[b]
-                .date
-                .cmp(&releases[a].date)
-                .then_with(|| releases[a].path.cmp(&releases[b].path))
+    let mut redated = false;
+    for group in dups.into_values() {
+        // Bodies are read for these few files only (26 URLs in the archive).
+        let body = |i: usize| {
+            let r: &Release = &releases[i];
+            crate::load::read_body(&r.path, r.body_offset)
+                .map(|b| crate::text::collapse_whitespace(&b))
+                .ok()
+        };
+        let bodies: Vec<Option<String>> = group.iter().map(|&i| body(i)).collect();
+        // True duplicates: one per body, the newest then the first by path.
+        let mut distinct: Vec<usize> = Vec::new();
+        let mut order: Vec<usize> = (0..group.len()).collect();
+        order.sort_by(|&a, &b| {
+            let (x, y) = (&releases[group[a]], &releases[group[b]]);
+            y.date.cmp(&x.date).then_with(|| x.path.cmp(&y.path))
         });
-        let keep = &releases[group[0]];
-        let others: Vec<String> = group[1..]
+        for &k in &order {
+            let same = distinct
+                .iter()
+                .any(|&d| bodies[d].is_some() && bodies[d] == bodies[k]);
+            if same {
+                dropped[group[k]] = true;
+            } else {
+                distinct.push(k);
+            }
+        }
+        if distinct.len() < 2 {
+            continue;
+        }
+        // Oldest first, ties by path.
+        let mut kept: Vec<usize> = distinct.iter().map(|&k| group[k]).collect();
+        kept.sort_by(|&a, &b| {
+            let (x, y) = (&releases[a], &releases[b]);
+            x.date.cmp(&y.date).then_with(|| x.path.cmp(&y.path))
+        });
+        // A same-title release a few days after the one before it replaces
+        // it: the later text under the earlier date and id.
+        let mut published: Vec<usize> = Vec::new();
+        let mut updates: Vec<(usize, usize)> = Vec::new();
+        for i in kept {
+            if let Some(&prev) = published.last() {
+                let (p, r) = (&releases[prev], &releases[i]);
+                let close = (r.date - p.date).num_days() <= UPDATE_DAYS;
+                if close && names::slug(&p.title) == names::slug(&r.title) {
+                    updates.push((prev, i));
+                    published.pop();
+                    published.push(i);
+                    continue;
+                }
+            }
+            published.push(i);
+        }
+        for &(earlier, later) in &updates {
+            dropped[earlier] = true;
+            let (date, first_date) = (releases[later].date, releases[earlier].date);
+            let r = &mut releases[later];
+            r.shared_url.get_or_insert_default().updated = Some(date);
+            r.date = first_date;
+            redated = true;
+        }
+        // Ids: the earliest keeps the URL; later ones get their date.
+        let mut taken: Vec<String> = Vec::new();
+        for (n, &i) in published.iter().enumerate() {
+            let r = &releases[i];
+            let id = if n == 0 {
+                None
+            } else {
+                let stem = format!("{}#{}", r.url, r.date.format("%Y-%m-%d"));
+                let mut id = stem.clone();
+                let mut k = 2;
+                while taken.iter().any(|t| **t == *id) {
+                    id = format!("{stem}-{k}");
+                    k += 1;
+                }
+                taken.push(id.clone());
+                Some(id)
+            };
+            if id.is_some() {
+                releases[i].shared_url.get_or_insert_default().id = id;
+            }
+        }
+        let url = releases[published[0]].url.clone();
+        let mut parts: Vec<String> = published
             .iter()
-            .map(|&i| crate::diag::shown(&releases[i].path).to_string())
+            .map(|&i| {
+                let r = &releases[i];
+                format!("{} (id {})", crate::diag::shown(&r.path), r.id())
+            })
             .collect();
-        for &i in &group[1..] {
-            dropped[i] = true;
+        for &(earlier, later) in &updates {
+            parts.push(format!(
+                "{} is the same release first published, so the two are one entry with the date of the first, the text of the second, and `updated` {}",
+                crate::diag::shown(&releases[earlier].path),
+                releases[later]
+                    .updated()
+                    .map(|d| d.format("%Y-%m-%d").to_string())
+                    .unwrap_or_default()
+            ));
         }
         warnings.push(
             Diagnostic::warning(
-                &keep.path,
+                &releases[published[0]].path,
                 0,
                 0,
                 format!(
-                    "{} files have the url {}: this one is published, {} {} not",
-                    group.len(),
-                    keep.url,
-                    others.join(", "),
-                    if others.len() == 1 { "is" } else { "are" },
+                    "{} files have the url {url} with different text: {}",
+                    distinct.len(),
+                    parts.join("; "),
                 ),
             )
-            .with_hint("delete the duplicate files, or give each release its own url"),
+            .with_hint("give each release its own url; a later release is published under the id shown, which stays as long as no earlier release with this url is added"),
         );
     }
-    // In place: releases move only after the first one dropped.
+    // In place: releases move only after the first one dropped. The few
+    // releases given an earlier date move to their place in the order.
     let mut dropped = dropped.into_iter();
     releases.retain(|_| !dropped.next().unwrap_or(false));
+    if redated {
+        let mut moved = Vec::new();
+        let mut i = 0;
+        while i < releases.len() {
+            if releases[i].updated().is_some() {
+                moved.push(releases.remove(i));
+            } else {
+                i += 1;
+            }
+        }
+        for r in moved {
+            let at = releases.partition_point(|x| newer(x, &r));
+            releases.insert(at, r);
+        }
+    }
     releases
+}
+
+/// Whether `a` comes before `b` in the order of [`newest_first`].
+fn newer(a: &Release, b: &Release) -> bool {
+    b.date
+        .cmp(&a.date)
+        .then_with(|| a.url.cmp(&b.url))
+        .then_with(|| a.path.cmp(&b.path))
+        .is_lt()
+}
+
+/// The feeds of one kind of name, and what `check` says about them.
+struct Interned<'r> {
+    names: Vec<Name>,
+    per_release: Vec<Vec<u32>>,
+    /// Per name: its distinct spellings, and whether each is one the config
+    /// vouches for (an alias, or listed under `keep`).
+    spellings: Vec<Vec<(&'r str, bool)>>,
 }
 
 /// Maps every spelling of one kind of name to a feed. The display name is
 /// the spelling on the newest release (or the alias target when an alias
-/// applies). Returns the names and, per release, the ids it refers to.
+/// applies), cut to [`names::MAX_DISPLAY_CHARS`]. Returns the names and, per
+/// release, the ids it refers to; names that look like junk, and pairs that
+/// look like one name, are reported on `warnings`.
 fn intern(
     releases: &[Release],
     kind: &Kind,
@@ -263,63 +392,245 @@ fn intern(
     config: &Config,
     warnings: &mut Vec<Diagnostic>,
 ) -> (Vec<Name>, Vec<Vec<u32>>) {
-    let (what, section) = (field.singular(), field.section());
-    let rules = Rules::new(field.rules(config), &config.honorifics);
+    let name_kind = match field {
+        Field::Ministers => names::NameKind::Minister,
+        Field::Portfolios => names::NameKind::Portfolio,
+    };
+    let rules = match name_kind {
+        names::NameKind::Minister => {
+            Rules::new(field.rules(config), |n| names::clean_minister(n, config))
+        }
+        names::NameKind::Portfolio => {
+            Rules::new(field.rules(config), |n| names::clean(n, &config.honorifics))
+        }
+    };
     let mut ids: FxHashMap<String, u32> = FxHashMap::default();
-    let mut table: Vec<Name> = Vec::new();
-    let mut per_release = Vec::with_capacity(releases.len());
-    // Spellings that look like junk: the newest file using each, how many
-    // releases use it, and why it looks wrong.
-    let mut junk: BTreeMap<&str, (&PathBuf, usize, &'static str)> = BTreeMap::new();
-    // Each distinct spelling is resolved (slug, aliases, junk check) once:
-    // its feed (None when dropped) and whether it looks like junk.
-    let mut by_spelling: FxHashMap<&str, (Option<u32>, bool)> = FxHashMap::default();
+    let mut out = Interned {
+        names: Vec::new(),
+        per_release: Vec::with_capacity(releases.len()),
+        spellings: Vec::new(),
+    };
+    // Each distinct spelling is resolved (slug, aliases) once: its feed
+    // (None when dropped).
+    let mut by_spelling: FxHashMap<&str, Option<u32>> = FxHashMap::default();
     for r in releases {
         let mut mine: Vec<u32> = Vec::with_capacity(field.of(r).len());
         for spelling in field.of(r) {
-            let (id, is_junk) = *by_spelling.entry(spelling.as_str()).or_insert_with(|| {
-                let (key, fixed) = match rules.resolve(spelling) {
-                    Resolved::Dropped => return (None, false),
-                    Resolved::Keep { key, fixed } => (key, fixed),
+            let id = *by_spelling.entry(spelling.as_str()).or_insert_with(|| {
+                let (key, fixed, kept) = match rules.resolve(spelling) {
+                    Resolved::Dropped => return None,
+                    Resolved::Keep { key, fixed, kept } => (key, fixed, kept),
                 };
-                let junk_reason = fixed
-                    .is_none()
-                    .then(|| names::looks_like_junk(spelling))
-                    .flatten();
-                if let Some(why) = junk_reason {
-                    junk.insert(spelling.as_str(), (&r.path, 0, why));
-                }
                 let id = *ids.entry(key).or_insert_with_key(|key| {
-                    table.push(Name {
+                    let display = fixed.as_deref().unwrap_or(spelling);
+                    out.names.push(Name {
                         dir: format!("{}{key}/", kind.folder),
                         slug: key.clone(),
-                        display: fixed.unwrap_or_else(|| spelling.clone()),
+                        display: names::bounded_display(display).into_owned(),
                     });
-                    (table.len() - 1) as u32
+                    out.spellings.push(Vec::new());
+                    (out.names.len() - 1) as u32
                 });
-                (Some(id), junk_reason.is_some())
+                out.spellings[id as usize].push((spelling.as_str(), kept));
+                Some(id)
             });
-            if is_junk && let Some(j) = junk.get_mut(spelling.as_str()) {
-                j.1 += 1;
-            }
             if let Some(id) = id.filter(|id| !mine.contains(id)) {
                 mine.push(id);
             }
         }
-        per_release.push(mine);
+        out.per_release.push(mine);
     }
-    for (spelling, (path, count, why)) in junk {
+    report(releases, &out, name_kind, warnings);
+    (out.names, out.per_release)
+}
+
+/// Most files a warning about a name lists.
+const FILES_LISTED: usize = 5;
+/// Most likely-duplicate pairs one run lists, per kind of name.
+const MAX_PAIRS_REPORTED: usize = 200;
+
+/// `check`'s word on the names of one kind: those that are unlikely to be
+/// names (see [`names::looks_like_junk`], and a name on at most
+/// [`names::RARE_RELEASES`] releases that none of their texts mentions),
+/// and pairs that are probably one name. Each warning names the files and
+/// the line of pressfeed.toml that settles it. Only the few rare names'
+/// bodies are read.
+fn report(
+    releases: &[Release],
+    interned: &Interned<'_>,
+    kind: names::NameKind,
+    warnings: &mut Vec<Diagnostic>,
+) {
+    let (what, section) = match kind {
+        names::NameKind::Minister => ("minister", "ministers"),
+        names::NameKind::Portfolio => ("portfolio", "portfolios"),
+    };
+    // Per name, its releases (newest first), up to what the report needs.
+    let count = interned.names.len();
+    let mut uses: Vec<usize> = vec![0; count];
+    let mut files: Vec<Vec<u32>> = vec![Vec::new(); count];
+    for (i, ids) in interned.per_release.iter().enumerate() {
+        for &id in ids {
+            uses[id as usize] += 1;
+            let f = &mut files[id as usize];
+            if f.len() < FILES_LISTED.max(names::RARE_RELEASES) {
+                f.push(i as u32);
+            }
+        }
+    }
+    let listed = |id: usize| -> String {
+        let shown: Vec<String> = files[id]
+            .iter()
+            .take(FILES_LISTED)
+            .map(|&i| crate::diag::shown(&releases[i as usize].path).to_string())
+            .collect();
+        let more = uses[id].saturating_sub(shown.len());
+        if more > 0 {
+            format!("{} and {more} more", shown.join(", "))
+        } else {
+            shown.join(", ")
+        }
+    };
+    // Names the config vouches for in every spelling are not examined.
+    let vouched: Vec<bool> = interned
+        .spellings
+        .iter()
+        .map(|s| s.iter().all(|&(_, kept)| kept))
+        .collect();
+    // The junk rules, per spelling; then the rare names left, whose
+    // releases are read (each once, however many rare names it has).
+    let mut flags: Vec<Option<(&str, String)>> = vec![None; count];
+    let mut rare: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+    for id in 0..count {
+        if vouched[id] || uses[id] == 0 {
+            continue;
+        }
+        flags[id] = interned.spellings[id]
+            .iter()
+            .filter(|(_, kept)| !kept)
+            .find_map(|&(s, _)| names::looks_like_junk(s, kind).map(|why| (s, why)));
+        if flags[id].is_none()
+            && uses[id] <= names::RARE_RELEASES
+            && releases.len() >= names::RARE_MIN_SITE
+        {
+            for &i in &files[id] {
+                rare.entry(i).or_default().push(id);
+            }
+        }
+    }
+    let mut said = vec![false; count];
+    for (&i, ids) in &rare {
+        let r = &releases[i as usize];
+        match crate::load::read_body(&r.path, r.body_offset) {
+            Ok(body) => {
+                let text = names::fold_text(&format!("{}\n{body}", r.title));
+                for &id in ids {
+                    said[id] |= names::mentioned_in(&interned.names[id].display, kind, &text);
+                }
+            }
+            // An unreadable body is no evidence against the name.
+            Err(_) => ids.iter().for_each(|&id| said[id] = true),
+        }
+    }
+    let unsaid: std::collections::BTreeSet<usize> = rare
+        .values()
+        .flatten()
+        .copied()
+        .filter(|&id| !said[id])
+        .collect();
+    for id in unsaid {
+        flags[id] = Some((
+            interned.spellings[id][0].0,
+            format!(
+                "is on only {} release(s) and {}",
+                uses[id],
+                if uses[id] == 1 {
+                    "its text does not name it"
+                } else {
+                    "none of their texts names it"
+                }
+            ),
+        ));
+    }
+    for (id, flag) in flags.into_iter().enumerate() {
+        let Some((spelling, why)) = flag else {
+            continue;
+        };
+        let newest = &releases[files[id][0] as usize];
+        // A name too long to be one is shown cut, and fixed in the seed.
+        let shown = names::bounded_display(spelling);
+        let hint = if shown.len() < spelling.len() {
+            format!(
+                "put the {what}'s name alone in the seed, or list the whole text under [{section}] drop in pressfeed.toml"
+            )
+        } else {
+            format!(
+                "in pressfeed.toml, under [{section}]: if it is not a {what}, add {spelling:?} to drop; if it is a misspelling, add {spelling:?} = \"<the right name>\" to aliases; if it is right, add {spelling:?} to keep"
+            )
+        };
         warnings.push(
             Diagnostic::warning(
-                path,
+                &newest.path,
                 0,
                 0,
-                format!("{what} {spelling:?} {why} (in {count} release(s))"),
+                format!(
+                    "{what} {shown:?} {why}; it is unlikely to be a {what} (in {} release(s): {})",
+                    uses[id],
+                    listed(id)
+                ),
+            )
+            .with_hint(hint),
+        );
+    }
+    // Likely duplicates, at most MAX_PAIRS_REPORTED of them.
+    let slugs: Vec<&str> = interned.names.iter().map(|n| n.slug.as_str()).collect();
+    let pairs: Vec<(usize, usize, &str)> = names::likely_duplicates(&slugs)
+        .into_iter()
+        .filter(|&(a, b, _)| !(vouched[a] && vouched[b] || uses[a] == 0 || uses[b] == 0))
+        .collect();
+    if pairs.len() > MAX_PAIRS_REPORTED {
+        let first = &releases[files[pairs[MAX_PAIRS_REPORTED].0][0] as usize];
+        warnings.push(
+            Diagnostic::warning(
+                &first.path,
+                0,
+                0,
+                format!(
+                    "{} more pairs of {section} names are probably one {what} each; only the first {MAX_PAIRS_REPORTED} are listed",
+                    pairs.len() - MAX_PAIRS_REPORTED
+                ),
+            )
+            .with_hint("settle the pairs listed, then run check again"),
+        );
+    }
+    for &(a, b, why) in pairs.iter().take(MAX_PAIRS_REPORTED) {
+        // The rarer spelling is mapped to the commoner one.
+        let (rare, common) = if (uses[a], b) < (uses[b], a) {
+            (a, b)
+        } else {
+            (b, a)
+        };
+        let (from, to) = (
+            &interned.names[rare].display,
+            &interned.names[common].display,
+        );
+        let newest = &releases[files[rare][0] as usize];
+        warnings.push(
+            Diagnostic::warning(
+                &newest.path,
+                0,
+                0,
+                format!(
+                    "{section} {from:?} (in {} release(s): {}) and {to:?} (in {} release(s): {}) are probably one {what}: {why}",
+                    uses[rare],
+                    listed(rare),
+                    uses[common],
+                    listed(common),
+                ),
             )
             .with_hint(format!(
-                "in pressfeed.toml, map it to the right name under [{section}] aliases, or list it under [{section}] drop"
+                "if they are one, add under [{section}] aliases in pressfeed.toml: {from:?} = {to:?}; if they are two, add both to [{section}] keep"
             )),
         );
     }
-    (table, per_release)
 }

@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::diag::Diagnostic;
 use crate::frontmatter::{Field, FrontMatter};
 use crate::load::Split;
+use crate::names::{MAX_DISPLAY_CHARS, MAX_NAMES_PER_RELEASE};
 use crate::text;
 
 /// A release ready to be grouped. The body is not kept: it is read again from
@@ -22,9 +23,16 @@ pub struct Release {
     pub path: PathBuf,
     pub title: String,
     pub date: DateTime<FixedOffset>,
-    /// Absolute http(s) URL, also the entry's id.
+    /// Absolute http(s) URL.
     pub url: String,
-    /// Cleaned names (whitespace collapsed, honorifics removed).
+    /// For the few releases that share a URL with another: their own id
+    /// and when they were updated (see `group::dedupe`); `None` for nearly
+    /// all, and boxed so that every other release stays small. Use
+    /// [`Release::id`] and [`Release::updated`].
+    pub shared_url: Option<Box<SharedUrl>>,
+    /// Cleaned names (whitespace collapsed; honorifics removed, and for
+    /// ministers titles and post-nominals), at most
+    /// [`crate::names::MAX_NAMES_PER_RELEASE`] of each.
     pub ministers: Vec<String>,
     pub portfolios: Vec<String>,
     pub attachments: Vec<String>,
@@ -37,6 +45,32 @@ pub struct Release {
 pub fn representable(date: &DateTime<FixedOffset>) -> bool {
     const YEARS: std::ops::RangeInclusive<i32> = 0..=9999;
     YEARS.contains(&date.year()) && YEARS.contains(&date.naive_utc().year())
+}
+
+/// What a release that shares its URL with others has of its own.
+#[derive(Debug, Clone, Default)]
+pub struct SharedUrl {
+    /// The entry's id, when it is not the URL (a later release).
+    pub id: Option<String>,
+    /// When the release was updated after `date` (a corrected release that
+    /// the archive holds twice under one URL).
+    pub updated: Option<DateTime<FixedOffset>>,
+}
+
+impl Release {
+    /// The entry's id in every feed: the URL, or the derived id of a later
+    /// release that shares its URL.
+    pub fn id(&self) -> &str {
+        self.shared_url
+            .as_ref()
+            .and_then(|s| s.id.as_deref())
+            .unwrap_or(&self.url)
+    }
+
+    /// When the release was updated after it was first published, if it was.
+    pub fn updated(&self) -> Option<DateTime<FixedOffset>> {
+        self.shared_url.as_ref().and_then(|s| s.updated)
+    }
 }
 
 /// Years outside this range are published but flagged.
@@ -229,24 +263,88 @@ pub fn validate(
     if skip {
         return Ok(None);
     }
-    let clean_names = |names: Vec<String>| -> Vec<String> {
-        names
+    let ministers = bounded_names(
+        path,
+        split,
+        "ministers",
+        fm.ministers
             .iter()
-            .map(|n| crate::names::clean(n, &config.honorifics))
-            .filter(|n| !n.is_empty())
-            .collect()
-    };
+            .map(|n| crate::names::clean_minister(n, config)),
+        warnings,
+    );
+    let portfolios = bounded_names(
+        path,
+        split,
+        "portfolios",
+        fm.portfolios
+            .iter()
+            .map(|n| crate::names::clean(n, &config.honorifics)),
+        warnings,
+    );
+    let url = url.expect("a release without errors has a url");
     Ok(Some(Release {
         path: path.to_path_buf(),
         // Each is `None` only with an error (returned above) or `skip`.
         title: title.expect("a release without errors or skip has a title"),
         date: date.expect("a release without errors has a date"),
-        url: url.expect("a release without errors has a url"),
-        ministers: clean_names(fm.ministers),
-        portfolios: clean_names(fm.portfolios),
+        shared_url: None,
+        url,
+        ministers,
+        portfolios,
         attachments,
         body_offset: split.body_offset,
     }))
+}
+
+/// Cleaned names of one list, without empty ones: at most
+/// [`MAX_NAMES_PER_RELEASE`], and a warning for the others and for names
+/// longer than [`MAX_DISPLAY_CHARS`] (their feeds show them cut at a word).
+fn bounded_names(
+    path: &Path,
+    split: &Split<'_>,
+    key: &str,
+    cleaned: impl Iterator<Item = String>,
+    warnings: &mut Vec<Diagnostic>,
+) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let mut extra = 0;
+    for name in cleaned.filter(|n| !n.is_empty()) {
+        if names.len() == MAX_NAMES_PER_RELEASE {
+            extra += 1;
+            continue;
+        }
+        let chars = name.chars().count();
+        if chars > MAX_DISPLAY_CHARS {
+            warnings.push(
+                Diagnostic::at(
+                    path,
+                    crate::frontmatter::key_position(split, key),
+                    format!(
+                        "a name in `{key}` is {chars} characters long; feeds show its first {MAX_DISPLAY_CHARS}, cut at a word: {:?}",
+                        crate::names::bounded_display(&name)
+                    ),
+                )
+                .warn()
+                .with_hint(format!("give `{key}` the name alone, not a sentence or a document title")),
+            );
+        }
+        names.push(name);
+    }
+    if extra > 0 {
+        warnings.push(
+            Diagnostic::at(
+                path,
+                crate::frontmatter::key_position(split, key),
+                format!(
+                    "`{key}` has {} names; the first {MAX_NAMES_PER_RELEASE} are published, the other {extra} get no feed",
+                    MAX_NAMES_PER_RELEASE + extra
+                ),
+            )
+            .warn()
+            .with_hint(format!("list only the release's real {key}")),
+        );
+    }
+    names
 }
 
 /// A stand-in title for a release whose title is empty: the first line of

@@ -181,6 +181,17 @@ fn the_whole_archive_builds_and_every_file_is_accounted_for() {
         unaccounted.is_empty(),
         "neither published nor named in a warning: {unaccounted:?}"
     );
+    // Releases that share a url are all published, each with its own id,
+    // but for the two corrected a day later, published once, updated.
+    assert_eq!(global.entries.len(), 55164, "every distinct release");
+    let derived = urls.iter().filter(|id| id.contains('#')).count();
+    assert_eq!(derived, 24, "later releases with a shared url get url#date");
+    let updated = global
+        .entries
+        .iter()
+        .filter(|e| e.updated != e.published)
+        .count();
+    assert_eq!(updated, 2, "same title a day apart: one release, updated");
     for (what, count) in [
         ("files have the url", 26),
         ("is implausible", 2),
@@ -247,6 +258,155 @@ fn validate_atom_with_jing(files: &[PathBuf]) {
             o.status.success(),
             "jing rejects Atom output:\n{}",
             String::from_utf8_lossy(&o.stdout)
+        );
+    }
+}
+
+/// Whether a diagnostic is `check`'s word on a minister or portfolio name.
+fn about_names(message: &str) -> bool {
+    ["unlikely to be a", "are probably one", "YAML reads as"]
+        .iter()
+        .any(|m| message.contains(m))
+}
+
+fn check_archive(releases: &Path, config: &Path) -> (pressfeed::Checked, pressfeed::group::Site) {
+    let options = pressfeed::Options {
+        seeds: releases.to_path_buf(),
+        config: config.to_path_buf(),
+        config_required: true,
+        ..Default::default()
+    };
+    let (checked, site, _) = pressfeed::check(&options, &pressfeed::NoProgress).unwrap();
+    (checked, site)
+}
+
+/// With the repository's pressfeed.toml, `check` says nothing about names,
+/// and the archive publishes feeds only for real people and portfolios, one
+/// per person.
+#[test]
+fn the_shipped_config_resolves_every_name_of_the_archive() {
+    use pressfeed::names::{self, NameKind};
+    let Some(releases) = corpus() else { return };
+    let shipped = root().join("pressfeed.toml");
+    let config = pressfeed::config::Config::load(&shipped, true).unwrap();
+    let (checked, site) = check_archive(&releases, &shipped);
+    let said: Vec<String> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| about_names(&d.message))
+        .map(|d| d.to_string())
+        .collect();
+    assert!(said.is_empty(), "check is clean about names: {said:#?}");
+    let slugs = |kind: &str| -> Vec<&str> {
+        site.feeds
+            .iter()
+            .filter(|f| f.kind.id == kind)
+            .map(|f| f.slug.as_str())
+            .collect()
+    };
+    let (ministers, portfolios) = (slugs("ministers"), slugs("portfolios"));
+    // 219 minister and 232 portfolio feeds before this config and the
+    // folding of titles and post-nominals.
+    assert_eq!((ministers.len(), portfolios.len()), (192, 227));
+    for f in site.feeds.iter().filter(|f| f.kind.id == "ministers") {
+        assert_eq!(
+            names::looks_like_junk(&f.name, NameKind::Minister),
+            None,
+            "{}",
+            f.name
+        );
+    }
+    for d in &config.ministers.drop {
+        let slug = names::slug(&names::clean_minister(d, &config));
+        assert!(!ministers.contains(&slug.as_str()), "{d:?} has a feed");
+    }
+    for one in [
+        "judith-collins",
+        "lockwood-smith",
+        "nick-smith",
+        "jacinda-ardern",
+    ] {
+        assert!(ministers.contains(&one), "{one}");
+    }
+    for split in ["judith-collins-kc", "dr-lockwood-smith", "nik-smith"] {
+        assert!(!ministers.contains(&split), "{split} is its own feed");
+    }
+    assert!(
+        !ministers.iter().any(|m| m.starts_with("dr-")),
+        "{ministers:?}"
+    );
+    assert!(portfolios.contains(&"nz-security-intelligence-service"));
+    for merged in ["nzsis", "nz-security-service", "crown"] {
+        assert!(!portfolios.contains(&merged), "{merged}");
+    }
+    assert_eq!(site.releases.len(), 55164, "every distinct release");
+}
+
+/// Without the config's clean-up, `check` flags every name the shipped
+/// config drops and almost nothing else (its measured precision, in the
+/// README), and reports exactly the pairs the config merges.
+#[test]
+fn the_detector_flags_every_non_person_and_few_real_ministers() {
+    use pressfeed::names;
+    let Some(releases) = corpus() else { return };
+    let shipped = pressfeed::config::Config::load(&root().join("pressfeed.toml"), true).unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let empty = work.path().join("empty.toml");
+    std::fs::write(&empty, "").unwrap();
+    let (checked, _) = check_archive(&releases, &empty);
+    let flagged = |what: &str| -> HashSet<String> {
+        let prefix = format!("{what} \"");
+        checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.message.contains(&format!("unlikely to be a {what}")))
+            .filter_map(|d| {
+                let rest = d.message.strip_prefix(&prefix)?;
+                let end = rest.find("\" ")?;
+                Some(names::slug(&names::clean_minister(&rest[..end], &shipped)))
+            })
+            .collect()
+    };
+    let dropped: HashSet<String> = shipped
+        .ministers
+        .drop
+        .iter()
+        .map(|d| names::slug(&names::clean_minister(d, &shipped)))
+        .collect();
+    let ministers = flagged("minister");
+    let missed: Vec<&String> = dropped.difference(&ministers).collect();
+    assert!(
+        missed.is_empty(),
+        "non-person names not flagged: {missed:?}"
+    );
+    let others: HashSet<&str> = ministers.difference(&dropped).map(String::as_str).collect();
+    assert_eq!(
+        others,
+        HashSet::from(["nik-smith", "phillida-bunkle"]),
+        "a misspelling (merged by an alias) and one real minister (in keep)"
+    );
+    assert_eq!(dropped.len(), 42);
+    let portfolios = flagged("portfolio");
+    assert_eq!(portfolios.len(), 2, "{portfolios:?}");
+    assert!(portfolios.contains("crown"));
+    let pairs: Vec<&str> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.message.contains("are probably one"))
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(pairs.len(), 3, "{pairs:#?}");
+    for alias in [
+        "\"Nik Smith\" = \"Nick Smith\"",
+        "\"Radio New Zealand\" = \"Radio New Zealand Ltd\"",
+        "\"Associate Minister of the Environment\" = \"Associate Minister for the Environment\"",
+    ] {
+        assert!(
+            checked
+                .diagnostics
+                .iter()
+                .any(|d| d.hint.as_deref().is_some_and(|h| h.contains(alias))),
+            "{alias}"
         );
     }
 }

@@ -33,8 +33,10 @@ impl FeedFormat for Atom {
         let mut x = Xml::new(&mut out);
         x.start("entry", &[]);
         x.element("title", &[], &r.title);
-        x.element("id", &[], &r.url);
-        x.element("updated", &[], &date);
+        x.element("id", &[], r.id());
+        // A corrected release keeps its id: readers update the entry.
+        let updated = r.updated().map(|u| u.to_rfc3339());
+        x.element("updated", &[], updated.as_deref().unwrap_or(&date));
         for m in &item.ministers {
             x.start("author", &[]);
             x.element("name", &[], &m.display);

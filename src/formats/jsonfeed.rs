@@ -40,6 +40,9 @@ struct JsonItem<'a> {
     #[serde(skip_serializing_if = "str::is_empty")]
     summary: &'a str,
     date_published: String,
+    /// Set for a release updated after it was first published.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date_modified: Option<String>,
     /// The ministers who issued the release.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     authors: Vec<Author<'a>>,
@@ -81,12 +84,13 @@ struct Hub<'a> {
 fn json_item<'a>(item: &'a Item<'_>, config: &Config) -> JsonItem<'a> {
     let r = item.release;
     JsonItem {
-        id: &r.url,
+        id: r.id(),
         url: &r.url,
         title: &r.title,
         content_html: &item.rendered.html,
         summary: &item.rendered.summary,
         date_published: r.date.to_rfc3339(),
+        date_modified: r.updated().map(|d| d.to_rfc3339()),
         authors: item
             .ministers
             .iter()

@@ -46,7 +46,7 @@ impl FeedFormat for Rss {
         }
         // `isPermaLink` defaults to true; it is said all the same, as some
         // readers only trust an explicit attribute.
-        x.element("guid", &[("isPermaLink", "true")], &r.url);
+        x.element("guid", &[("isPermaLink", "true")], r.id());
         x.element("pubDate", &[], &r.date.to_rfc2822());
         for m in &item.ministers {
             x.element("dc:creator", &[], &m.display);
