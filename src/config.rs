@@ -46,6 +46,11 @@ pub struct Config {
     /// WebSub hubs every feed document declares and every build that
     /// changed documents notifies (see [`crate::websub`]).
     pub hubs: Vec<Url>,
+    /// A small square image for the feeds (Atom `icon`, JSON Feed
+    /// `favicon`) and the pages (`<link rel="icon">`).
+    pub icon: Option<Url>,
+    /// A larger image (Atom `logo`, JSON Feed `icon`, RSS `image`).
+    pub logo: Option<Url>,
 }
 
 /// How spellings of one kind of name (ministers or portfolios) are mapped.
@@ -81,6 +86,8 @@ struct RawConfig {
     post_nominals: Option<Vec<String>>,
     #[serde(default)]
     hubs: Vec<String>,
+    icon: Option<String>,
+    logo: Option<String>,
     #[serde(default)]
     ministers: NameRules,
     #[serde(default)]
@@ -263,8 +270,24 @@ impl Config {
             .into_iter()
             .map(|p| p.replace(['.', ' '], ""))
             .collect();
+        let image = |key: &str, value: Option<String>| -> Result<Option<Url>, Diagnostic> {
+            value
+                .map(|v| {
+                    parse_http_url(&v).map_err(|e| {
+                        bad(
+                            format!("{key}: {e}"),
+                            "give the image's absolute https:// address",
+                        )
+                    })
+                })
+                .transpose()
+        };
+        let icon = image("icon", raw.icon)?;
+        let logo = image("logo", raw.logo)?;
         Ok(Config {
             hubs,
+            icon,
+            logo,
             title: raw.title.unwrap_or_else(|| DEFAULT_TITLE.to_string()),
             description: raw
                 .description

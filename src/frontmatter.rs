@@ -28,6 +28,8 @@ pub struct FrontMatter {
     pub title: Option<Field>,
     pub date: Option<Field>,
     pub url: Option<Field>,
+    /// When a corrected release was last changed.
+    pub updated: Option<Field>,
     pub ministers: Vec<String>,
     pub portfolios: Vec<String>,
     pub attachments: Vec<Field>,
@@ -38,6 +40,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "title",
     "date",
     "url",
+    "updated",
     "ministers",
     "portfolios",
     "attachments",
@@ -118,13 +121,14 @@ pub fn parse(
             key: known.unwrap_or(""),
         };
         match &*key {
-            "title" | "date" | "url" => match value {
+            "title" | "date" | "url" | "updated" => match value {
                 Value::Null => {}
                 v => match into_scalar(v) {
                     Ok(s) => {
                         let slot = match &*key {
                             "title" => &mut fm.title,
                             "date" => &mut fm.date,
+                            "updated" => &mut fm.updated,
                             _ => &mut fm.url,
                         };
                         *slot = Some(field(s));

@@ -283,7 +283,7 @@ fn dedupe(mut releases: Vec<Release>, warnings: &mut Vec<Diagnostic>) -> Vec<Rel
             dropped[earlier] = true;
             let (date, first_date) = (releases[later].date, releases[earlier].date);
             let r = &mut releases[later];
-            r.shared_url.get_or_insert_default().updated = Some(date);
+            r.amended.get_or_insert_default().updated = Some(date);
             r.date = first_date;
             redated = true;
         }
@@ -305,7 +305,7 @@ fn dedupe(mut releases: Vec<Release>, warnings: &mut Vec<Diagnostic>) -> Vec<Rel
                 Some(id)
             };
             if id.is_some() {
-                releases[i].shared_url.get_or_insert_default().id = id;
+                releases[i].amended.get_or_insert_default().id = id;
             }
         }
         let url = releases[published[0]].url.clone();

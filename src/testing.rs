@@ -33,7 +33,7 @@ pub fn release(title: &str) -> Release {
         date: chrono::DateTime::parse_from_rfc3339("2020-01-02T03:04:05+13:00")
             .expect("a valid date"),
         url: "https://x.nz/a".to_string(),
-        shared_url: None,
+        amended: None,
         ministers: vec![],
         portfolios: vec![],
         attachments: vec!["https://x.nz/a.pdf".to_string()],

@@ -29,7 +29,7 @@ pub struct Release {
     /// and when they were updated (see `group::dedupe`); `None` for nearly
     /// all, and boxed so that every other release stays small. Use
     /// [`Release::id`] and [`Release::updated`].
-    pub shared_url: Option<Box<SharedUrl>>,
+    pub amended: Option<Box<Amended>>,
     /// Cleaned names (whitespace collapsed; honorifics removed, and for
     /// ministers titles and post-nominals), at most
     /// [`crate::names::MAX_NAMES_PER_RELEASE`] of each.
@@ -49,7 +49,7 @@ pub fn representable(date: &DateTime<FixedOffset>) -> bool {
 
 /// What a release that shares its URL with others has of its own.
 #[derive(Debug, Clone, Default)]
-pub struct SharedUrl {
+pub struct Amended {
     /// The entry's id, when it is not the URL (a later release).
     pub id: Option<String>,
     /// When the release was updated after `date` (a corrected release that
@@ -61,7 +61,7 @@ impl Release {
     /// The entry's id in every feed: the URL, or the derived id of a later
     /// release that shares its URL.
     pub fn id(&self) -> &str {
-        self.shared_url
+        self.amended
             .as_ref()
             .and_then(|s| s.id.as_deref())
             .unwrap_or(&self.url)
@@ -69,7 +69,7 @@ impl Release {
 
     /// When the release was updated after it was first published, if it was.
     pub fn updated(&self) -> Option<DateTime<FixedOffset>> {
-        self.shared_url.as_ref().and_then(|s| s.updated)
+        self.amended.as_ref().and_then(|s| s.updated)
     }
 }
 
@@ -132,47 +132,34 @@ pub fn validate(
             errors.push(missing("date", "YYYY-MM-DD"));
             None
         }
-        Some(f) => match parse_date(f.value.trim(), config.time_zone) {
-            Some(d) if !representable(&d) => {
+        Some(f) => read_date(path, "date", f, pos(f), config, &mut errors, warnings),
+    };
+    // A correction: when the published release was last changed.
+    let updated = fm
+        .updated
+        .as_ref()
+        .and_then(|f| {
+            let u = read_date(path, "updated", f, pos(f), config, &mut errors, warnings)?;
+            Some((f, u))
+        })
+        .and_then(|(f, u)| match date {
+            Some(d) if u < d => {
                 errors.push(
                     Diagnostic::at(
                         path,
                         pos(f),
                         format!(
-                            "date {} is outside the years 0000 to 9999 that RSS, Atom and JSON Feed can carry",
-                            f.value.trim()
+                            "`updated` {} is earlier than `date` {}",
+                            f.value.trim(),
+                            fm.date.as_ref().map_or("", |d| d.value.trim())
                         ),
                     )
-                    .with_hint("write a four-digit year, as YYYY-MM-DD"),
+                    .with_hint("`updated` is when a published release was corrected: on or after its `date`; remove it if the release was not corrected"),
                 );
                 None
             }
-            Some(d) => {
-                if !PLAUSIBLE_YEARS.contains(&d.year()) {
-                    warnings.push(
-                        Diagnostic::at(
-                            path,
-                            pos(f),
-                            format!(
-                                "date {} is implausible; the release is published with it",
-                                f.value.trim()
-                            ),
-                        )
-                        .warn()
-                        .with_hint("check the date in the front matter"),
-                    );
-                }
-                Some(d)
-            }
-            None => {
-                errors.push(
-                    Diagnostic::at(path, pos(f), format!("cannot read date {:?}", f.value))
-                        .with_hint("write the date as YYYY-MM-DD or as an RFC 3339 date-time such as 2008-09-30T14:00:00+13:00"),
-                );
-                None
-            }
-        },
-    };
+            _ => Some(u),
+        });
 
     let url = match &fm.url {
         None => {
@@ -287,7 +274,12 @@ pub fn validate(
         // Each is `None` only with an error (returned above) or `skip`.
         title: title.expect("a release without errors or skip has a title"),
         date: date.expect("a release without errors has a date"),
-        shared_url: None,
+        amended: updated.map(|u| {
+            Box::new(Amended {
+                id: None,
+                updated: Some(u),
+            })
+        }),
         url,
         ministers,
         portfolios,
@@ -345,6 +337,56 @@ fn bounded_names(
         );
     }
     names
+}
+
+/// Reads the date-time of `key` (`date`, `updated`): an error when it cannot
+/// be read or no format can carry it, a warning when it is implausible.
+fn read_date(
+    path: &Path,
+    key: &str,
+    f: &Field,
+    at: (usize, usize),
+    config: &Config,
+    errors: &mut Vec<Diagnostic>,
+    warnings: &mut Vec<Diagnostic>,
+) -> Option<DateTime<FixedOffset>> {
+    let value = f.value.trim();
+    match parse_date(value, config.time_zone) {
+        Some(d) if !representable(&d) => {
+            errors.push(
+                Diagnostic::at(
+                    path,
+                    at,
+                    format!(
+                        "{key} {value} is outside the years 0000 to 9999 that RSS, Atom and JSON Feed can carry"
+                    ),
+                )
+                .with_hint("write a four-digit year, as YYYY-MM-DD"),
+            );
+            None
+        }
+        Some(d) => {
+            if !PLAUSIBLE_YEARS.contains(&d.year()) {
+                warnings.push(
+                    Diagnostic::at(
+                        path,
+                        at,
+                        format!("{key} {value} is implausible; the release is published with it"),
+                    )
+                    .warn()
+                    .with_hint("check the date in the front matter"),
+                );
+            }
+            Some(d)
+        }
+        None => {
+            errors.push(
+                Diagnostic::at(path, at, format!("cannot read {key} {:?}", f.value))
+                    .with_hint("write the date as YYYY-MM-DD or as an RFC 3339 date-time such as 2008-09-30T14:00:00+13:00"),
+            );
+            None
+        }
+    }
 }
 
 /// A stand-in title for a release whose title is empty: the first line of

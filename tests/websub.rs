@@ -294,3 +294,30 @@ fn every_feed_document_declares_its_hubs_beside_self() {
     }
     assert_eq!(checked, 4 * 3);
 }
+
+#[test]
+fn the_hub_is_told_when_an_embargo_lifts() {
+    let hub = Hub::start(204);
+    let dir = site(&[&hub.url]);
+    let held =
+        release(9, "Jane Doe").replace("date: 2024-03-10", "date: 2026-12-02T09:00:00+13:00");
+    assert!(held.contains("2026-12-02"), "{held}");
+    std::fs::write(dir.path().join("seeds/9.md"), held).unwrap();
+    let o = build(dir.path(), &["--now", "2026-12-02T08:00:00+13:00"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(hub.take().len(), 12);
+    let out = dir.path().join("out");
+    let before = tree(&out);
+    let o = build(dir.path(), &["--now", "2026-12-02T09:00:00+13:00"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let pinged = hub.take();
+    assert_eq!(pinged, changed_documents(&before, &tree(&out)));
+    assert!(
+        pinged.contains(&format!("{BASE}ministers/jane-doe/atom.xml")),
+        "{pinged:#?}"
+    );
+    assert!(
+        pinged.iter().all(|u| !u.contains("john-roe")),
+        "{pinged:#?}"
+    );
+}

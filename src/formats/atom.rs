@@ -106,6 +106,12 @@ impl FeedFormat for Atom {
         x.element("uri", &[], config.site_url.as_str());
         x.end("author");
         x.element("generator", &[("version", VERSION)], GENERATOR);
+        if let Some(icon) = &config.icon {
+            x.element("icon", &[], icon.as_str());
+        }
+        if let Some(logo) = &config.logo {
+            x.element("logo", &[], logo.as_str());
+        }
         let media_type = Self::INFO.media_type;
         x.empty(
             "link",

@@ -192,6 +192,8 @@ struct ItemView<'a> {
     title: &'a str,
     url: &'a str,
     date: Date,
+    /// When a corrected release was last changed.
+    updated: Option<Date>,
     summary: &'a str,
     /// Ministers, then portfolios, each linking to its feed's page.
     names: Vec<NameLink<'a>>,
@@ -216,6 +218,7 @@ pub fn item(item: &Item<'_>, root: &str) -> String {
         title: &r.title,
         url: &r.url,
         date: Date::new(&r.date),
+        updated: r.updated().map(|u| Date::new(&u)),
         summary: &item.rendered.summary,
         names,
         attachments: r
@@ -383,6 +386,7 @@ struct Frame<'a> {
     canonical: String,
     site_url: &'a str,
     site_name: String,
+    icon: Option<&'a str>,
 }
 
 impl<'a> Frame<'a> {
@@ -392,6 +396,7 @@ impl<'a> Frame<'a> {
             generator: format!("{GENERATOR} {VERSION}"),
             canonical: config.output_url(dir),
             site_url: config.site_url.as_str(),
+            icon: config.icon.as_ref().map(|u| u.as_str()),
             site_name: config
                 .site_url
                 .host_str()
@@ -498,7 +503,7 @@ pub fn feed_page<'s>(
     let feed = info.feed;
     let items: Vec<&str> = items.collect();
     let total = feed.releases.len();
-    let latest = feed.releases.first().map(|_| Date::new(&info.updated));
+    let latest = feed.releases.first().map(|_| Date::new(&info.newest));
     let title = xml_safe(&info.title).into_owned();
     let description = xml_safe(&info.description).into_owned();
     let wording = &directory.wording;

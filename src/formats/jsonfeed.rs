@@ -64,6 +64,11 @@ struct JsonFeedDocument<'a> {
     feed_url: &'a str,
     description: &'a str,
     language: &'a str,
+    /// The feed's image (the configured logo, else its icon).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    icon: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    favicon: Option<&'a str>,
     authors: [Author<'a>; 1],
     /// The next older document (RFC 5005's `prev-archive`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -167,6 +172,12 @@ impl FeedFormat for JsonFeed {
             feed_url,
             description: &info.description,
             language: &config.language,
+            icon: config
+                .logo
+                .as_ref()
+                .or(config.icon.as_ref())
+                .map(|u| u.as_str()),
+            favicon: config.icon.as_ref().map(|u| u.as_str()),
             authors: [Author {
                 name: &config.author,
                 url: config.site_url.to_string(),

@@ -279,19 +279,28 @@ pub struct FeedInfo<'a> {
     pub home_url: String,
     /// Date of the newest release, or the Unix epoch for an empty feed: never
     /// the clock, so rebuilding unchanged input gives identical bytes.
+    pub newest: DateTime<FixedOffset>,
+    /// The feed's `updated` (Atom) and `lastBuildDate` (RSS): the newest of
+    /// the dates and corrections of the releases it carries, else `newest`.
     pub updated: DateTime<FixedOffset>,
 }
 
 impl<'a> FeedInfo<'a> {
     pub fn new(site: &Site, feed: &'a Feed, config: &Config) -> FeedInfo<'a> {
+        let newest = site
+            .newest(feed)
+            .unwrap_or(DateTime::UNIX_EPOCH.fixed_offset());
         FeedInfo {
             feed,
             title: feed.kind.feed_title(&feed.name, config),
             description: feed.kind.feed_description(&feed.name, config),
             home_url: config.output_url(&feed.dir),
-            updated: site
-                .newest(feed)
-                .unwrap_or(DateTime::UNIX_EPOCH.fixed_offset()),
+            newest,
+            updated: feed
+                .emitted(config.items_per_feed)
+                .iter()
+                .filter_map(|&i| site.releases[i as usize].updated())
+                .fold(newest, DateTime::max),
         }
     }
 

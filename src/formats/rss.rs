@@ -83,6 +83,13 @@ impl FeedFormat for Rss {
         x.element("lastBuildDate", &[], &updated);
         x.element("generator", &[], &format!("{GENERATOR} {VERSION}"));
         x.element("docs", &[], "https://www.rssboard.org/rss-specification");
+        if let Some(image) = config.logo.as_ref().or(config.icon.as_ref()) {
+            x.start("image", &[]);
+            x.element("url", &[], image.as_str());
+            x.element("title", &[], &info.title);
+            x.element("link", &[], &info.home_url);
+            x.end("image");
+        }
         x.empty(
             "atom:link",
             &[
