@@ -100,8 +100,10 @@ enum Command {
     },
     /// Read and validate every seed and print problems; write nothing.
     ///
-    /// Besides errors, warns about unknown keys, duplicate URLs, implausible
-    /// dates, empty bodies and names that look like URLs or sentences.
+    /// Besides errors, warns about unknown keys, releases that share a URL,
+    /// implausible dates, empty bodies, names unlikely to be a minister's or
+    /// a portfolio's and names that are probably one; lists the releases
+    /// held back by their date (embargoes) with the moment each is due.
     #[command(after_help = EXIT_STATUSES)]
     Check {
         #[command(flatten)]
@@ -111,7 +113,8 @@ enum Command {
 
 #[derive(Args, Debug)]
 struct Common {
-    /// Folder of releases, read recursively (hidden files skipped).
+    /// Folder of releases, read recursively (hidden files skipped, links
+    /// never followed, only regular files read).
     #[arg(long, value_name = "DIR", default_value = "seeds")]
     seeds: PathBuf,
     /// Configuration file. Optional: when the default one is absent, built-in
