@@ -75,6 +75,24 @@ fn every_feed_parses_back_with_the_right_items() {
         // Newest first.
         let dates: Vec<_> = f.entries.iter().map(|e| e.published.unwrap()).collect();
         assert!(dates.windows(2).all(|w| w[0] >= w[1]), "{path}: {dates:?}");
+        // The rss and atom_syndication crates, the reference models of the
+        // two formats, read the same items with the same ids.
+        let ids: Vec<&str> = f.entries.iter().map(|e| e.id.as_str()).collect();
+        let bytes = files[path].as_slice();
+        let theirs: Vec<String> = if kind == FeedType::RSS2 {
+            let channel = rss::Channel::read_from(bytes).expect("the rss crate reads it");
+            assert_eq!(channel.title(), f.title.as_ref().unwrap().content, "{path}");
+            channel
+                .items()
+                .iter()
+                .map(|i| i.guid().expect("every item has a guid").value().to_string())
+                .collect()
+        } else {
+            let atom = atom_syndication::Feed::read_from(bytes).expect("atom_syndication reads it");
+            assert_eq!(atom.id(), f.id, "{path}");
+            atom.entries().iter().map(|e| e.id().to_string()).collect()
+        };
+        assert_eq!(theirs, ids, "{path}");
     }
 }
 
