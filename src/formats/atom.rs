@@ -82,11 +82,11 @@ impl FeedFormat for Atom {
         out
     }
 
-    /// The feed's head, then its entries, each on a line of its own.
     fn size(fragment: &Vec<u8>) -> usize {
         fragment.len()
     }
 
+    /// The feed's head, then its entries, each on a line of its own.
     fn document(&self, head: &Head<'_>, entries: &[&Vec<u8>], out: &mut Vec<u8>) {
         let (info, config) = (head.info, head.config);
         out.reserve(entries.iter().map(|e| e.len() + 1).sum::<usize>() + 2048);

@@ -136,11 +136,11 @@ impl FeedFormat for JsonFeed {
             .expect("a struct of strings serialises to JSON")
     }
 
-    /// The feed, pretty-printed, with each item on a line of its own.
     fn size(fragment: &Box<RawValue>) -> usize {
         fragment.get().len()
     }
 
+    /// The feed, pretty-printed, with each item on a line of its own.
     fn document(&self, head: &Head<'_>, items: &[&Box<RawValue>], out: &mut Vec<u8>) {
         let (info, config) = (head.info, head.config);
         // JSON Feed has no list of links: `next_url` and `hubs` say what

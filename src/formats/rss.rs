@@ -55,11 +55,11 @@ impl FeedFormat for Rss {
         out
     }
 
-    /// The channel, then its items, each on a line of its own.
     fn size(fragment: &Vec<u8>) -> usize {
         fragment.len()
     }
 
+    /// The channel, then its items, each on a line of its own.
     fn document(&self, head: &Head<'_>, items: &[&Vec<u8>], out: &mut Vec<u8>) {
         let (info, config) = (head.info, head.config);
         let updated = info.updated.to_rfc2822();
