@@ -40,6 +40,11 @@ pub struct Config {
     /// WebSub hubs every feed document declares and every build that
     /// changed documents notifies (see [`crate::websub`]).
     pub hubs: Vec<Url>,
+    /// Archived feeds (RFC 5005) and history pages for every feed (see
+    /// [`crate::archive`]).
+    pub archives: bool,
+    /// Releases in each archive document, counted from each feed's oldest.
+    pub archive_page_size: usize,
 }
 
 /// How spellings of one kind of name (ministers or portfolios) are mapped.
@@ -69,6 +74,8 @@ struct RawConfig {
     honorifics: Option<Vec<String>>,
     #[serde(default)]
     hubs: Vec<String>,
+    archives: Option<bool>,
+    archive_page_size: Option<i64>,
     #[serde(default)]
     ministers: NameRules,
     #[serde(default)]
@@ -86,6 +93,9 @@ pub const DEFAULT_ITEMS_PER_FEED: usize = 50;
 /// Miniflux (15 MB) and libxml2's text node limit (10 MB) accept.
 pub const DEFAULT_MAX_DOCUMENT_BYTES: usize = 1 << 20;
 pub const MIN_DOCUMENT_BYTES: usize = 64 << 10;
+/// Releases per archive document: 100 summaries are about 100 KB.
+pub const DEFAULT_ARCHIVE_PAGE_SIZE: usize = 100;
+pub const MAX_ARCHIVE_PAGE_SIZE: usize = 1000;
 pub const DEFAULT_AUTHOR: &str = "New Zealand Government";
 pub const DEFAULT_HONORIFICS: &[&str] = &["Rt Hon", "Right Honourable", "The Honourable", "Hon"];
 
@@ -187,6 +197,18 @@ impl Config {
                 ));
             }
         };
+        let archive_page_size = match raw.archive_page_size {
+            None => DEFAULT_ARCHIVE_PAGE_SIZE,
+            Some(n) if (1..=MAX_ARCHIVE_PAGE_SIZE as i64).contains(&n) => n as usize,
+            Some(n) => {
+                return Err(bad(
+                    format!("archive_page_size: {n} is out of range"),
+                    &format!(
+                        "use 1 to {MAX_ARCHIVE_PAGE_SIZE} releases per archive document (the default is {DEFAULT_ARCHIVE_PAGE_SIZE})"
+                    ),
+                ));
+            }
+        };
         let mut honorifics: Vec<String> = raw
             .honorifics
             .unwrap_or_else(|| DEFAULT_HONORIFICS.iter().map(|s| s.to_string()).collect())
@@ -215,6 +237,8 @@ impl Config {
             .collect::<Result<Vec<Url>, Diagnostic>>()?;
         Ok(Config {
             hubs,
+            archives: raw.archives.unwrap_or(true),
+            archive_page_size,
             title: raw.title.unwrap_or_else(|| DEFAULT_TITLE.to_string()),
             description: raw
                 .description

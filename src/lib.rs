@@ -19,6 +19,7 @@
 //! [`cache`] lets a build whose inputs did not change finish without reading
 //! a seed.
 
+pub mod archive;
 pub mod cache;
 pub mod config;
 pub mod diag;
@@ -515,9 +516,15 @@ pub fn write_outputs<'l>(
 
     // Each carried body is read again and rendered once, however many
     // documents carry it.
-    progress.stage("rendering", plan.carried.len() as u64);
-    let items: Vec<Item> = plan
-        .carried
+    // With archives, every release is rendered: the archive documents
+    // carry each as its summary and a link (kept), the subscription
+    // documents the newest whole (kept only for those).
+    let to_render = match plan.archived.is_empty() {
+        true => &plan.carried,
+        false => &plan.archived,
+    };
+    progress.stage("rendering", to_render.len() as u64);
+    let both: Vec<(Option<Item>, Option<Item>)> = to_render
         .par_iter()
         .map(|&i| {
             let release = &site.releases[i as usize];
@@ -529,9 +536,18 @@ pub fn write_outputs<'l>(
             })?;
             let rendered = render::render(&body, &release.url, &release.attachments);
             progress.advance(1);
-            Ok(Item::new(site, i, rendered))
+            let item = Item::new(site, i, rendered);
+            let short = (!plan.archived.is_empty()).then(|| item.shortened());
+            let whole = plan.carried.binary_search(&i).is_ok().then_some(item);
+            Ok((whole, short))
         })
         .collect::<Result<_, Error>>()?;
+    let mut items: Vec<Item> = Vec::with_capacity(plan.carried.len());
+    let mut archived: Vec<Item> = Vec::with_capacity(plan.archived.len());
+    for (whole, short) in both {
+        items.extend(whole);
+        archived.extend(short);
+    }
 
     // The lists and the OPML are small and made from the site alone: with
     // them, every path this run writes is known, which publishing needs
@@ -547,6 +563,13 @@ pub fn write_outputs<'l>(
     });
     let mut planned = plan.paths();
     planned.extend(small.iter().map(|f| f.path.clone()));
+    if archive::enabled(config) {
+        small.push(OutputFile {
+            path: archive::SITEMAP_FILE.to_string(),
+            bytes: archive::sitemap(config, planned.iter().map(String::as_str)),
+        });
+        planned.insert(archive::SITEMAP_FILE.to_string());
+    }
     progress.stage("preparing", 0);
     let session = begin(planned.clone())?;
 
@@ -562,7 +585,7 @@ pub fn write_outputs<'l>(
     let mut warnings = Vec::new();
     let mut shortened: BTreeMap<u32, Vec<&str>> = BTreeMap::new();
     for format in FEED_FORMATS {
-        let fitted = format.write_documents(&plan, &items, &put)?;
+        let fitted = format.write_documents(&plan, &items, &archived, &put)?;
         for n in fitted.shortened {
             shortened.entry(n).or_default().push(format.info().label);
         }
@@ -595,10 +618,12 @@ pub fn write_outputs<'l>(
         .with_hint("split the release, or raise max_document_bytes in pressfeed.toml")
     }));
     html::write_pages(&plan, &items, &directory, &put)?;
+    html::write_history(&plan, &archived, &put)?;
     for f in &small {
         session.put(&f.path, &f.bytes)?;
     }
     drop(items);
+    drop(archived);
     progress.stage("syncing", 0);
     Ok(Written {
         publish: session.finish()?,

@@ -4,7 +4,9 @@
 
 use super::rss::folder_of;
 use super::xml::Xml;
-use super::{FeedFormat, FormatInfo, GENERATOR, Head, Item, VERSION, attachment_type};
+use super::{
+    FeedFormat, FormatInfo, GENERATOR, HISTORY_NAMESPACE, Head, Item, VERSION, attachment_type,
+};
 use crate::config::Config;
 use crate::kinds::Field;
 use crate::plan::Target;
@@ -91,14 +93,15 @@ impl FeedFormat for Atom {
         let mut x = Xml::new(out);
         x.declaration(None);
         x.raw(b"\n");
-        x.start(
-            "feed",
-            &[("xmlns", NAMESPACE), ("xml:lang", &config.language)],
-        );
+        let mut attrs = vec![("xmlns", NAMESPACE), ("xml:lang", config.language.as_str())];
+        if head.archive {
+            attrs.push(("xmlns:fh", HISTORY_NAMESPACE));
+        }
+        x.start("feed", &attrs);
         x.element("title", &[], &info.title);
         // The feed's id is its own address.
         x.element("id", &[], &head.self_url);
-        x.element("updated", &[], &info.updated.to_rfc3339());
+        x.element("updated", &[], &head.updated.to_rfc3339());
         x.start("author", &[]);
         x.element("name", &[], &config.author);
         x.element("uri", &[], config.site_url.as_str());
@@ -134,6 +137,9 @@ impl FeedFormat for Atom {
             }
         }
         x.element("subtitle", &[], &info.description);
+        if head.archive {
+            x.empty("fh:archive", &[]);
+        }
         for entry in entries {
             x.raw(b"\n");
             x.raw(entry);

@@ -68,7 +68,25 @@ struct JsonFeedDocument<'a> {
     /// WebSub hubs (`hub` links).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     hubs: Vec<Hub<'a>>,
+    /// An archive document's RFC 5005 links (a JSON Feed extension).
+    #[serde(rename = "_archive", skip_serializing_if = "Option::is_none")]
+    archive: Option<ArchiveLinks>,
     items: Vec<&'a RawValue>,
+}
+
+/// RFC 5005 in a JSON Feed archive document: `archive` is `fh:archive`;
+/// `current`, `prev_archive` and `next_archive` are the links (`next_url`
+/// is `prev_archive` too, for readers that page with it).
+#[derive(Serialize, Default)]
+struct ArchiveLinks {
+    about: &'static str,
+    archive: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    current: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    prev_archive: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_archive: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -138,10 +156,29 @@ impl FeedFormat for JsonFeed {
         // the XML formats' links say.
         let mut next_url = None;
         let mut hubs = Vec::new();
+        let mut archive = head.archive.then(|| ArchiveLinks {
+            about: "https://www.rfc-editor.org/rfc/rfc5005#section-4",
+            archive: true,
+            ..ArchiveLinks::default()
+        });
+        let url = |folder: &str| config.output_url(&format!("{folder}{}", Self::INFO.file));
         for link in head.links {
             match (link.rel, &link.target) {
                 ("prev-archive", Target::Document(folder)) => {
-                    next_url = Some(config.output_url(&format!("{folder}{}", Self::INFO.file)));
+                    next_url = Some(url(folder));
+                    if let Some(a) = &mut archive {
+                        a.prev_archive = Some(url(folder));
+                    }
+                }
+                ("current", Target::Document(folder)) if archive.is_some() => {
+                    if let Some(a) = &mut archive {
+                        a.current = Some(url(folder));
+                    }
+                }
+                ("next-archive", Target::Document(folder)) if archive.is_some() => {
+                    if let Some(a) = &mut archive {
+                        a.next_archive = Some(url(folder));
+                    }
                 }
                 ("hub", Target::Url(url)) => hubs.push(Hub {
                     kind: "WebSub",
@@ -168,6 +205,7 @@ impl FeedFormat for JsonFeed {
                 url: config.site_url.to_string(),
             }],
             next_url,
+            archive,
             hubs,
             items: items.iter().map(|item| item.as_ref()).collect(),
         };
@@ -211,12 +249,7 @@ mod tests {
             releases: vec![],
         };
         let info = FeedInfo::new(&site, &all, &config);
-        let head = Head {
-            info: &info,
-            self_url: info.url(&config, JsonFeed::INFO.file),
-            links: &[],
-            config: &config,
-        };
+        let head = Head::plain(&info, info.url(&config, JsonFeed::INFO.file), &config);
         for n in 0..=items.len() {
             let refs: Vec<&Box<RawValue>> = items[..n].iter().collect();
             let mut bytes = Vec::new();

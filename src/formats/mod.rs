@@ -100,6 +100,7 @@ pub trait Format: Sync {
         &self,
         plan: &Plan<'_>,
         items: &[Item<'_>],
+        archived: &[Item<'_>],
         put: &Put<'_>,
     ) -> Result<Fitted, PublishError>;
 }
@@ -134,6 +135,7 @@ impl<F: FeedFormat> Format for F {
         &self,
         plan: &Plan<'_>,
         items: &[Item<'_>],
+        archived: &[Item<'_>],
         put: &Put<'_>,
     ) -> Result<Fitted, PublishError> {
         let config = plan.config;
@@ -152,13 +154,19 @@ impl<F: FeedFormat> Format for F {
                 }
             })
             .unzip();
+        // Archive documents carry summaries (see [`crate::archive`]).
+        let archived: Vec<F::Fragment> = archived
+            .par_iter()
+            .map(|item| self.item(item, config))
+            .collect();
         let trimmed = plan.documents.par_iter().map(|doc| {
             let head = Head::new(plan, doc, F::INFO.file);
-            let mut entries: Vec<&F::Fragment> = doc
-                .entries
-                .iter()
-                .map(|&e| &fragments[e as usize])
-                .collect();
+            let from = match doc.archive {
+                true => &archived,
+                false => &fragments,
+            };
+            let mut entries: Vec<&F::Fragment> =
+                doc.entries.iter().map(|&e| &from[e as usize]).collect();
             // One buffer per thread, reused for every document it writes:
             // no buffer grows by doubling, no fresh pages per document.
             thread_local! {
@@ -215,18 +223,41 @@ pub struct Head<'a> {
     pub info: &'a FeedInfo<'a>,
     /// The document's own address (the `self` link, the feed id).
     pub self_url: String,
-    /// More links the plan gives the document, after `self` (none yet).
+    /// More links the plan gives the document, after `self`.
     pub links: &'a [Link],
     pub config: &'a Config,
+    /// An archive document (RFC 5005 `fh:archive`).
+    pub archive: bool,
+    /// The document's `updated` date: the feed's newest release, or an
+    /// archive document's own newest.
+    pub updated: DateTime<FixedOffset>,
 }
+
+/// The namespace of RFC 5005's `fh:archive`.
+pub const HISTORY_NAMESPACE: &str = "http://purl.org/syndication/history/1.0";
 
 impl<'a> Head<'a> {
     fn new(plan: &'a Plan<'a>, doc: &'a DocumentPlan, file: &str) -> Head<'a> {
+        let info = &plan.feeds[doc.feed];
         Head {
-            info: &plan.feeds[doc.feed],
+            info,
             self_url: plan.config.output_url(&doc.path(file)),
             links: &doc.links,
             config: plan.config,
+            archive: doc.archive,
+            updated: doc.updated.unwrap_or(info.updated),
+        }
+    }
+
+    /// A subscription document's head: no links, the feed's date.
+    pub fn plain(info: &'a FeedInfo<'a>, self_url: String, config: &'a Config) -> Head<'a> {
+        Head {
+            info,
+            self_url,
+            links: &[],
+            config,
+            archive: false,
+            updated: info.updated,
         }
     }
 }

@@ -1,0 +1,301 @@
+//! Archived feeds (RFC 5005) of the fixture site: every release of every
+//! feed reachable along its `prev-archive` chain in every format, archive
+//! documents valid and stable when a newest release is added.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use common::*;
+
+const BASE: &str = "https://example.govt.nz/feeds/";
+const FORMATS: [&str; 3] = ["rss.xml", "atom.xml", "feed.json"];
+
+fn is_archive(path: &str) -> bool {
+    path.starts_with("archive/") || path.contains("/archive/")
+}
+
+/// The feed folders of a built site: those with a subscription `atom.xml`.
+fn feed_dirs(files: &BTreeMap<String, Vec<u8>>) -> Vec<String> {
+    files
+        .keys()
+        .filter(|p| !is_archive(p))
+        .filter_map(|p| p.strip_suffix("atom.xml"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The releases each feed carries, read from the global feed's whole chain
+/// (every release) and each entry's authors and categories: a portfolio
+/// feed has the entries with its category, a minister's those with them as
+/// author.
+fn expected(out: &Path) -> BTreeMap<String, BTreeSet<String>> {
+    const ATOM: &str = "http://www.w3.org/2005/Atom";
+    let (_, docs) = follow_chain(out, BASE, "atom.xml");
+    let mut feeds: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for p in std::iter::once("atom.xml".to_string()).chain(docs) {
+        let text = std::fs::read_to_string(out.join(&p)).unwrap();
+        let xml = roxmltree::Document::parse(&text).unwrap();
+        for e in xml
+            .descendants()
+            .filter(|n| n.has_tag_name((ATOM, "entry")))
+        {
+            let id = e
+                .children()
+                .find(|c| c.has_tag_name((ATOM, "id")))
+                .and_then(|c| c.text())
+                .unwrap()
+                .to_string();
+            feeds.entry(String::new()).or_default().insert(id.clone());
+            for c in e.children() {
+                let dir = if c.has_tag_name((ATOM, "category")) {
+                    format!("portfolios/{}/", c.attribute("term").unwrap())
+                } else if c.has_tag_name((ATOM, "author")) {
+                    let uri = c
+                        .children()
+                        .find(|u| u.has_tag_name((ATOM, "uri")))
+                        .and_then(|u| u.text())
+                        .unwrap();
+                    uri.strip_prefix(BASE).unwrap().to_string()
+                } else {
+                    continue;
+                };
+                feeds.entry(dir).or_default().insert(id.clone());
+            }
+        }
+    }
+    feeds
+}
+
+#[test]
+fn every_release_of_every_feed_is_on_its_archive_chain_in_every_format() {
+    let out = tempfile::tempdir().unwrap();
+    build_site(&fixture("site"), out.path());
+    let files = tree(out.path());
+    let want = expected(out.path());
+    assert_eq!(want[""].len(), 9, "the fixture publishes 9 releases");
+    let dirs = feed_dirs(&files);
+    assert_eq!(dirs.len(), 15);
+    assert_eq!(
+        dirs.iter().cloned().collect::<BTreeSet<_>>(),
+        want.keys().cloned().collect()
+    );
+    let mut archive_docs = BTreeSet::new();
+    for dir in &dirs {
+        for format in FORMATS {
+            let (ids, docs) = follow_chain(out.path(), BASE, &format!("{dir}{format}"));
+            let got: BTreeSet<String> = ids.iter().cloned().collect();
+            assert_eq!(got, want[dir], "{dir}{format}");
+            // The archive documents alone carry each release once.
+            let mut archived = Vec::new();
+            for d in &docs {
+                archived.extend(archive_doc(&files[d]).ids);
+            }
+            assert_eq!(
+                archived.len(),
+                want[dir].len(),
+                "{dir}{format}: {archived:?}"
+            );
+            // Two per document, counted from the oldest: only the newest
+            // is not full.
+            for (n, d) in docs.iter().enumerate() {
+                let len = archive_doc(&files[d]).ids.len();
+                assert!(len == 2 || n == 0 && len < 2, "{d}: {len}");
+            }
+            archive_docs.extend(docs);
+        }
+    }
+    // No archive document is off every chain.
+    let on_disk: BTreeSet<String> = files.keys().filter(|p| is_archive(p)).cloned().collect();
+    assert_eq!(archive_docs, on_disk);
+}
+
+#[test]
+fn archive_documents_parse_with_feed_rs() {
+    let out = tempfile::tempdir().unwrap();
+    build_site(&fixture("site"), out.path());
+    let files = tree(out.path());
+    let mut n = 0;
+    for (path, bytes) in files.iter().filter(|(p, _)| is_archive(p)) {
+        let f = parse_feed(bytes);
+        assert_eq!(f.entries.len(), archive_doc(bytes).ids.len(), "{path}");
+        n += 1;
+    }
+    assert_eq!(n, 23 * 3);
+}
+
+/// Without archives the build is what it was: no archive document, no
+/// `prev-archive`.
+#[test]
+fn archives_false_switches_them_off() {
+    let site = tempfile::tempdir().unwrap();
+    copy_tree(&fixture("site").join("seeds"), &site.path().join("seeds"));
+    let config = std::fs::read_to_string(fixture("site").join("pressfeed.toml")).unwrap();
+    std::fs::write(
+        site.path().join("pressfeed.toml"),
+        format!("archives = false\n{config}"),
+    )
+    .unwrap();
+    let out = site.path().join("out");
+    build_site(site.path(), &out);
+    let files = tree(&out);
+    assert!(files.keys().all(|p| !is_archive(p)), "{:?}", files.keys());
+    assert!(
+        files
+            .keys()
+            .all(|p| !p.contains("history/") && p != "sitemap.xml")
+    );
+    for (path, bytes) in &files {
+        if FORMATS.iter().any(|f| path.ends_with(f)) {
+            assert!(archive_doc(bytes).link("prev-archive").is_none(), "{path}");
+        }
+    }
+}
+
+/// A release with the newest date changes the subscription documents of
+/// its feeds and the newest archive document of each, in each format, and
+/// the pages that list it; no full archive document.
+#[test]
+fn a_newest_release_changes_only_what_the_stability_rule_allows() {
+    let site = tempfile::tempdir().unwrap();
+    copy_tree(&fixture("site").join("seeds"), &site.path().join("seeds"));
+    std::fs::copy(
+        fixture("site").join("pressfeed.toml"),
+        site.path().join("pressfeed.toml"),
+    )
+    .unwrap();
+    let out = site.path().join("out");
+    build_site(site.path(), &out);
+    let before = tree(&out);
+    std::fs::write(
+        site.path().join("seeds/2024-06-01-new.md"),
+        "---\ntitle: A new release\ndate: 2024-06-01\nurl: https://example.govt.nz/release/new\nministers: [Hon Nicola Willis]\nportfolios: [Finance]\n---\n\nNews.\n",
+    )
+    .unwrap();
+    build_site(site.path(), &out);
+    let after = tree(&out);
+    let changed: BTreeSet<&str> = after
+        .iter()
+        .filter(|(p, b)| before.get(*p) != Some(*b))
+        .map(|(p, _)| p.as_str())
+        .chain(
+            before
+                .keys()
+                .filter(|p| !after.contains_key(*p))
+                .map(String::as_str),
+        )
+        .filter(|p| *p != ".pressfeed-manifest")
+        .collect();
+    let mut want: BTreeSet<String> = BTreeSet::new();
+    // The global feed had 9 releases: archive/5 (the newest, with 1)
+    // gets the 10th, which fills it, so an empty archive/6 is created and
+    // becomes the newest (archive/5 links to it). Finance had 1 and Nicola
+    // Willis 1: the same with archive/1 and archive/2. Full documents
+    // (archive/1 to 4 of the global feed) do not change.
+    for (dir, newest) in [
+        ("", 5),
+        ("portfolios/finance/", 1),
+        ("ministers/nicola-willis/", 1),
+    ] {
+        for f in FORMATS {
+            want.insert(format!("{dir}{f}"));
+            want.insert(format!("{dir}archive/{newest}/{f}"));
+            let created = format!("{dir}archive/{}/{f}", newest + 1);
+            assert!(!before.contains_key(&created));
+            assert!(archive_doc(&after[&created]).ids.is_empty());
+            want.insert(created);
+        }
+        want.insert(format!("{dir}index.html"));
+    }
+    let want: BTreeSet<&str> = want.iter().map(String::as_str).collect();
+    let pages: BTreeSet<&str> = changed
+        .iter()
+        .copied()
+        .filter(|p| !FORMATS.iter().any(|f| p.ends_with(f)))
+        .collect();
+    let documents: BTreeSet<&str> = changed.difference(&pages).copied().collect();
+    let want_documents: BTreeSet<&str> = want
+        .iter()
+        .copied()
+        .filter(|p| FORMATS.iter().any(|f| p.ends_with(f)))
+        .collect();
+    assert_eq!(documents, want_documents);
+    // Pages: the three feeds' pages and their year's history pages (a
+    // release in a year that had none would change every history page of
+    // its feeds, whose lists of years grow),
+    // the lists (counts, dates) and the sitemap (new pages).
+    let want_pages: BTreeSet<&str> = [
+        "index.html",
+        "history/2024.html",
+        "portfolios/index.html",
+        "portfolios/finance/index.html",
+        "portfolios/finance/history/2024.html",
+        "ministers/index.html",
+        "ministers/nicola-willis/index.html",
+        "ministers/nicola-willis/history/2024.html",
+        "feeds.opml",
+    ]
+    .into();
+    assert_eq!(pages, want_pages);
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let t = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &t);
+        } else {
+            std::fs::copy(e.path(), t).unwrap();
+        }
+    }
+}
+
+/// Every release is linked from some page a person reaches by clicking
+/// from index.html, every link between pages resolves, and every page is
+/// in sitemap.xml.
+#[test]
+fn every_release_is_reachable_from_the_index_by_clicking() {
+    let out = tempfile::tempdir().unwrap();
+    build_site(&fixture("site"), out.path());
+    let files = tree(out.path());
+    let releases = &expected(out.path())[""];
+    let (pages, links) = crawl(out.path());
+    for r in releases {
+        assert!(
+            links.contains(r),
+            "{r} is on no page reachable from index.html"
+        );
+    }
+    // Every page is reachable, and listed in the sitemap.
+    let on_disk: BTreeSet<&str> = files
+        .keys()
+        .filter(|p| p.ends_with(".html"))
+        .map(String::as_str)
+        .collect();
+    let reached: BTreeSet<&str> = pages.keys().map(String::as_str).collect();
+    assert_eq!(reached, on_disk);
+    let sitemap = std::str::from_utf8(&files["sitemap.xml"]).unwrap();
+    let xml = roxmltree::Document::parse(sitemap).unwrap();
+    let locs: BTreeSet<String> = xml
+        .descendants()
+        .filter(|n| n.has_tag_name("loc"))
+        .map(|n| n.text().unwrap().to_string())
+        .collect();
+    let want: BTreeSet<String> = on_disk
+        .iter()
+        .map(|p| format!("{BASE}{}", p.strip_suffix("index.html").unwrap_or(p)))
+        .collect();
+    assert_eq!(locs, want);
+    // A feed's page links to each year of its history.
+    let arts =
+        std::str::from_utf8(&files["portfolios/arts-culture-and-heritage/index.html"]).unwrap();
+    for year in [2019, 2015] {
+        assert!(
+            arts.contains(&format!("href=\"history/{year}.html\"")),
+            "{year}"
+        );
+    }
+}
