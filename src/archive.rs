@@ -133,6 +133,17 @@ pub fn sitemap<'p>(config: &Config, paths: impl Iterator<Item = &'p str>) -> Vec
     out.into_bytes()
 }
 
+/// Whether `path` (relative to the output folder) is an archive document:
+/// `<feed folder>archive/<n>/<file>` (a feed whose slug is `archive` has
+/// its files in `<kind>/archive/`, with no number after it).
+pub fn is_archive_path(path: &str) -> bool {
+    let parts: Vec<&str> = path.split('/').collect();
+    parts.len() >= 3
+        && parts[parts.len() - 3] == ARCHIVE_FOLDER.trim_end_matches('/')
+        && !parts[parts.len() - 2].is_empty()
+        && parts[parts.len() - 2].bytes().all(|b| b.is_ascii_digit())
+}
+
 /// Whether the archive is on for `config`.
 pub fn enabled(config: &Config) -> bool {
     config.archives
@@ -141,6 +152,15 @@ pub fn enabled(config: &Config) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn archive_paths() {
+        assert!(is_archive_path("archive/3/atom.xml"));
+        assert!(is_archive_path("portfolios/defence/archive/12/rss.xml"));
+        assert!(!is_archive_path("portfolios/archive/atom.xml"));
+        assert!(is_archive_path("portfolios/archive/archive/1/atom.xml"));
+        assert!(!is_archive_path("atom.xml"));
+    }
 
     /// Pages never shift: adding a newest release changes only the last
     /// page, and full pages keep their releases counted from the oldest.

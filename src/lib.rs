@@ -367,7 +367,10 @@ fn deliver(options: &Options, config: &Config, changed: &[String]) -> (websub::P
         .iter()
         .filter(|path| {
             let file = path.rsplit('/').next().unwrap_or(path);
+            // Subscription documents: archive documents are not subscribed
+            // to, and do not declare hubs.
             formats::FEED_FORMATS.iter().any(|f| f.info().file == file)
+                && !archive::is_archive_path(path)
         })
         .map(|path| config.output_url(path))
         .collect();
@@ -534,12 +537,29 @@ pub fn write_outputs<'l>(
                     source,
                 }
             })?;
-            let rendered = render::render(&body, &release.url, &release.attachments);
+            let whole = plan.carried.binary_search(&i).is_ok();
+            // A release no subscription document carries needs only its
+            // summary, which takes a fraction of rendering it.
+            let rendered = match whole {
+                true => render::render(&body, &release.url, &release.attachments),
+                false => render::Rendered {
+                    html: String::new(),
+                    summary: render::summary(&body),
+                },
+            };
             progress.advance(1);
-            let item = Item::new(site, i, rendered);
-            let short = (!plan.archived.is_empty()).then(|| item.shortened());
-            let whole = plan.carried.binary_search(&i).is_ok().then_some(item);
-            Ok((whole, short))
+            let summary = (!plan.archived.is_empty()).then(|| {
+                Item::new(
+                    site,
+                    i,
+                    render::Rendered {
+                        html: String::new(),
+                        summary: rendered.summary.clone(),
+                    },
+                )
+            });
+            let whole = whole.then(|| Item::new(site, i, rendered));
+            Ok((whole, summary))
         })
         .collect::<Result<_, Error>>()?;
     let mut items: Vec<Item> = Vec::with_capacity(plan.carried.len());

@@ -274,7 +274,9 @@ impl<'s> Plan<'s> {
         let documents = self.documents.iter().flat_map(|doc| {
             FEED_FORMATS
                 .iter()
-                .map(move |format| doc.path(format.info().file))
+                .map(|format| format.info().file)
+                .filter(|file| !doc.archive || self.config.archives_in(file))
+                .map(move |file| doc.path(file))
         });
         let pages = self.pages.iter().map(|page| self.page_path(page));
         let history = self.history.iter().map(|h| h.path(self));
@@ -283,7 +285,13 @@ impl<'s> Plan<'s> {
 
     /// How many files [`Plan::paths`] names.
     pub fn files(&self) -> usize {
-        self.documents.len() * FEED_FORMATS.len() + self.pages.len() + self.history.len()
+        let formats = |doc: &DocumentPlan| {
+            FEED_FORMATS
+                .iter()
+                .filter(|f| !doc.archive || self.config.archives_in(f.info().file))
+                .count()
+        };
+        self.documents.iter().map(formats).sum::<usize>() + self.pages.len() + self.history.len()
     }
 
     /// The history pages of feed `n` ([`Plan::history`] is grouped by feed).

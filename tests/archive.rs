@@ -26,54 +26,12 @@ fn feed_dirs(files: &BTreeMap<String, Vec<u8>>) -> Vec<String> {
         .collect()
 }
 
-/// The releases each feed carries, read from the global feed's whole chain
-/// (every release) and each entry's authors and categories: a portfolio
-/// feed has the entries with its category, a minister's those with them as
-/// author.
-fn expected(out: &Path) -> BTreeMap<String, BTreeSet<String>> {
-    const ATOM: &str = "http://www.w3.org/2005/Atom";
-    let (_, docs) = follow_chain(out, BASE, "atom.xml");
-    let mut feeds: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for p in std::iter::once("atom.xml".to_string()).chain(docs) {
-        let text = std::fs::read_to_string(out.join(&p)).unwrap();
-        let xml = roxmltree::Document::parse(&text).unwrap();
-        for e in xml
-            .descendants()
-            .filter(|n| n.has_tag_name((ATOM, "entry")))
-        {
-            let id = e
-                .children()
-                .find(|c| c.has_tag_name((ATOM, "id")))
-                .and_then(|c| c.text())
-                .unwrap()
-                .to_string();
-            feeds.entry(String::new()).or_default().insert(id.clone());
-            for c in e.children() {
-                let dir = if c.has_tag_name((ATOM, "category")) {
-                    format!("portfolios/{}/", c.attribute("term").unwrap())
-                } else if c.has_tag_name((ATOM, "author")) {
-                    let uri = c
-                        .children()
-                        .find(|u| u.has_tag_name((ATOM, "uri")))
-                        .and_then(|u| u.text())
-                        .unwrap();
-                    uri.strip_prefix(BASE).unwrap().to_string()
-                } else {
-                    continue;
-                };
-                feeds.entry(dir).or_default().insert(id.clone());
-            }
-        }
-    }
-    feeds
-}
-
 #[test]
 fn every_release_of_every_feed_is_on_its_archive_chain_in_every_format() {
     let out = tempfile::tempdir().unwrap();
     build_site(&fixture("site"), out.path());
     let files = tree(out.path());
-    let want = expected(out.path());
+    let want = feed_releases(out.path(), BASE);
     assert_eq!(want[""].len(), 9, "the fixture publishes 9 releases");
     let dirs = feed_dirs(&files);
     assert_eq!(dirs.len(), 15);
@@ -261,7 +219,7 @@ fn every_release_is_reachable_from_the_index_by_clicking() {
     let out = tempfile::tempdir().unwrap();
     build_site(&fixture("site"), out.path());
     let files = tree(out.path());
-    let releases = &expected(out.path())[""];
+    let releases = &feed_releases(out.path(), BASE)[""];
     let (pages, links) = crawl(out.path());
     for r in releases {
         assert!(
@@ -297,5 +255,37 @@ fn every_release_is_reachable_from_the_index_by_clicking() {
             arts.contains(&format!("href=\"history/{year}.html\"")),
             "{year}"
         );
+    }
+}
+
+/// By default only Atom has archive documents; RSS and JSON Feed
+/// subscription documents then do not link to any.
+#[test]
+fn by_default_atom_alone_has_archive_documents() {
+    let site = tempfile::tempdir().unwrap();
+    copy_tree(&fixture("site").join("seeds"), &site.path().join("seeds"));
+    let config = std::fs::read_to_string(fixture("site").join("pressfeed.toml")).unwrap();
+    let config: String = config
+        .lines()
+        .filter(|l| !l.starts_with("archive_formats"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(site.path().join("pressfeed.toml"), config).unwrap();
+    let out = site.path().join("out");
+    build_site(site.path(), &out);
+    let files = tree(&out);
+    let archives: Vec<&String> = files.keys().filter(|p| is_archive(p)).collect();
+    assert!(!archives.is_empty());
+    assert!(
+        archives.iter().all(|p| p.ends_with("atom.xml")),
+        "{archives:?}"
+    );
+    for dir in feed_dirs(&files) {
+        let (ids, docs) = follow_chain(&out, BASE, &format!("{dir}atom.xml"));
+        assert!(!docs.is_empty() && !ids.is_empty());
+        for f in ["rss.xml", "feed.json"] {
+            let doc = archive_doc(&files[&format!("{dir}{f}")]);
+            assert_eq!(doc.link("prev-archive"), None, "{dir}{f}");
+        }
     }
 }

@@ -36,7 +36,12 @@ struct JsonItem<'a> {
     id: &'a str,
     url: &'a str,
     title: &'a str,
-    content_html: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content_html: Option<&'a str>,
+    /// Archive documents' items: the summary, as text (no HTML to repeat
+    /// it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content_text: Option<&'a str>,
     #[serde(skip_serializing_if = "str::is_empty")]
     summary: &'a str,
     date_published: String,
@@ -102,7 +107,8 @@ fn json_item<'a>(item: &'a Item<'_>, config: &Config) -> JsonItem<'a> {
         id: &r.url,
         url: &r.url,
         title: &r.title,
-        content_html: &item.rendered.html,
+        content_html: Some(&item.rendered.html),
+        content_text: None,
         summary: &item.rendered.summary,
         date_published: r.date.to_rfc3339(),
         authors: item
@@ -143,6 +149,18 @@ impl FeedFormat for JsonFeed {
     fn item(&self, item: &Item<'_>, config: &Config) -> Box<RawValue> {
         serde_json::value::to_raw_value(&json_item(item, config))
             .expect("a struct of strings serialises to JSON")
+    }
+
+    /// In an archive document, the summary as `content_text` (JSON Feed
+    /// needs `content_html` or `content_text`), the `url` for the rest.
+    fn archive_item(&self, item: &Item<'_>, config: &Config) -> Box<RawValue> {
+        let json = JsonItem {
+            content_html: None,
+            content_text: Some(&item.rendered.summary),
+            summary: "",
+            ..json_item(item, config)
+        };
+        serde_json::value::to_raw_value(&json).expect("a struct of strings serialises to JSON")
     }
 
     /// The feed, pretty-printed, with each item on a line of its own.

@@ -58,6 +58,10 @@ impl FeedFormat for Rss {
     }
 
     /// The channel, then its items, each on a line of its own.
+    fn shrink(fragment: &mut Vec<u8>) {
+        fragment.shrink_to_fit();
+    }
+
     fn size(fragment: &Vec<u8>) -> usize {
         fragment.len()
     }

@@ -295,3 +295,48 @@ pub fn crawl(out: &Path) -> (BTreeMap<String, ()>, std::collections::BTreeSet<St
     }
     (seen, external)
 }
+
+/// The releases each feed carries, read from the global feed's whole chain
+/// (every release) and each entry's authors and categories: a portfolio
+/// feed has the entries with its category, a minister's those with them as
+/// author.
+pub fn feed_releases(
+    out: &Path,
+    base: &str,
+) -> BTreeMap<String, std::collections::BTreeSet<String>> {
+    const ATOM: &str = "http://www.w3.org/2005/Atom";
+    let (_, docs) = follow_chain(out, base, "atom.xml");
+    let mut feeds: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+    for p in std::iter::once("atom.xml".to_string()).chain(docs) {
+        let text = std::fs::read_to_string(out.join(&p)).unwrap();
+        let xml = roxmltree::Document::parse(&text).unwrap();
+        for e in xml
+            .descendants()
+            .filter(|n| n.has_tag_name((ATOM, "entry")))
+        {
+            let id = e
+                .children()
+                .find(|c| c.has_tag_name((ATOM, "id")))
+                .and_then(|c| c.text())
+                .unwrap()
+                .to_string();
+            feeds.entry(String::new()).or_default().insert(id.clone());
+            for c in e.children() {
+                let dir = if c.has_tag_name((ATOM, "category")) {
+                    format!("portfolios/{}/", c.attribute("term").unwrap())
+                } else if c.has_tag_name((ATOM, "author")) {
+                    let uri = c
+                        .children()
+                        .find(|u| u.has_tag_name((ATOM, "uri")))
+                        .and_then(|u| u.text())
+                        .unwrap();
+                    uri.strip_prefix(base).unwrap().to_string()
+                } else {
+                    continue;
+                };
+                feeds.entry(dir).or_default().insert(id.clone());
+            }
+        }
+    }
+    feeds
+}
