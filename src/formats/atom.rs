@@ -28,21 +28,82 @@ impl FeedFormat for Atom {
 
     /// The `<entry>` element of one release.
     fn item(&self, item: &Item<'_>, config: &Config) -> Vec<u8> {
-        entry(item, config, true)
+        let r = item.release;
+        let html = &item.rendered.html;
+        let date = r.date.to_rfc3339();
+        let mut out = Vec::with_capacity(html.len() + html.len() / 4 + 1024);
+        let mut x = Xml::new(&mut out);
+        x.start("entry", &[]);
+        x.element("title", &[], &r.title);
+        x.element("id", &[], &r.url);
+        x.element("updated", &[], &date);
+        for m in &item.ministers {
+            x.start("author", &[]);
+            x.element("name", &[], &m.display);
+            x.element("uri", &[], &config.output_url(&m.dir));
+            x.end("author");
+        }
+        let scheme = config.output_url(folder_of(Field::Portfolios));
+        for p in &item.portfolios {
+            let attrs = [
+                ("term", p.slug.as_str()),
+                ("scheme", &scheme),
+                ("label", &p.display),
+            ];
+            x.empty("category", &attrs);
+        }
+        x.empty(
+            "link",
+            &[
+                ("href", &r.url),
+                ("rel", "alternate"),
+                ("type", "text/html"),
+            ],
+        );
+        for a in &r.attachments {
+            let attrs = [
+                ("href", a.as_str()),
+                ("rel", "enclosure"),
+                ("type", attachment_type(a)),
+            ];
+            x.empty("link", &attrs);
+        }
+        x.element("published", &[], &date);
+        if !item.rendered.summary.is_empty() {
+            x.element("summary", &[], &item.rendered.summary);
+        }
+        // The HTML, most of a feed's size, escaped by pulldown-cmark's SIMD
+        // escaper: `<`, `>` and `&`, all that element content needs.
+        let mut escaped = String::with_capacity(html.len() + html.len() / 4);
+        pulldown_cmark_escape::escape_html_body_text(&mut escaped, html)
+            .expect("escaping into a String cannot fail");
+        x.escaped_element("content", &[("type", "html")], &escaped);
+        x.end("entry");
+        out
     }
 
     /// In an archive document, an entry without `content`: its `summary`
     /// and `alternate` link are what RFC 4287 asks of an entry without
-    /// content, and the content would only repeat the summary.
+    /// content, and the content would only repeat the summary. (`item`
+    /// has no body, so its entry ends in an empty `content`.)
     fn archive_item(&self, item: &Item<'_>, config: &Config) -> Vec<u8> {
-        entry(item, config, false)
+        let mut entry = self.item(item, config);
+        const EMPTY: &[&[u8]] = &[
+            b"<content type=\"html\"></content></entry>",
+            b"<content type=\"html\"/></entry>",
+        ];
+        if let Some(empty) = EMPTY.iter().find(|e| entry.ends_with(e)) {
+            entry.truncate(entry.len() - empty.len());
+            entry.extend_from_slice(b"</entry>");
+        }
+        entry
     }
 
-    /// The feed's head, then its entries, each on a line of its own.
     fn shrink(fragment: &mut Vec<u8>) {
         fragment.shrink_to_fit();
     }
 
+    /// The feed's head, then its entries, each on a line of its own.
     fn size(fragment: &Vec<u8>) -> usize {
         fragment.len()
     }
@@ -108,66 +169,6 @@ impl FeedFormat for Atom {
         x.end("feed");
         x.raw(b"\n");
     }
-}
-
-/// The `<entry>` element of one release, with its `content` or not.
-fn entry(item: &Item<'_>, config: &Config, content: bool) -> Vec<u8> {
-    let r = item.release;
-    let html = &item.rendered.html;
-    let date = r.date.to_rfc3339();
-    let mut out = Vec::with_capacity(html.len() + html.len() / 4 + 1024);
-    let mut x = Xml::new(&mut out);
-    x.start("entry", &[]);
-    x.element("title", &[], &r.title);
-    x.element("id", &[], &r.url);
-    x.element("updated", &[], &date);
-    for m in &item.ministers {
-        x.start("author", &[]);
-        x.element("name", &[], &m.display);
-        x.element("uri", &[], &config.output_url(&m.dir));
-        x.end("author");
-    }
-    let scheme = config.output_url(folder_of(Field::Portfolios));
-    for p in &item.portfolios {
-        let attrs = [
-            ("term", p.slug.as_str()),
-            ("scheme", &scheme),
-            ("label", &p.display),
-        ];
-        x.empty("category", &attrs);
-    }
-    x.empty(
-        "link",
-        &[
-            ("href", &r.url),
-            ("rel", "alternate"),
-            ("type", "text/html"),
-        ],
-    );
-    for a in &r.attachments {
-        let attrs = [
-            ("href", a.as_str()),
-            ("rel", "enclosure"),
-            ("type", attachment_type(a)),
-        ];
-        x.empty("link", &attrs);
-    }
-    x.element("published", &[], &date);
-    if !item.rendered.summary.is_empty() {
-        x.element("summary", &[], &item.rendered.summary);
-    }
-    // The HTML, most of a feed's size, escaped by pulldown-cmark's SIMD
-    // escaper: `<`, `>` and `&`, all that element content needs.
-    let mut escaped = String::with_capacity(html.len() + html.len() / 4);
-    if content {
-        pulldown_cmark_escape::escape_html_body_text(&mut escaped, html)
-            .expect("escaping into a String cannot fail");
-    }
-    if content {
-        x.escaped_element("content", &[("type", "html")], &escaped);
-    }
-    x.end("entry");
-    out
 }
 
 #[cfg(test)]
