@@ -107,8 +107,13 @@ fn the_whole_archive_builds_and_every_file_is_accounted_for() {
     let work = tempfile::tempdir().unwrap();
     let config = work.path().join("all.toml");
     // Every release in every feed, so each one can be found in the output
-    // (archives are the next test's).
-    std::fs::write(&config, "items_per_feed = 0\narchives = false\n").unwrap();
+    // (no size budget, which would keep only the newest megabyte of each;
+    // archives are the next test's).
+    std::fs::write(
+        &config,
+        "items_per_feed = 0\nmax_document_bytes = 0\narchives = false\n",
+    )
+    .unwrap();
     let out = work.path().join("out");
     let args = |extra: &[&str]| {
         let mut a = vec![
