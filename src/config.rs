@@ -51,6 +51,20 @@ pub struct Config {
     pub icon: Option<Url>,
     /// A larger image (Atom `logo`, JSON Feed `icon`, RSS `image`).
     pub logo: Option<Url>,
+    /// Archived feeds (RFC 5005) and history pages for every feed (see
+    /// [`crate::archive`]).
+    pub archives: bool,
+    /// Releases in each archive document, counted from each feed's oldest.
+    pub archive_page_size: usize,
+    /// The formats with archive documents, by file name (`atom.xml`).
+    pub archive_formats: Vec<&'static str>,
+}
+
+impl Config {
+    /// Whether format `file` (`atom.xml`) has archive documents.
+    pub fn archives_in(&self, file: &str) -> bool {
+        self.archives && self.archive_formats.contains(&file)
+    }
 }
 
 /// How spellings of one kind of name (ministers or portfolios) are mapped.
@@ -88,6 +102,9 @@ struct RawConfig {
     hubs: Vec<String>,
     icon: Option<String>,
     logo: Option<String>,
+    archives: Option<bool>,
+    archive_page_size: Option<i64>,
+    archive_formats: Option<Vec<String>>,
     #[serde(default)]
     ministers: NameRules,
     #[serde(default)]
@@ -105,6 +122,11 @@ pub const DEFAULT_ITEMS_PER_FEED: usize = 50;
 /// Miniflux (15 MB) and libxml2's text node limit (10 MB) accept.
 pub const DEFAULT_MAX_DOCUMENT_BYTES: usize = 1 << 20;
 pub const MIN_DOCUMENT_BYTES: usize = 64 << 10;
+/// Releases per archive document: 100 summaries are about 100 KB.
+pub const DEFAULT_ARCHIVE_PAGE_SIZE: usize = 100;
+pub const MAX_ARCHIVE_PAGE_SIZE: usize = 1000;
+/// Atom only by default: see the README ("The whole archive").
+pub const DEFAULT_ARCHIVE_FORMATS: &[&str] = &["atom"];
 pub const DEFAULT_AUTHOR: &str = "New Zealand Government";
 pub const DEFAULT_HONORIFICS: &[&str] = &["Rt Hon", "Right Honourable", "The Honourable", "Hon"];
 /// Titles before a person's name. A dot after one ("Dr.") is ignored.
@@ -228,6 +250,48 @@ impl Config {
                 ));
             }
         };
+        let archive_page_size = match raw.archive_page_size {
+            None => DEFAULT_ARCHIVE_PAGE_SIZE,
+            Some(n) if (1..=MAX_ARCHIVE_PAGE_SIZE as i64).contains(&n) => n as usize,
+            Some(n) => {
+                return Err(bad(
+                    format!("archive_page_size: {n} is out of range"),
+                    &format!(
+                        "use 1 to {MAX_ARCHIVE_PAGE_SIZE} releases per archive document (the default is {DEFAULT_ARCHIVE_PAGE_SIZE})"
+                    ),
+                ));
+            }
+        };
+        let names: Vec<(String, &'static str)> = crate::formats::FEED_FORMATS
+            .iter()
+            .map(|f| (f.info().short_label.to_ascii_lowercase(), f.info().file))
+            .collect();
+        let wanted: Vec<String> = raw.archive_formats.unwrap_or_else(|| {
+            DEFAULT_ARCHIVE_FORMATS
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
+        });
+        let mut archive_formats = Vec::new();
+        for w in &wanted {
+            match names.iter().find(|(n, _)| n == w) {
+                Some((_, file)) if !archive_formats.contains(file) => archive_formats.push(*file),
+                Some(_) => {}
+                None => {
+                    return Err(bad(
+                        format!("archive_formats: unknown format {w:?}"),
+                        &format!(
+                            "use some of {}",
+                            names
+                                .iter()
+                                .map(|(n, _)| format!("{n:?}"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
         let mut honorifics: Vec<String> = raw
             .honorifics
             .unwrap_or_else(|| DEFAULT_HONORIFICS.iter().map(|s| s.to_string()).collect())
@@ -288,6 +352,9 @@ impl Config {
             hubs,
             icon,
             logo,
+            archives: raw.archives.unwrap_or(true),
+            archive_page_size,
+            archive_formats,
             title: raw.title.unwrap_or_else(|| DEFAULT_TITLE.to_string()),
             description: raw
                 .description
@@ -358,6 +425,32 @@ mod tests {
         .unwrap();
         assert_eq!(c.items_per_feed, None);
         assert_eq!(c.base_url.as_str(), "https://example.org/f/");
+    }
+
+    #[test]
+    fn archive_keys() {
+        let c = Config::default();
+        assert!(c.archives && c.archives_in("atom.xml") && !c.archives_in("rss.xml"));
+        assert_eq!(c.archive_page_size, DEFAULT_ARCHIVE_PAGE_SIZE);
+        let c = Config::parse(
+            "archive_formats = [\"json\", \"rss\"]\narchive_page_size = 7",
+            Path::new("p.toml"),
+        )
+        .unwrap();
+        assert!(
+            c.archives_in("feed.json") && c.archives_in("rss.xml") && !c.archives_in("atom.xml")
+        );
+        assert_eq!(c.archive_page_size, 7);
+        let c = Config::parse("archives = false", Path::new("p.toml")).unwrap();
+        assert!(!c.archives_in("atom.xml"));
+        for bad in [
+            "archive_formats = [\"xml\"]",
+            "archive_page_size = 0",
+            "archive_page_size = 1001",
+        ] {
+            let e = Config::parse(bad, Path::new("p.toml")).unwrap_err();
+            assert!(e.message.starts_with("archive_"), "{bad}: {}", e.message);
+        }
     }
 
     #[test]

@@ -19,6 +19,7 @@
 //! [`cache`] lets a build whose inputs did not change finish without reading
 //! a seed.
 
+pub mod archive;
 pub mod cache;
 pub mod config;
 pub mod diag;
@@ -427,7 +428,10 @@ fn deliver(options: &Options, config: &Config, changed: &[String]) -> (websub::P
         .iter()
         .filter(|path| {
             let file = path.rsplit('/').next().unwrap_or(path);
+            // Subscription documents: archive documents are not subscribed
+            // to, and do not declare hubs.
             formats::FEED_FORMATS.iter().any(|f| f.info().file == file)
+                && !archive::is_archive_path(path)
         })
         .map(|path| config.output_url(path))
         .collect();
@@ -576,9 +580,15 @@ pub fn write_outputs<'l>(
 
     // Each carried body is read again and rendered once, however many
     // documents carry it.
-    progress.stage("rendering", plan.carried.len() as u64);
-    let items: Vec<Item> = plan
-        .carried
+    // With archives, every release is rendered: the archive documents
+    // carry each as its summary and a link (kept), the subscription
+    // documents the newest whole (kept only for those).
+    let to_render = match plan.archived.is_empty() {
+        true => &plan.carried,
+        false => &plan.archived,
+    };
+    progress.stage("rendering", to_render.len() as u64);
+    let both: Vec<(Option<Item>, Option<Item>)> = to_render
         .par_iter()
         .map(|&i| {
             let release = &site.releases[i as usize];
@@ -588,11 +598,37 @@ pub fn write_outputs<'l>(
                     source,
                 }
             })?;
-            let rendered = render::render(&body, &release.url, &release.attachments);
+            let whole = plan.carried.binary_search(&i).is_ok();
+            // A release no subscription document carries needs only its
+            // summary, which takes a fraction of rendering it.
+            let rendered = match whole {
+                true => render::render(&body, &release.url, &release.attachments),
+                false => render::Rendered {
+                    html: String::new(),
+                    summary: render::summary(&body),
+                },
+            };
             progress.advance(1);
-            Ok(Item::new(site, i, rendered))
+            let summary = (!plan.archived.is_empty()).then(|| {
+                Item::new(
+                    site,
+                    i,
+                    render::Rendered {
+                        html: String::new(),
+                        summary: rendered.summary.clone(),
+                    },
+                )
+            });
+            let whole = whole.then(|| Item::new(site, i, rendered));
+            Ok((whole, summary))
         })
         .collect::<Result<_, Error>>()?;
+    let mut items: Vec<Item> = Vec::with_capacity(plan.carried.len());
+    let mut archived: Vec<Item> = Vec::with_capacity(plan.archived.len());
+    for (whole, short) in both {
+        items.extend(whole);
+        archived.extend(short);
+    }
 
     // The lists and the OPML are small and made from the site alone: with
     // them, every path this run writes is known, which publishing needs
@@ -608,6 +644,13 @@ pub fn write_outputs<'l>(
     });
     let mut planned = plan.paths();
     planned.extend(small.iter().map(|f| f.path.clone()));
+    if archive::enabled(config) {
+        small.push(OutputFile {
+            path: archive::SITEMAP_FILE.to_string(),
+            bytes: archive::sitemap(config, planned.iter().map(String::as_str)),
+        });
+        planned.insert(archive::SITEMAP_FILE.to_string());
+    }
     progress.stage("preparing", 0);
     let session = begin(planned.clone())?;
 
@@ -623,7 +666,7 @@ pub fn write_outputs<'l>(
     let mut warnings = Vec::new();
     let mut shortened: BTreeMap<u32, Vec<&str>> = BTreeMap::new();
     for format in FEED_FORMATS {
-        let fitted = format.write_documents(&plan, &items, &put)?;
+        let fitted = format.write_documents(&plan, &items, &archived, &put)?;
         for n in fitted.shortened {
             shortened.entry(n).or_default().push(format.info().label);
         }
@@ -656,10 +699,12 @@ pub fn write_outputs<'l>(
         .with_hint("split the release, or raise max_document_bytes in pressfeed.toml")
     }));
     html::write_pages(&plan, &items, &directory, &put)?;
+    html::write_history(&plan, &archived, &put)?;
     for f in &small {
         session.put(&f.path, &f.bytes)?;
     }
     drop(items);
+    drop(archived);
     progress.stage("syncing", 0);
     Ok(Written {
         publish: session.finish()?,

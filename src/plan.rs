@@ -13,8 +13,10 @@
 
 use std::collections::BTreeSet;
 
+use chrono::{DateTime, FixedOffset};
 use rayon::prelude::*;
 
+use crate::archive;
 use crate::config::Config;
 use crate::formats::{FEED_FORMATS, FeedInfo, PAGE_FILE, html};
 use crate::group::Site;
@@ -30,8 +32,35 @@ pub struct Plan<'s> {
     /// ascending, each once): each is rendered once, and the entries of
     /// documents and pages are positions in this list.
     pub carried: Vec<u32>,
+    /// The releases some archive document carries (ascending, each once):
+    /// archive documents carry each as its summary and a link, and their
+    /// entries are positions in this list. Empty with `archives = false`.
+    pub archived: Vec<u32>,
     pub documents: Vec<DocumentPlan>,
     pub pages: Vec<PagePlan>,
+    /// History pages, a year of a feed each (empty with `archives =
+    /// false`), grouped by feed in the order of [`Plan::feeds`], newest
+    /// year first.
+    pub history: Vec<HistoryPlan>,
+}
+
+/// One year of a feed's history: a page listing every release.
+#[derive(Debug)]
+pub struct HistoryPlan {
+    /// Index of its feed in [`Plan::feeds`].
+    pub feed: usize,
+    pub year: i32,
+    /// Its releases, newest first, as positions in [`Plan::archived`].
+    pub entries: Vec<u32>,
+    /// From the page's folder back to the output folder.
+    pub root: String,
+}
+
+impl HistoryPlan {
+    /// The path of the page, relative to the output folder.
+    pub fn path(&self, plan: &Plan<'_>) -> String {
+        archive::history_path(&plan.feeds[self.feed].feed.dir, self.year)
+    }
 }
 
 /// One document of a feed, written in every format.
@@ -47,6 +76,12 @@ pub struct DocumentPlan {
     pub entries: Vec<u32>,
     /// Links it has besides `self`, in order.
     pub links: Vec<Link>,
+    /// An archive document (RFC 5005): it says so (`fh:archive`), and its
+    /// entries are positions in [`Plan::archived`] rather than
+    /// [`Plan::carried`].
+    pub archive: bool,
+    /// Its `updated` date when not the feed's (an archive document's own).
+    pub updated: Option<DateTime<FixedOffset>>,
 }
 
 impl DocumentPlan {
@@ -114,17 +149,98 @@ impl<'s> Plan<'s> {
                 target: Target::Url(hub.to_string()),
             })
             .collect();
-        let documents = site
-            .feeds
-            .iter()
-            .enumerate()
-            .map(|(n, feed)| DocumentPlan {
+        let mut documents: Vec<DocumentPlan> = Vec::new();
+        let archives = archive::enabled(config);
+        let archived: Vec<u32> = match archives {
+            true => {
+                let mut all: Vec<u32> = site
+                    .feeds
+                    .iter()
+                    .flat_map(|feed| feed.releases.iter().copied())
+                    .collect();
+                all.par_sort_unstable();
+                all.dedup();
+                all
+            }
+            false => Vec::new(),
+        };
+        let archived_position = |i: &u32| {
+            archived
+                .binary_search(i)
+                .expect("`archived` holds every release of every feed") as u32
+        };
+        for (n, feed) in site.feeds.iter().enumerate() {
+            let pages = match archives {
+                true => archive::pages(feed.releases.len(), config.archive_page_size),
+                false => Vec::new(),
+            };
+            let mut links = Vec::new();
+            if let Some(newest) = pages.last() {
+                links.push(Link {
+                    rel: "prev-archive",
+                    target: Target::Document(archive::page_folder(&feed.dir, newest.number)),
+                });
+            }
+            links.extend(hubs.iter().cloned());
+            documents.push(DocumentPlan {
                 feed: n,
                 folder: feed.dir.clone(),
                 entries: feed.emitted(limit).iter().map(position).collect(),
-                links: hubs.clone(),
-            })
-            .collect();
+                links,
+                archive: false,
+                updated: None,
+            });
+            let last = pages.len();
+            for page in &pages {
+                // RFC 5005: `current` is the subscription document; an
+                // archive document is never announced to hubs (it does
+                // not change).
+                let mut links = vec![Link {
+                    rel: "current",
+                    target: Target::Document(feed.dir.clone()),
+                }];
+                if page.number > 1 {
+                    links.push(Link {
+                        rel: "prev-archive",
+                        target: Target::Document(archive::page_folder(&feed.dir, page.number - 1)),
+                    });
+                }
+                if page.number < last {
+                    links.push(Link {
+                        rel: "next-archive",
+                        target: Target::Document(archive::page_folder(&feed.dir, page.number + 1)),
+                    });
+                }
+                documents.push(DocumentPlan {
+                    feed: n,
+                    folder: archive::page_folder(&feed.dir, page.number),
+                    entries: feed.releases[page.start..page.end]
+                        .iter()
+                        .map(archived_position)
+                        .collect(),
+                    links,
+                    archive: true,
+                    updated: Some(archive::page_updated(site, feed, page)),
+                });
+            }
+        }
+        let mut history = Vec::new();
+        if archives {
+            for (n, feed) in site.feeds.iter().enumerate() {
+                let root = "../".repeat(feed.dir.matches('/').count() + 1);
+                for year in archive::years(site, feed) {
+                    history.push(HistoryPlan {
+                        feed: n,
+                        year: year.year,
+                        entries: feed.releases[year.start..year.end]
+                            .iter()
+                            .map(archived_position)
+                            .collect(),
+                        root: root.clone(),
+                    });
+                }
+            }
+        }
         let pages = site
             .feeds
             .iter()
@@ -141,8 +257,10 @@ impl<'s> Plan<'s> {
             config,
             feeds,
             carried,
+            archived,
             documents,
             pages,
+            history,
         }
     }
 
@@ -156,15 +274,31 @@ impl<'s> Plan<'s> {
         let documents = self.documents.iter().flat_map(|doc| {
             FEED_FORMATS
                 .iter()
-                .map(move |format| doc.path(format.info().file))
+                .map(|format| format.info().file)
+                .filter(|file| !doc.archive || self.config.archives_in(file))
+                .map(move |file| doc.path(file))
         });
         let pages = self.pages.iter().map(|page| self.page_path(page));
-        documents.chain(pages).collect()
+        let history = self.history.iter().map(|h| h.path(self));
+        documents.chain(pages).chain(history).collect()
     }
 
     /// How many files [`Plan::paths`] names.
     pub fn files(&self) -> usize {
-        self.documents.len() * FEED_FORMATS.len() + self.pages.len()
+        let formats = |doc: &DocumentPlan| {
+            FEED_FORMATS
+                .iter()
+                .filter(|f| !doc.archive || self.config.archives_in(f.info().file))
+                .count()
+        };
+        self.documents.iter().map(formats).sum::<usize>() + self.pages.len() + self.history.len()
+    }
+
+    /// The history pages of feed `n` ([`Plan::history`] is grouped by feed).
+    pub fn history_of(&self, n: usize) -> &[HistoryPlan] {
+        let start = self.history.partition_point(|h| h.feed < n);
+        let end = self.history.partition_point(|h| h.feed <= n);
+        &self.history[start..end]
     }
 }
 
@@ -205,10 +339,8 @@ mod tests {
             },
         ];
         let head = |file: &str| Head {
-            info: &info,
-            self_url: config.output_url(file),
             links: &links,
-            config: &config,
+            ..Head::plain(&info, config.output_url(file), &config)
         };
         let mut rss = Vec::new();
         Rss.document(&head("rss.xml"), &[], &mut rss);

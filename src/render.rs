@@ -104,6 +104,23 @@ pub fn render(markdown: &str, url: &str, attachments: &[String]) -> Rendered {
     }
 }
 
+/// The summary [`render`] gives `markdown`, without rendering it: the
+/// parser stops once the first block with text is read. What archive
+/// documents and history pages need of a release no feed carries whole.
+pub fn summary(markdown: &str) -> String {
+    let markdown = xml_safe(markdown);
+    let options =
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES;
+    let mut summary = Summary::default();
+    for event in Parser::new_ext(&markdown, options) {
+        summary.see(&event);
+        if summary.done {
+            break;
+        }
+    }
+    summary.finish()
+}
+
 /// Raw HTML nested deeper than this is flattened to its text (see
 /// [`raw_html_depth`]).
 pub const MAX_HTML_DEPTH: usize = 100;
@@ -397,7 +414,11 @@ mod tests {
 
     #[test]
     fn summary_is_the_text_of_the_first_block() {
-        let summary = |md: &str| render(md, URL, &[]).summary;
+        let summary = |md: &str| {
+            let s = render(md, URL, &[]).summary;
+            assert_eq!(super::summary(md), s, "{md:?}");
+            s
+        };
         assert_eq!(
             summary("First `code` line\nsecond  \nthird\n\nSecond para"),
             "First code line second third"

@@ -106,8 +106,14 @@ fn the_whole_archive_builds_and_every_file_is_accounted_for() {
     let Some(releases) = corpus() else { return };
     let work = tempfile::tempdir().unwrap();
     let config = work.path().join("all.toml");
-    // Every release in every feed, so each one can be found in the output.
-    std::fs::write(&config, "items_per_feed = 0\nmax_document_bytes = 0\n").unwrap();
+    // Every release in every feed, so each one can be found in the output
+    // (no size budget, which would keep only the newest megabyte of each;
+    // archives are the next test's).
+    std::fs::write(
+        &config,
+        "items_per_feed = 0\nmax_document_bytes = 0\narchives = false\n",
+    )
+    .unwrap();
     let out = work.path().join("out");
     let args = |extra: &[&str]| {
         let mut a = vec![
@@ -248,6 +254,96 @@ fn the_whole_archive_builds_and_every_file_is_accounted_for() {
     let o = run(&[]);
     assert!(o.status.success());
     assert!(stdout(&o).contains(" 0 file(s) written"), "{}", stdout(&o));
+}
+
+/// With the defaults (archives on), every feed's `prev-archive` chain
+/// carries exactly its releases in each format, every release is on a page
+/// a person reaches by clicking from index.html, every link between pages
+/// resolves, archive documents are valid Atom (jing) and parse with
+/// feed-rs, and every document is within max_document_bytes.
+#[test]
+fn the_whole_archive_is_within_reach_by_machine_and_by_person() {
+    let Some(releases) = corpus() else { return };
+    let work = tempfile::tempdir().unwrap();
+    let config = work.path().join("defaults.toml");
+    std::fs::write(&config, "").unwrap();
+    let out = work.path().join("out");
+    let o = pressfeed(
+        work.path(),
+        &[
+            "build",
+            "--seeds",
+            releases.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+            "-q",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    const BASE: &str = "https://www.beehive.govt.nz/feeds/";
+    let want = feed_releases(&out, BASE);
+    assert!(want[""].len() > 55_000, "{}", want[""].len());
+    let mut dirs = Vec::new();
+    let mut stack = vec![String::new()];
+    while let Some(dir) = stack.pop() {
+        if out.join(&dir).join("atom.xml").is_file() {
+            dirs.push(dir.clone());
+        }
+        for e in std::fs::read_dir(out.join(&dir)).unwrap() {
+            let e = e.unwrap();
+            let name = e.file_name().into_string().unwrap();
+            if e.file_type().unwrap().is_dir() && name != "archive" && name != "history" {
+                stack.push(format!("{dir}{name}/"));
+            }
+        }
+    }
+    assert_eq!(dirs.len(), want.len());
+    let mut atom_archives = Vec::new();
+    let budget = 1 << 20;
+    for dir in &dirs {
+        // Atom has archive documents by default; RSS and JSON Feed do not
+        // link to any.
+        for format in ["rss.xml", "feed.json"] {
+            let doc = archive_doc(&std::fs::read(out.join(format!("{dir}{format}"))).unwrap());
+            assert_eq!(doc.link("prev-archive"), None, "{dir}{format}");
+        }
+        for format in ["atom.xml"] {
+            let (ids, docs) = follow_chain(&out, BASE, &format!("{dir}{format}"));
+            let got: HashSet<&String> = ids.iter().collect();
+            let expected: HashSet<&String> = want[dir].iter().collect();
+            assert_eq!(got, expected, "{dir}{format}");
+            for d in &docs {
+                let len = std::fs::metadata(out.join(d)).unwrap().len();
+                assert!(len <= budget, "{d}: {len} bytes");
+                if format == "atom.xml" {
+                    atom_archives.push(out.join(d));
+                }
+            }
+        }
+    }
+    // feed-rs reads archive documents (a sample: one in twenty).
+    for p in atom_archives.iter().step_by(20) {
+        let bytes = std::fs::read(p).unwrap();
+        let f = parse_feed(&bytes);
+        assert_eq!(f.entries.len(), archive_doc(&bytes).ids.len());
+    }
+    validate_atom_with_jing(&atom_archives);
+    let (pages, links) = crawl(&out);
+    // A later release that shares its URL with another has an id of its own
+    // (`URL#date`); people reach it at the one URL the two share.
+    let unreachable: Vec<&String> = want[""]
+        .iter()
+        .filter(|r| !links.contains(r.split('#').next().unwrap_or(r)))
+        .collect();
+    assert!(
+        unreachable.is_empty(),
+        "{} releases on no page reachable from index.html: {:?}",
+        unreachable.len(),
+        &unreachable[..unreachable.len().min(5)]
+    );
+    eprintln!("{} pages reached from index.html", pages.len());
 }
 
 /// Validates Atom files against RFC 4287's RELAX NG schema with jing, when

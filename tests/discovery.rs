@@ -37,6 +37,13 @@ const SCHEMA: &str = concat!(
     "/../shared/schemas/jsonfeed-1.1.schema.json"
 );
 
+/// An archive document (RFC 5005) or a history page.
+fn is_archive(path: &str) -> bool {
+    ["archive/", "history/"]
+        .iter()
+        .any(|f| path.starts_with(f) || path.contains(&format!("/{f}")))
+}
+
 /// The discovery fixture site.
 fn site() -> PathBuf {
     fixture("discovery")
@@ -64,10 +71,11 @@ impl Built {
         .unwrap()
     }
 
+    /// Paths ending in `suffix`, but archive documents (tests/archive.rs).
     fn paths_ending(&self, suffix: &str) -> Vec<&str> {
         self.files
             .keys()
-            .filter(|p| p.ends_with(suffix))
+            .filter(|p| p.ends_with(suffix) && !is_archive(p))
             .map(String::as_str)
             .collect()
     }
@@ -725,6 +733,26 @@ fn json_feeds_validate_against_the_schema_and_parse_with_feed_rs() {
                 "{path}"
             );
         }
+    }
+
+    // Archive documents too (each release as its summary and a link).
+    let archives: Vec<&String> = b
+        .files
+        .keys()
+        .filter(|p| is_archive(p) && p.ends_with("feed.json"))
+        .collect();
+    assert_eq!(archives.len(), b.feed_dirs().len());
+    for path in archives {
+        let json: Value = serde_json::from_slice(&b.files[path]).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&json)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{path}: {errors:?}");
+        assert_eq!(json["_archive"]["archive"], true, "{path}");
+        let feed =
+            feed_rs::parser::parse(&b.files[path][..]).unwrap_or_else(|e| panic!("{path}: {e}"));
+        assert!(!feed.entries.is_empty(), "{path}");
     }
 
     // Ministers are the authors, portfolios the tags, attachments typed.

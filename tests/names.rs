@@ -190,7 +190,10 @@ fn more_than_fifty_names_on_a_release_get_no_feeds_beyond_fifty() {
     assert_eq!(feeds(dir.path(), "ministers").len(), 50);
     assert_eq!(feeds(dir.path(), "portfolios").len(), 50);
     let size: usize = tree(&dir.path().join("out")).values().map(Vec::len).sum();
-    assert!(size < 4_000_000, "output is bounded: {size} bytes");
+    // 101 feeds, each repeating the 100 names of the one release in its
+    // feed documents, archive document, page and history page: bounded by
+    // the cap of 50 (without it, 2,001 feeds of 2,000 names: about 1 GB).
+    assert!(size < 8_000_000, "output is bounded: {size} bytes");
 }
 
 #[test]

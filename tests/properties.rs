@@ -228,12 +228,15 @@ fn seed() -> impl Strategy<Value = String> {
 fn every_output_parses(out: &Path) -> Result<usize, TestCaseError> {
     let mut feeds = 0;
     for (path, bytes) in common::tree(out) {
-        if path.ends_with(".xml") {
+        if path.ends_with(".xml") && path != "sitemap.xml" {
             feed_rs::parser::parse(bytes.as_slice())
                 .map_err(|e| TestCaseError::fail(format!("{path}: {e}")))?;
             roxmltree::Document::parse(std::str::from_utf8(&bytes).unwrap())
                 .map_err(|e| TestCaseError::fail(format!("{path}: {e}")))?;
-            feeds += 1;
+            // Subscription documents; archive documents are checked too.
+            if !path.starts_with("archive/") && !path.contains("/archive/") {
+                feeds += 1;
+            }
         } else if path.ends_with(".json") {
             serde_json::from_slice::<serde_json::Value>(&bytes)
                 .map_err(|e| TestCaseError::fail(format!("{path}: {e}")))?;

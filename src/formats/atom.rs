@@ -4,7 +4,9 @@
 
 use super::rss::folder_of;
 use super::xml::Xml;
-use super::{FeedFormat, FormatInfo, GENERATOR, Head, Item, VERSION, attachment_type};
+use super::{
+    FeedFormat, FormatInfo, GENERATOR, HISTORY_NAMESPACE, Head, Item, VERSION, attachment_type,
+};
 use crate::config::Config;
 use crate::kinds::Field;
 use crate::plan::Target;
@@ -73,15 +75,32 @@ impl FeedFormat for Atom {
             x.element("summary", &[], &item.rendered.summary);
         }
         // The HTML, most of a feed's size, escaped by pulldown-cmark's SIMD
-        // escaper: `<`, `>` and `&`, all that element content needs.
-        let mut escaped = String::with_capacity(html.len() + html.len() / 4);
-        pulldown_cmark_escape::escape_html_body_text(&mut escaped, html)
-            .expect("escaping into a String cannot fail");
-        x.escaped_element("content", &[("type", "html")], &escaped);
+        // escaper: `<`, `>` and `&`, all that element content needs. An
+        // entry with no body has no `content` (its `alternate` link is what
+        // RFC 4287 asks of one without).
+        if !html.is_empty() {
+            let mut escaped = String::with_capacity(html.len() + html.len() / 4);
+            pulldown_cmark_escape::escape_html_body_text(&mut escaped, html)
+                .expect("escaping into a String cannot fail");
+            x.escaped_element("content", &[("type", "html")], &escaped);
+        }
         x.end("entry");
         out
     }
 
+    /// In an archive document, an entry without `content`: its `summary`
+    /// and `alternate` link are what RFC 4287 asks of an entry without
+    /// content, and the content would only repeat the summary. (`item`
+    /// has no body, so [`FeedFormat::item`] writes no `content`.)
+    fn archive_item(&self, item: &Item<'_>, config: &Config) -> Vec<u8> {
+        self.item(item, config)
+    }
+
+    fn shrink(fragment: &mut Vec<u8>) {
+        fragment.shrink_to_fit();
+    }
+
+    /// The feed's head, then its entries, each on a line of its own.
     fn size(fragment: &Vec<u8>) -> usize {
         fragment.len()
     }
@@ -93,14 +112,15 @@ impl FeedFormat for Atom {
         let mut x = Xml::new(out);
         x.declaration(None);
         x.raw(b"\n");
-        x.start(
-            "feed",
-            &[("xmlns", NAMESPACE), ("xml:lang", &config.language)],
-        );
+        let mut attrs = vec![("xmlns", NAMESPACE), ("xml:lang", config.language.as_str())];
+        if head.archive {
+            attrs.push(("xmlns:fh", HISTORY_NAMESPACE));
+        }
+        x.start("feed", &attrs);
         x.element("title", &[], &info.title);
         // The feed's id is its own address.
         x.element("id", &[], &head.self_url);
-        x.element("updated", &[], &info.updated.to_rfc3339());
+        x.element("updated", &[], &head.updated.to_rfc3339());
         x.start("author", &[]);
         x.element("name", &[], &config.author);
         x.element("uri", &[], config.site_url.as_str());
@@ -142,6 +162,9 @@ impl FeedFormat for Atom {
             }
         }
         x.element("subtitle", &[], &info.description);
+        if head.archive {
+            x.empty("fh:archive", &[]);
+        }
         for entry in entries {
             x.raw(b"\n");
             x.raw(entry);
@@ -176,8 +199,12 @@ mod tests {
             let content = doc
                 .root_element()
                 .children()
-                .find(|n| n.has_tag_name("content"))
-                .unwrap();
+                .find(|n| n.has_tag_name("content"));
+            // No body, no `content`.
+            let Some(content) = content else {
+                assert_eq!(html, "", "{xml}");
+                continue;
+            };
             assert_eq!(content.text().unwrap_or(""), html);
             assert_eq!(content.attribute("type"), Some("html"));
         }
@@ -213,9 +240,11 @@ mod tests {
             let content = doc
                 .root_element()
                 .children()
-                .find(|n| n.has_tag_name("content"))
-                .unwrap();
-            assert_eq!(content.text().unwrap_or(""), html);
+                .find(|n| n.has_tag_name("content"));
+            match content {
+                Some(content) => assert_eq!(content.text().unwrap_or(""), html),
+                None => assert_eq!(html, "", "no body, no `content`: {xml}"),
+            }
         }
     }
 }

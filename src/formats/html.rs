@@ -262,8 +262,15 @@ pub struct Section {
     heading: &'static str,
     /// Heading of the names column.
     column: &'static str,
+    /// Feeds whose newest release is within a year of the archive's
+    /// newest, A–Z.
     rows: Vec<Row>,
     letters: Vec<Letter>,
+    /// The others, A–Z, listed after them.
+    earlier: Vec<Row>,
+    earlier_letters: Vec<Letter>,
+    /// "Earlier portfolios".
+    earlier_heading: String,
 }
 
 /// Every feed, by kind, for the lists, and how pages name formats and
@@ -284,46 +291,68 @@ impl Directory {
                 column: kind.column,
                 rows: Vec::new(),
                 letters: Vec::new(),
+                earlier: Vec::new(),
+                earlier_letters: Vec::new(),
+                earlier_heading: format!("Earlier {}", kind.heading.to_lowercase()),
             })
             .collect();
+        // A feed is current when its newest release is within a year of
+        // the archive's newest (never the clock: output stays the same).
+        let cutoff = site
+            .releases
+            .first()
+            .and_then(|r| r.date.checked_sub_months(chrono::Months::new(12)));
         for feed in &site.feeds {
             let section = &mut sections[feed.kind.index()];
             let dir = feed.dir.clone();
-            let (name, page, anchor) = match feed.kind.is_global() {
+            let newest = site.newest(feed);
+            let current =
+                feed.kind.is_global() || matches!((newest, cutoff), (Some(n), Some(c)) if n >= c);
+            let (name, page) = match feed.kind.is_global() {
                 // The global feed's page is the list itself; its releases
                 // follow the lists.
                 true => (
                     xml_safe(&config.title).into_owned(),
                     format!("{PAGE_FILE}#latest"),
-                    None,
                 ),
-                false => {
-                    let label = letter(&feed.slug);
-                    let mut anchor = None;
-                    if section.letters.last().map(|l| l.label) != Some(label) {
-                        let id = format!(
-                            "{}-{}",
-                            section.id,
-                            if label == '#' {
-                                '0'
-                            } else {
-                                label.to_ascii_lowercase()
-                            }
-                        );
-                        section.letters.push(Letter {
-                            label,
-                            anchor: id.clone(),
-                        });
-                        anchor = Some(id);
-                    }
-                    (feed.name.clone(), format!("{dir}{PAGE_FILE}"), anchor)
-                }
+                false => (feed.name.clone(), format!("{dir}{PAGE_FILE}")),
             };
-            section.rows.push(Row {
+            let (rows, letters, id) = match current {
+                true => (
+                    &mut section.rows,
+                    &mut section.letters,
+                    section.id.to_string(),
+                ),
+                false => (
+                    &mut section.earlier,
+                    &mut section.earlier_letters,
+                    format!("{}-earlier", section.id),
+                ),
+            };
+            let mut anchor = None;
+            if !feed.kind.is_global() {
+                let label = letter(&feed.slug);
+                if letters.last().map(|l: &Letter| l.label) != Some(label) {
+                    let id = format!(
+                        "{id}-{}",
+                        if label == '#' {
+                            '0'
+                        } else {
+                            label.to_ascii_lowercase()
+                        }
+                    );
+                    letters.push(Letter {
+                        label,
+                        anchor: id.clone(),
+                    });
+                    anchor = Some(id);
+                }
+            }
+            rows.push(Row {
                 name,
                 page,
                 count: count(feed.releases.len()),
-                latest: site.newest(feed).as_ref().map(Date::new),
+                latest: newest.as_ref().map(Date::new),
                 anchor,
                 dir,
             });
@@ -406,6 +435,90 @@ impl<'a> Frame<'a> {
     }
 }
 
+/// One year of a feed's history, as its pages link to it.
+pub struct YearLink {
+    year: i32,
+    count: String,
+}
+
+#[derive(Template)]
+#[template(path = "history.html")]
+struct HistoryPage<'a> {
+    frame: Frame<'a>,
+    root: &'a str,
+    site_title: String,
+    name: String,
+    /// The kind's list: heading and path (none for the global feed).
+    section: Option<(&'static str, String)>,
+    year: i32,
+    count: String,
+    years: &'a [YearLink],
+    years_prefix: &'static str,
+    /// History pages leave the counts to the feed's page, so a release
+    /// changes only its own year's page.
+    year_counts: bool,
+    items: Vec<String>,
+}
+
+/// The years of feed `n`, for its pages' links to its history.
+fn year_links(plan: &Plan<'_>, n: usize) -> Vec<YearLink> {
+    plan.history_of(n)
+        .iter()
+        .map(|h| YearLink {
+            year: h.year,
+            count: count(h.entries.len()),
+        })
+        .collect()
+}
+
+/// Writes every history page of `plan` (a year of a feed each, listing
+/// every release of it; `archived` are the items of [`Plan::archived`]),
+/// giving each to `put`. Each page renders its items itself, so no more
+/// than the pages being written are in memory.
+pub fn write_history(
+    plan: &Plan<'_>,
+    archived: &[Item<'_>],
+    put: &Put<'_>,
+) -> Result<(), PublishError> {
+    let years: Vec<Vec<YearLink>> = (0..plan.feeds.len()).map(|n| year_links(plan, n)).collect();
+    let config = plan.config;
+    plan.history.par_iter().try_for_each(|h| {
+        let info = &plan.feeds[h.feed];
+        let feed = info.feed;
+        let path = h.path(plan);
+        let page = HistoryPage {
+            frame: Frame::new(config, &path),
+            root: &h.root,
+            site_title: xml_safe(&config.title).into_owned(),
+            name: match feed.kind.is_global() {
+                true => xml_safe(&config.title).into_owned(),
+                false => feed.name.clone(),
+            },
+            section: (!feed.kind.is_global()).then(|| {
+                (
+                    feed.kind.heading,
+                    format!("{}{PAGE_FILE}", feed.kind.folder),
+                )
+            }),
+            year: h.year,
+            count: format!(
+                "{} release{}",
+                count(h.entries.len()),
+                if h.entries.len() == 1 { "" } else { "s" }
+            ),
+            years: &years[h.feed],
+            years_prefix: "",
+            year_counts: false,
+            items: h
+                .entries
+                .iter()
+                .map(|&e| item(&archived[e as usize], &h.root))
+                .collect(),
+        };
+        put(&path, &finish(page.render()))
+    })
+}
+
 #[derive(Template)]
 #[template(path = "index.html")]
 struct IndexPage<'a> {
@@ -424,6 +537,10 @@ struct IndexPage<'a> {
     shown: usize,
     total: usize,
     items: Vec<&'a str>,
+    years: Vec<YearLink>,
+    year: i32,
+    years_prefix: &'static str,
+    year_counts: bool,
 }
 
 #[derive(Template)]
@@ -445,6 +562,10 @@ struct FeedPage<'a> {
     shown: usize,
     total: usize,
     items: Vec<&'a str>,
+    years: Vec<YearLink>,
+    year: i32,
+    years_prefix: &'static str,
+    year_counts: bool,
 }
 
 #[derive(Template)]
@@ -485,7 +606,8 @@ pub fn write_pages(
                 .expect("every item a page shows has its fragment");
             fragments[at].as_str()
         });
-        let bytes = feed_page(&plan.feeds[page.feed], directory, shown, plan.config);
+        let years = year_links(plan, page.feed);
+        let bytes = feed_page(&plan.feeds[page.feed], directory, shown, years, plan.config);
         put(&plan.page_path(page), &bytes)
     })
 }
@@ -498,6 +620,7 @@ pub fn feed_page<'s>(
     info: &FeedInfo<'_>,
     directory: &Directory,
     items: impl Iterator<Item = &'s str>,
+    years: Vec<YearLink>,
     config: &Config,
 ) -> Vec<u8> {
     let feed = info.feed;
@@ -524,6 +647,10 @@ pub fn feed_page<'s>(
             shown: items.len(),
             total,
             items,
+            years,
+            year: 0,
+            years_prefix: "history/",
+            year_counts: true,
         }
         .render(),
         false => FeedPage {
@@ -543,6 +670,10 @@ pub fn feed_page<'s>(
             shown: items.len(),
             total,
             items,
+            years,
+            year: 0,
+            years_prefix: "history/",
+            year_counts: true,
         }
         .render(),
     };
@@ -615,6 +746,73 @@ mod tests {
         let w = Wording::new();
         assert_eq!(w.formats.and, "RSS, Atom and JSON Feed");
         assert_eq!(w.kinds.one, "a portfolio or a minister");
+    }
+
+    /// WCAG 2.1 AA (1.4.3): every text colour of the stylesheet against its
+    /// background, in the light and the dark scheme, has a contrast ratio
+    /// of at least 4.5:1; no colour is left to the browser's system
+    /// colours (GrayText failed on white).
+    #[test]
+    fn stylesheet_colours_meet_wcag_aa_contrast() {
+        let layout = include_str!("../../templates/layout.html");
+        let css = &layout[layout.find("<style>").unwrap()..layout.find("</style>").unwrap()];
+        fn luminance(hex: &str) -> f64 {
+            let hex = hex.trim_start_matches('#');
+            assert_eq!(hex.len(), 6, "{hex}");
+            let c = |i: usize| {
+                let v = u8::from_str_radix(&hex[i..i + 2], 16).unwrap() as f64 / 255.0;
+                match v <= 0.03928 {
+                    true => v / 12.92,
+                    false => ((v + 0.055) / 1.055).powf(2.4),
+                }
+            };
+            0.2126 * c(0) + 0.7152 * c(2) + 0.0722 * c(4)
+        }
+        fn ratio(a: &str, b: &str) -> f64 {
+            let (a, b) = (luminance(a), luminance(b));
+            (a.max(b) + 0.05) / (a.min(b) + 0.05)
+        }
+        // The two palettes: `:root{--name:#hex;...}`, light then dark.
+        let palettes: Vec<Vec<(&str, &str)>> = css
+            .match_indices(":root{")
+            .map(|(at, m)| {
+                let body = &css[at + m.len()..];
+                body[..body.find('}').unwrap()]
+                    .split(';')
+                    .filter_map(|d| d.split_once(':'))
+                    .collect()
+            })
+            .collect();
+        assert_eq!(palettes.len(), 2, "a light and a dark palette");
+        assert!(css.contains("@media (prefers-color-scheme:dark){:root{"));
+        for palette in &palettes {
+            let get = |name: &str| {
+                palette
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .unwrap_or_else(|| panic!("{name} missing"))
+                    .1
+            };
+            for text in ["--fg", "--muted", "--link", "--visited"] {
+                let r = ratio(get(text), get("--bg"));
+                assert!(r >= 4.5, "{text} {} on {}: {r:.2}", get(text), get("--bg"));
+            }
+        }
+        // Every colour declaration uses the palette (or inherits from it).
+        for (at, _) in css.match_indices("color:") {
+            let before = &css[..at];
+            if before.ends_with("background-") || before.ends_with("border-") {
+                continue;
+            }
+            let value = &css[at + 6..];
+            let value = &value[..value.find([';', '}']).unwrap()];
+            assert!(
+                value.starts_with("var(--") || value == "inherit",
+                "color:{value} is not from the palette"
+            );
+        }
+        assert!(css.contains("background:var(--bg)"));
+        assert!(!css.contains("GrayText"));
     }
 
     #[test]

@@ -36,7 +36,12 @@ struct JsonItem<'a> {
     id: &'a str,
     url: &'a str,
     title: &'a str,
-    content_html: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content_html: Option<&'a str>,
+    /// Archive documents' items: the summary, as text (no HTML to repeat
+    /// it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content_text: Option<&'a str>,
     #[serde(skip_serializing_if = "str::is_empty")]
     summary: &'a str,
     date_published: String,
@@ -76,7 +81,25 @@ struct JsonFeedDocument<'a> {
     /// WebSub hubs (`hub` links).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     hubs: Vec<Hub<'a>>,
+    /// An archive document's RFC 5005 links (a JSON Feed extension).
+    #[serde(rename = "_archive", skip_serializing_if = "Option::is_none")]
+    archive: Option<ArchiveLinks>,
     items: Vec<&'a RawValue>,
+}
+
+/// RFC 5005 in a JSON Feed archive document: `archive` is `fh:archive`;
+/// `current`, `prev_archive` and `next_archive` are the links (`next_url`
+/// is `prev_archive` too, for readers that page with it).
+#[derive(Serialize, Default)]
+struct ArchiveLinks {
+    about: &'static str,
+    archive: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    current: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    prev_archive: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_archive: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -92,7 +115,8 @@ fn json_item<'a>(item: &'a Item<'_>, config: &Config) -> JsonItem<'a> {
         id: r.id(),
         url: &r.url,
         title: &r.title,
-        content_html: &item.rendered.html,
+        content_html: Some(&item.rendered.html),
+        content_text: None,
         summary: &item.rendered.summary,
         date_published: r.date.to_rfc3339(),
         date_modified: r.updated().map(|d| d.to_rfc3339()),
@@ -136,6 +160,19 @@ impl FeedFormat for JsonFeed {
             .expect("a struct of strings serialises to JSON")
     }
 
+    /// In an archive document, the summary as `content_text` (JSON Feed
+    /// needs `content_html` or `content_text`), the `url` for the rest.
+    fn archive_item(&self, item: &Item<'_>, config: &Config) -> Box<RawValue> {
+        let json = JsonItem {
+            content_html: None,
+            content_text: Some(&item.rendered.summary),
+            summary: "",
+            ..json_item(item, config)
+        };
+        serde_json::value::to_raw_value(&json).expect("a struct of strings serialises to JSON")
+    }
+
+    /// The feed, pretty-printed, with each item on a line of its own.
     fn size(fragment: &Box<RawValue>) -> usize {
         fragment.get().len()
     }
@@ -147,10 +184,29 @@ impl FeedFormat for JsonFeed {
         // the XML formats' links say.
         let mut next_url = None;
         let mut hubs = Vec::new();
+        let mut archive = head.archive.then(|| ArchiveLinks {
+            about: "https://www.rfc-editor.org/rfc/rfc5005#section-4",
+            archive: true,
+            ..ArchiveLinks::default()
+        });
+        let url = |folder: &str| config.output_url(&format!("{folder}{}", Self::INFO.file));
         for link in head.links {
             match (link.rel, &link.target) {
                 ("prev-archive", Target::Document(folder)) => {
-                    next_url = Some(config.output_url(&format!("{folder}{}", Self::INFO.file)));
+                    next_url = Some(url(folder));
+                    if let Some(a) = &mut archive {
+                        a.prev_archive = Some(url(folder));
+                    }
+                }
+                ("current", Target::Document(folder)) if archive.is_some() => {
+                    if let Some(a) = &mut archive {
+                        a.current = Some(url(folder));
+                    }
+                }
+                ("next-archive", Target::Document(folder)) if archive.is_some() => {
+                    if let Some(a) = &mut archive {
+                        a.next_archive = Some(url(folder));
+                    }
                 }
                 ("hub", Target::Url(url)) => hubs.push(Hub {
                     kind: "WebSub",
@@ -183,6 +239,7 @@ impl FeedFormat for JsonFeed {
                 url: config.site_url.to_string(),
             }],
             next_url,
+            archive,
             hubs,
             items: items.iter().map(|item| item.as_ref()).collect(),
         };
@@ -226,12 +283,7 @@ mod tests {
             releases: vec![],
         };
         let info = FeedInfo::new(&site, &all, &config);
-        let head = Head {
-            info: &info,
-            self_url: info.url(&config, JsonFeed::INFO.file),
-            links: &[],
-            config: &config,
-        };
+        let head = Head::plain(&info, info.url(&config, JsonFeed::INFO.file), &config);
         for n in 0..=items.len() {
             let refs: Vec<&Box<RawValue>> = items[..n].iter().collect();
             let mut bytes = Vec::new();

@@ -79,8 +79,19 @@ pub trait FeedFormat: Sync {
 
     fn item(&self, item: &Item<'_>, config: &Config) -> Self::Fragment;
 
+    /// One item as an archive document carries it: its summary and a link
+    /// to the full release (`item` has the summary, no body). A format may
+    /// leave out what would only repeat the summary.
+    fn archive_item(&self, item: &Item<'_>, config: &Config) -> Self::Fragment {
+        self.item(&item.shortened(), config)
+    }
+
     /// Size in bytes of a fragment, as [`FeedFormat::document`] writes it.
     fn size(fragment: &Self::Fragment) -> usize;
+
+    /// Gives back a fragment's spare capacity (kept for the whole format's
+    /// writing, for every release of the archive).
+    fn shrink(_fragment: &mut Self::Fragment) {}
 
     /// Appends to `out` the whole document `head` describes, around `items`
     /// (newest first).
@@ -100,6 +111,7 @@ pub trait Format: Sync {
         &self,
         plan: &Plan<'_>,
         items: &[Item<'_>],
+        archived: &[Item<'_>],
         put: &Put<'_>,
     ) -> Result<Fitted, PublishError>;
 }
@@ -134,6 +146,7 @@ impl<F: FeedFormat> Format for F {
         &self,
         plan: &Plan<'_>,
         items: &[Item<'_>],
+        archived: &[Item<'_>],
         put: &Put<'_>,
     ) -> Result<Fitted, PublishError> {
         let config = plan.config;
@@ -152,7 +165,49 @@ impl<F: FeedFormat> Format for F {
                 }
             })
             .unzip();
-        let trimmed = plan.documents.par_iter().map(|doc| {
+        // Subscription documents first, then archive documents, each from
+        // its own fragments, so only one set is in memory at a time.
+        let mut trimmed = write_set(self, plan, false, &fragments, put)?;
+        drop(fragments);
+        if !archived.is_empty() && config.archives_in(F::INFO.file) {
+            // Archive documents carry summaries (see [`crate::archive`]):
+            // the items hold the summary, the short body is made here.
+            let archived: Vec<F::Fragment> = archived
+                .par_iter()
+                .map(|item| {
+                    let mut fragment = self.archive_item(item, config);
+                    F::shrink(&mut fragment);
+                    fragment
+                })
+                .collect();
+            trimmed.extend(write_set(self, plan, true, &archived, put)?);
+        }
+        Ok(Fitted {
+            trimmed,
+            shortened: (0u32..)
+                .zip(shortened)
+                .filter_map(|(n, short)| short.then_some(n))
+                .collect(),
+        })
+    }
+}
+
+/// Writes the documents of `plan` that are archive documents (or are not,
+/// by `archive`) in format `F`, from `fragments` (indexed by their
+/// entries), each within the size budget; returns those trimmed to fit.
+fn write_set<F: FeedFormat>(
+    format: &F,
+    plan: &Plan<'_>,
+    archive: bool,
+    fragments: &[F::Fragment],
+    put: &Put<'_>,
+) -> Result<Vec<(String, usize, usize)>, PublishError> {
+    let budget = plan.config.max_document_bytes;
+    let trimmed = plan
+        .documents
+        .par_iter()
+        .filter(|doc| doc.archive == archive)
+        .map(|doc| {
             let head = Head::new(plan, doc, F::INFO.file);
             let mut entries: Vec<&F::Fragment> = doc
                 .entries
@@ -168,7 +223,7 @@ impl<F: FeedFormat> Format for F {
                 out.clear();
                 if let Some(budget) = budget {
                     // The newest items that fit, and always the newest.
-                    self.document(&head, &[], out);
+                    format.document(&head, &[], out);
                     let mut size = out.len();
                     out.clear();
                     let fit = entries
@@ -180,7 +235,7 @@ impl<F: FeedFormat> Format for F {
                         .count();
                     entries.truncate(fit.max(1));
                 }
-                self.document(&head, &entries, out);
+                format.document(&head, &entries, out);
                 let path = doc.path(F::INFO.file);
                 let written = put(&path, out);
                 // Do not keep a buffer the size of one huge document.
@@ -195,19 +250,9 @@ impl<F: FeedFormat> Format for F {
                     ))
                 })
             })
-        });
-        Ok(Fitted {
-            trimmed: trimmed
-                .collect::<Result<Vec<_>, _>>()?
-                .into_iter()
-                .flatten()
-                .collect(),
-            shortened: (0u32..)
-                .zip(shortened)
-                .filter_map(|(n, short)| short.then_some(n))
-                .collect(),
         })
-    }
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(trimmed.into_iter().flatten().collect())
 }
 
 /// What every format writes in a document's head.
@@ -215,18 +260,47 @@ pub struct Head<'a> {
     pub info: &'a FeedInfo<'a>,
     /// The document's own address (the `self` link, the feed id).
     pub self_url: String,
-    /// More links the plan gives the document, after `self` (none yet).
+    /// More links the plan gives the document, after `self`.
     pub links: &'a [Link],
     pub config: &'a Config,
+    /// An archive document (RFC 5005 `fh:archive`).
+    pub archive: bool,
+    /// The document's `updated` date: the feed's newest release, or an
+    /// archive document's own newest.
+    pub updated: DateTime<FixedOffset>,
 }
+
+/// The namespace of RFC 5005's `fh:archive`.
+pub const HISTORY_NAMESPACE: &str = "http://purl.org/syndication/history/1.0";
 
 impl<'a> Head<'a> {
     fn new(plan: &'a Plan<'a>, doc: &'a DocumentPlan, file: &str) -> Head<'a> {
+        let info = &plan.feeds[doc.feed];
+        // A format without archive documents does not link to them (the
+        // plan puts a subscription document's `prev-archive` first).
+        let links = match doc.links.first() {
+            Some(l) if l.rel == "prev-archive" && !plan.config.archives_in(file) => &doc.links[1..],
+            _ => &doc.links[..],
+        };
         Head {
-            info: &plan.feeds[doc.feed],
+            info,
             self_url: plan.config.output_url(&doc.path(file)),
-            links: &doc.links,
+            links,
             config: plan.config,
+            archive: doc.archive,
+            updated: doc.updated.unwrap_or(info.updated),
+        }
+    }
+
+    /// A subscription document's head: no links, the feed's date.
+    pub fn plain(info: &'a FeedInfo<'a>, self_url: String, config: &'a Config) -> Head<'a> {
+        Head {
+            info,
+            self_url,
+            links: &[],
+            config,
+            archive: false,
+            updated: info.updated,
         }
     }
 }
@@ -244,7 +318,7 @@ pub struct Item<'a> {
 impl<'a> Item<'a> {
     /// The same release with its body replaced by its summary and a link
     /// to the full release: what a document carries of a release too big
-    /// for it.
+    /// for it, and what archive documents carry.
     pub fn shortened(&self) -> Item<'a> {
         Item {
             index: self.index,

@@ -2,7 +2,9 @@
 //! `self` link and Dublin Core creators.
 
 use super::xml::Xml;
-use super::{FeedFormat, FormatInfo, GENERATOR, Head, Item, VERSION, attachment_type};
+use super::{
+    FeedFormat, FormatInfo, GENERATOR, HISTORY_NAMESPACE, Head, Item, VERSION, attachment_type,
+};
 use crate::config::Config;
 use crate::kinds::{Field, KINDS, Key};
 use crate::plan::Target;
@@ -55,6 +57,11 @@ impl FeedFormat for Rss {
         out
     }
 
+    /// The channel, then its items, each on a line of its own.
+    fn shrink(fragment: &mut Vec<u8>) {
+        fragment.shrink_to_fit();
+    }
+
     fn size(fragment: &Vec<u8>) -> usize {
         fragment.len()
     }
@@ -62,18 +69,19 @@ impl FeedFormat for Rss {
     /// The channel, then its items, each on a line of its own.
     fn document(&self, head: &Head<'_>, items: &[&Vec<u8>], out: &mut Vec<u8>) {
         let (info, config) = (head.info, head.config);
-        let updated = info.updated.to_rfc2822();
+        let updated = head.updated.to_rfc2822();
         out.reserve(items.iter().map(|i| i.len() + 1).sum::<usize>() + 2048);
         let mut x = Xml::new(out);
         x.declaration(Some("utf-8"));
-        x.start(
-            "rss",
-            &[
-                ("version", "2.0"),
-                ("xmlns:atom", ATOM_NAMESPACE),
-                ("xmlns:dc", DC_NAMESPACE),
-            ],
-        );
+        let mut attrs = vec![
+            ("version", "2.0"),
+            ("xmlns:atom", ATOM_NAMESPACE),
+            ("xmlns:dc", DC_NAMESPACE),
+        ];
+        if head.archive {
+            attrs.push(("xmlns:fh", HISTORY_NAMESPACE));
+        }
+        x.start("rss", &attrs);
         x.start("channel", &[]);
         x.element("title", &[], &info.title);
         x.element("link", &[], &info.home_url);
@@ -111,6 +119,9 @@ impl FeedFormat for Rss {
                 }
                 Target::Url(url) => x.empty("atom:link", &[("href", url), ("rel", link.rel)]),
             }
+        }
+        if head.archive {
+            x.empty("fh:archive", &[]);
         }
         for item in items {
             x.raw(b"\n");

@@ -1,0 +1,212 @@
+//! The whole archive within reach: archived feeds (RFC 5005, section 4) and
+//! history pages, as a layout of each feed's releases.
+//!
+//! A feed's releases, counted from its oldest (position 0), are cut into
+//! archive documents of [`Config::archive_page_size`] releases each:
+//! document `k` (from 1) carries positions `(k - 1) * size .. k * size`. The
+//! newest document is the one that is not full; when a feed's count is a
+//! multiple of the size it is empty, so a full document always has a newer
+//! one and never changes when a release is added with the newest date
+//! (only the newest, not full, document does). Each document's folder is
+//! `<feed folder>archive/<k>/`, with the feed's files (`atom.xml`...).
+//!
+//! The history pages are one per year of each feed, `<feed
+//! folder>history/<year>.html`, listing every release of that year.
+
+use chrono::{DateTime, Datelike, FixedOffset};
+
+use crate::config::Config;
+use crate::group::{Feed, Site};
+
+/// The folder of archive documents of a feed, in the feed's folder.
+pub const ARCHIVE_FOLDER: &str = "archive/";
+/// The folder of history pages of a feed, in the feed's folder.
+pub const HISTORY_FOLDER: &str = "history/";
+/// The list of every page, in the output root.
+pub const SITEMAP_FILE: &str = "sitemap.xml";
+
+/// One archive document of a feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArchivePage {
+    /// Its number, from 1 (the oldest).
+    pub number: usize,
+    /// The releases it carries, as a range of [`Feed::releases`] (which is
+    /// newest first): `start..end`.
+    pub start: usize,
+    pub end: usize,
+}
+
+/// The archive documents of a feed of `len` releases, oldest first.
+pub fn pages(len: usize, size: usize) -> Vec<ArchivePage> {
+    let size = size.max(1);
+    (0..=len / size)
+        .map(|k| {
+            // Positions from the oldest: k*size .. min((k+1)*size, len).
+            let from_oldest = k * size;
+            let to_oldest = ((k + 1) * size).min(len);
+            ArchivePage {
+                number: k + 1,
+                start: len - to_oldest,
+                end: len - from_oldest,
+            }
+        })
+        .collect()
+}
+
+/// The folder of archive document `number` of the feed in `dir`.
+pub fn page_folder(dir: &str, number: usize) -> String {
+    format!("{dir}{ARCHIVE_FOLDER}{number}/")
+}
+
+/// The date an archive document gives as its `updated`: that of its newest
+/// release, or for an empty one, of the newest release older than it (the
+/// epoch when there is none). Never the feed's newest, so a full document
+/// keeps its bytes when newer releases arrive.
+pub fn page_updated(site: &Site, feed: &Feed, page: &ArchivePage) -> DateTime<FixedOffset> {
+    feed.releases
+        .get(page.start)
+        .map(|&i| site.releases[i as usize].date)
+        .unwrap_or(DateTime::UNIX_EPOCH.fixed_offset())
+}
+
+/// One year of a feed's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Year {
+    pub year: i32,
+    /// Its releases, as a range of [`Feed::releases`] (newest first).
+    pub start: usize,
+    pub end: usize,
+}
+
+/// The years of a feed's releases, newest first (releases are newest first,
+/// so each year is one run of them).
+pub fn years(site: &Site, feed: &Feed) -> Vec<Year> {
+    let mut out: Vec<Year> = Vec::new();
+    for (n, &i) in feed.releases.iter().enumerate() {
+        let year = site.releases[i as usize].date.year();
+        match out.last_mut() {
+            Some(last) if last.year == year => last.end = n + 1,
+            _ => out.push(Year {
+                year,
+                start: n,
+                end: n + 1,
+            }),
+        }
+    }
+    out
+}
+
+/// The path of a feed's history page for `year`, relative to the output
+/// folder.
+pub fn history_path(dir: &str, year: i32) -> String {
+    format!("{dir}{HISTORY_FOLDER}{year}.html")
+}
+
+/// `sitemap.xml` (sitemaps.org 0.9) listing every page among `paths`
+/// (relative to the output folder; a folder's `index.html` as the folder),
+/// sorted. No `lastmod`: the sitemap changes only when pages come or go.
+pub fn sitemap<'p>(config: &Config, paths: impl Iterator<Item = &'p str>) -> Vec<u8> {
+    let mut pages: Vec<String> = paths
+        .filter(|p| p.ends_with(".html"))
+        .map(|p| config.output_url(p.strip_suffix(crate::formats::PAGE_FILE).unwrap_or(p)))
+        .collect();
+    pages.sort();
+    pages.dedup();
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for url in pages {
+        out.push_str("<url><loc>");
+        for c in url.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' => out.push_str("&quot;"),
+                '\'' => out.push_str("&apos;"),
+                c => out.push(c),
+            }
+        }
+        out.push_str("</loc></url>\n");
+    }
+    out.push_str("</urlset>\n");
+    out.into_bytes()
+}
+
+/// Whether `path` (relative to the output folder) is an archive document:
+/// `<feed folder>archive/<n>/<file>` (a feed whose slug is `archive` has
+/// its files in `<kind>/archive/`, with no number after it).
+pub fn is_archive_path(path: &str) -> bool {
+    let parts: Vec<&str> = path.split('/').collect();
+    parts.len() >= 3
+        && parts[parts.len() - 3] == ARCHIVE_FOLDER.trim_end_matches('/')
+        && !parts[parts.len() - 2].is_empty()
+        && parts[parts.len() - 2].bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Whether the archive is on for `config`.
+pub fn enabled(config: &Config) -> bool {
+    config.archives
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn archive_paths() {
+        assert!(is_archive_path("archive/3/atom.xml"));
+        assert!(is_archive_path("portfolios/defence/archive/12/rss.xml"));
+        assert!(!is_archive_path("portfolios/archive/atom.xml"));
+        assert!(is_archive_path("portfolios/archive/archive/1/atom.xml"));
+        assert!(!is_archive_path("atom.xml"));
+    }
+
+    /// Pages never shift: adding a newest release changes only the last
+    /// page, and full pages keep their releases counted from the oldest.
+    #[test]
+    fn pages_are_counted_from_the_oldest() {
+        assert_eq!(
+            pages(0, 3),
+            vec![ArchivePage {
+                number: 1,
+                start: 0,
+                end: 0
+            }]
+        );
+        // 7 releases, newest first: indexes 0..7; the oldest three (4..7)
+        // are page 1, 1..4 page 2, 0..1 page 3.
+        let p = pages(7, 3);
+        assert_eq!(
+            p.iter()
+                .map(|p| (p.number, p.start, p.end))
+                .collect::<Vec<_>>(),
+            vec![(1, 4, 7), (2, 1, 4), (3, 0, 1)]
+        );
+        // A multiple of the size: the newest page is empty.
+        let p = pages(6, 3);
+        assert_eq!(
+            p.iter()
+                .map(|p| (p.number, p.start, p.end))
+                .collect::<Vec<_>>(),
+            vec![(1, 3, 6), (2, 0, 3), (3, 0, 0)]
+        );
+        // Every release in exactly one page, whatever the count.
+        for len in 0..40 {
+            for size in 1..9 {
+                let p = pages(len, size);
+                let mut covered: Vec<usize> = p.iter().flat_map(|p| p.start..p.end).collect();
+                covered.sort();
+                assert_eq!(covered, (0..len).collect::<Vec<_>>());
+                // Full pages are the same pages with one more release.
+                let q = pages(len + 1, size);
+                for (a, b) in p.iter().zip(&q) {
+                    if a.end - a.start == size {
+                        assert_eq!((a.end - a.start), (b.end - b.start));
+                        assert_eq!(a.number, b.number);
+                    }
+                }
+            }
+        }
+    }
+}

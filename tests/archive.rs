@@ -1,0 +1,299 @@
+//! Archived feeds (RFC 5005) of the fixture site: every release of every
+//! feed reachable along its `prev-archive` chain in every format, archive
+//! documents valid and stable when a newest release is added.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use common::*;
+
+const BASE: &str = "https://example.govt.nz/feeds/";
+const FORMATS: [&str; 3] = ["rss.xml", "atom.xml", "feed.json"];
+
+fn is_archive(path: &str) -> bool {
+    path.starts_with("archive/") || path.contains("/archive/")
+}
+
+/// The feed folders of a built site: those with a subscription `atom.xml`.
+fn feed_dirs(files: &BTreeMap<String, Vec<u8>>) -> Vec<String> {
+    files
+        .keys()
+        .filter(|p| !is_archive(p))
+        .filter_map(|p| p.strip_suffix("atom.xml"))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn every_release_of_every_feed_is_on_its_archive_chain_in_every_format() {
+    let out = tempfile::tempdir().unwrap();
+    build_site(&fixture("site"), out.path());
+    let files = tree(out.path());
+    let want = feed_releases(out.path(), BASE);
+    assert_eq!(want[""].len(), 10, "the fixture publishes 10 releases");
+    let dirs = feed_dirs(&files);
+    assert_eq!(dirs.len(), 15);
+    assert_eq!(
+        dirs.iter().cloned().collect::<BTreeSet<_>>(),
+        want.keys().cloned().collect()
+    );
+    let mut archive_docs = BTreeSet::new();
+    for dir in &dirs {
+        for format in FORMATS {
+            let (ids, docs) = follow_chain(out.path(), BASE, &format!("{dir}{format}"));
+            let got: BTreeSet<String> = ids.iter().cloned().collect();
+            assert_eq!(got, want[dir], "{dir}{format}");
+            // The archive documents alone carry each release once.
+            let mut archived = Vec::new();
+            for d in &docs {
+                archived.extend(archive_doc(&files[d]).ids);
+            }
+            assert_eq!(
+                archived.len(),
+                want[dir].len(),
+                "{dir}{format}: {archived:?}"
+            );
+            // Two per document, counted from the oldest: only the newest
+            // is not full.
+            for (n, d) in docs.iter().enumerate() {
+                let len = archive_doc(&files[d]).ids.len();
+                assert!(len == 2 || n == 0 && len < 2, "{d}: {len}");
+            }
+            archive_docs.extend(docs);
+        }
+    }
+    // No archive document is off every chain.
+    let on_disk: BTreeSet<String> = files.keys().filter(|p| is_archive(p)).cloned().collect();
+    assert_eq!(archive_docs, on_disk);
+}
+
+#[test]
+fn archive_documents_parse_with_feed_rs() {
+    let out = tempfile::tempdir().unwrap();
+    build_site(&fixture("site"), out.path());
+    let files = tree(out.path());
+    let mut n = 0;
+    for (path, bytes) in files.iter().filter(|(p, _)| is_archive(p)) {
+        let f = parse_feed(bytes);
+        assert_eq!(f.entries.len(), archive_doc(bytes).ids.len(), "{path}");
+        n += 1;
+    }
+    assert_eq!(n, 26 * 3);
+}
+
+/// Without archives the build is what it was: no archive document, no
+/// `prev-archive`.
+#[test]
+fn archives_false_switches_them_off() {
+    let site = tempfile::tempdir().unwrap();
+    copy_tree(&fixture("site").join("seeds"), &site.path().join("seeds"));
+    let config = std::fs::read_to_string(fixture("site").join("pressfeed.toml")).unwrap();
+    std::fs::write(
+        site.path().join("pressfeed.toml"),
+        format!("archives = false\n{config}"),
+    )
+    .unwrap();
+    let out = site.path().join("out");
+    build_site(site.path(), &out);
+    let files = tree(&out);
+    assert!(files.keys().all(|p| !is_archive(p)), "{:?}", files.keys());
+    assert!(
+        files
+            .keys()
+            .all(|p| !p.contains("history/") && p != "sitemap.xml")
+    );
+    for (path, bytes) in &files {
+        if FORMATS.iter().any(|f| path.ends_with(f)) {
+            assert!(archive_doc(bytes).link("prev-archive").is_none(), "{path}");
+        }
+    }
+}
+
+/// A release with the newest date changes the subscription documents of
+/// its feeds and the newest archive document of each, in each format, and
+/// the pages that list it; no full archive document.
+#[test]
+fn a_newest_release_changes_only_what_the_stability_rule_allows() {
+    let site = tempfile::tempdir().unwrap();
+    copy_tree(&fixture("site").join("seeds"), &site.path().join("seeds"));
+    std::fs::copy(
+        fixture("site").join("pressfeed.toml"),
+        site.path().join("pressfeed.toml"),
+    )
+    .unwrap();
+    let out = site.path().join("out");
+    build_site(site.path(), &out);
+    let before = tree(&out);
+    std::fs::write(
+        site.path().join("seeds/2024-06-01-new.md"),
+        "---\ntitle: A new release\ndate: 2024-06-01\nurl: https://example.govt.nz/release/new\nministers: [Hon Nicola Willis]\nportfolios: [Finance]\n---\n\nNews.\n",
+    )
+    .unwrap();
+    build_site(site.path(), &out);
+    let after = tree(&out);
+    let changed: BTreeSet<&str> = after
+        .iter()
+        .filter(|(p, b)| before.get(*p) != Some(*b))
+        .map(|(p, _)| p.as_str())
+        .chain(
+            before
+                .keys()
+                .filter(|p| !after.contains_key(*p))
+                .map(String::as_str),
+        )
+        .filter(|p| *p != ".pressfeed-manifest")
+        .collect();
+    let mut want: BTreeSet<String> = BTreeSet::new();
+    // Each of the three feeds gets the release in its newest archive
+    // document (the one that is not full). Only when that fills it is an
+    // empty newer one created (and linked); full documents never change.
+    let page_size = 2;
+    for dir in ["", "portfolios/finance/", "ministers/nicola-willis/"] {
+        let newest = (1..)
+            .take_while(|n| before.contains_key(&format!("{dir}archive/{n}/atom.xml")))
+            .last()
+            .expect("every feed has an archive document");
+        for f in FORMATS {
+            let doc = format!("{dir}archive/{newest}/{f}");
+            let had = archive_doc(&before[&doc]).ids.len();
+            want.insert(format!("{dir}{f}"));
+            want.insert(doc);
+            let created = format!("{dir}archive/{}/{f}", newest + 1);
+            if had + 1 == page_size {
+                assert!(!before.contains_key(&created));
+                assert!(archive_doc(&after[&created]).ids.is_empty());
+                want.insert(created);
+            } else {
+                assert!(!after.contains_key(&created), "{created}");
+            }
+        }
+        want.insert(format!("{dir}index.html"));
+    }
+    let want: BTreeSet<&str> = want.iter().map(String::as_str).collect();
+    let pages: BTreeSet<&str> = changed
+        .iter()
+        .copied()
+        .filter(|p| !FORMATS.iter().any(|f| p.ends_with(f)))
+        .collect();
+    let documents: BTreeSet<&str> = changed.difference(&pages).copied().collect();
+    let want_documents: BTreeSet<&str> = want
+        .iter()
+        .copied()
+        .filter(|p| FORMATS.iter().any(|f| p.ends_with(f)))
+        .collect();
+    assert_eq!(documents, want_documents);
+    // Pages: the three feeds' pages and their year's history pages (a
+    // release in a year that had none would change every history page of
+    // its feeds, whose lists of years grow),
+    // the lists (counts, dates) and the sitemap (new pages).
+    let want_pages: BTreeSet<&str> = [
+        "index.html",
+        "history/2024.html",
+        "portfolios/index.html",
+        "portfolios/finance/index.html",
+        "portfolios/finance/history/2024.html",
+        "ministers/index.html",
+        "ministers/nicola-willis/index.html",
+        "ministers/nicola-willis/history/2024.html",
+        "feeds.opml",
+    ]
+    .into();
+    assert_eq!(pages, want_pages);
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let t = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &t);
+        } else {
+            std::fs::copy(e.path(), t).unwrap();
+        }
+    }
+}
+
+/// Every release is linked from some page a person reaches by clicking
+/// from index.html, every link between pages resolves, and every page is
+/// in sitemap.xml.
+#[test]
+fn every_release_is_reachable_from_the_index_by_clicking() {
+    let out = tempfile::tempdir().unwrap();
+    build_site(&fixture("site"), out.path());
+    let files = tree(out.path());
+    let releases = &feed_releases(out.path(), BASE)[""];
+    let (pages, links) = crawl(out.path());
+    for r in releases {
+        // A later release that shares its URL with another has an id of its
+        // own (`URL#date`), but people reach it at the one URL they share.
+        let url = r.split('#').next().unwrap_or(r);
+        assert!(
+            links.contains(url),
+            "{r} is on no page reachable from index.html"
+        );
+    }
+    // Every page is reachable, and listed in the sitemap.
+    let on_disk: BTreeSet<&str> = files
+        .keys()
+        .filter(|p| p.ends_with(".html"))
+        .map(String::as_str)
+        .collect();
+    let reached: BTreeSet<&str> = pages.keys().map(String::as_str).collect();
+    assert_eq!(reached, on_disk);
+    let sitemap = std::str::from_utf8(&files["sitemap.xml"]).unwrap();
+    let xml = roxmltree::Document::parse(sitemap).unwrap();
+    let locs: BTreeSet<String> = xml
+        .descendants()
+        .filter(|n| n.has_tag_name("loc"))
+        .map(|n| n.text().unwrap().to_string())
+        .collect();
+    let want: BTreeSet<String> = on_disk
+        .iter()
+        .map(|p| format!("{BASE}{}", p.strip_suffix("index.html").unwrap_or(p)))
+        .collect();
+    assert_eq!(locs, want);
+    // A feed's page links to each year of its history.
+    let arts =
+        std::str::from_utf8(&files["portfolios/arts-culture-and-heritage/index.html"]).unwrap();
+    for year in [2019, 2015] {
+        assert!(
+            arts.contains(&format!("href=\"history/{year}.html\"")),
+            "{year}"
+        );
+    }
+}
+
+/// By default only Atom has archive documents; RSS and JSON Feed
+/// subscription documents then do not link to any.
+#[test]
+fn by_default_atom_alone_has_archive_documents() {
+    let site = tempfile::tempdir().unwrap();
+    copy_tree(&fixture("site").join("seeds"), &site.path().join("seeds"));
+    let config = std::fs::read_to_string(fixture("site").join("pressfeed.toml")).unwrap();
+    let config: String = config
+        .lines()
+        .filter(|l| !l.starts_with("archive_formats"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(site.path().join("pressfeed.toml"), config).unwrap();
+    let out = site.path().join("out");
+    build_site(site.path(), &out);
+    let files = tree(&out);
+    let archives: Vec<&String> = files.keys().filter(|p| is_archive(p)).collect();
+    assert!(!archives.is_empty());
+    assert!(
+        archives.iter().all(|p| p.ends_with("atom.xml")),
+        "{archives:?}"
+    );
+    for dir in feed_dirs(&files) {
+        let (ids, docs) = follow_chain(&out, BASE, &format!("{dir}atom.xml"));
+        assert!(!docs.is_empty() && !ids.is_empty());
+        for f in ["rss.xml", "feed.json"] {
+            let doc = archive_doc(&files[&format!("{dir}{f}")]);
+            assert_eq!(doc.link("prev-archive"), None, "{dir}{f}");
+        }
+    }
+}
