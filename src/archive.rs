@@ -11,7 +11,9 @@
 //! `<feed folder>archive/<k>/`, with the feed's files (`atom.xml`...).
 //!
 //! The history pages are one per year of each feed, `<feed
-//! folder>history/<year>.html`, listing every release of that year.
+//! folder>history/<year>.html`, listing every release of that year; a year
+//! with more than [`MONTHS_ABOVE`] releases lists its months instead, each
+//! with a page of its own, `<feed folder>history/<year>-<mm>.html`.
 
 use chrono::{DateTime, Datelike, FixedOffset};
 
@@ -69,6 +71,13 @@ pub fn page_updated(site: &Site, feed: &Feed, page: &ArchivePage) -> DateTime<Fi
         .unwrap_or(DateTime::UNIX_EPOCH.fixed_offset())
 }
 
+/// A year of a feed with more releases than this has a page per month, and
+/// its year's page lists the months: each page stays a few hundred
+/// kilobytes (a release takes about 600 bytes of a page), readable on a
+/// phone. No feed of the real archive has a year this busy but the global
+/// one.
+pub const MONTHS_ABOVE: usize = 500;
+
 /// One year of a feed's history.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Year {
@@ -76,21 +85,50 @@ pub struct Year {
     /// Its releases, as a range of [`Feed::releases`] (newest first).
     pub start: usize,
     pub end: usize,
+    /// Its months, newest first, when it has more than [`MONTHS_ABOVE`]
+    /// releases; empty otherwise.
+    pub months: Vec<Month>,
+}
+
+/// One month of a year of a feed's history that has a page per month.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Month {
+    /// From 1 (January).
+    pub month: u32,
+    /// Its releases, as a range of [`Feed::releases`] (newest first).
+    pub start: usize,
+    pub end: usize,
 }
 
 /// The years of a feed's releases, newest first (releases are newest first,
-/// so each year is one run of them).
+/// so each year, and each month of it, is one run of them). Years and
+/// months are those of each release's own date, as its pages show it.
 pub fn years(site: &Site, feed: &Feed) -> Vec<Year> {
+    let date = |n: usize| site.releases[feed.releases[n] as usize].date;
     let mut out: Vec<Year> = Vec::new();
-    for (n, &i) in feed.releases.iter().enumerate() {
-        let year = site.releases[i as usize].date.year();
+    for n in 0..feed.releases.len() {
+        let year = date(n).year();
         match out.last_mut() {
             Some(last) if last.year == year => last.end = n + 1,
             _ => out.push(Year {
                 year,
                 start: n,
                 end: n + 1,
+                months: Vec::new(),
             }),
+        }
+    }
+    for year in out.iter_mut().filter(|y| y.end - y.start > MONTHS_ABOVE) {
+        for n in year.start..year.end {
+            let month = date(n).month();
+            match year.months.last_mut() {
+                Some(last) if last.month == month => last.end = n + 1,
+                _ => year.months.push(Month {
+                    month,
+                    start: n,
+                    end: n + 1,
+                }),
+            }
         }
     }
     out
@@ -100,6 +138,12 @@ pub fn years(site: &Site, feed: &Feed) -> Vec<Year> {
 /// folder.
 pub fn history_path(dir: &str, year: i32) -> String {
     format!("{dir}{HISTORY_FOLDER}{year}.html")
+}
+
+/// The name of the history page of `month` (from 1) of `year`, in the
+/// folder of the year pages.
+pub fn month_file(year: i32, month: u32) -> String {
+    format!("{year}-{month:02}.html")
 }
 
 /// `sitemap.xml` (sitemaps.org 0.9) listing every page among `paths`

@@ -38,20 +38,31 @@ pub struct Plan<'s> {
     pub archived: Vec<u32>,
     pub documents: Vec<DocumentPlan>,
     pub pages: Vec<PagePlan>,
-    /// History pages, a year of a feed each (empty with `archives =
-    /// false`), grouped by feed in the order of [`Plan::feeds`], newest
-    /// year first.
+    /// History pages, a year of a feed each, and a month each of its
+    /// busiest years (empty with `archives = false`), grouped by feed in the
+    /// order of [`Plan::feeds`], newest year first, each year's page before
+    /// its months' pages.
     pub history: Vec<HistoryPlan>,
 }
 
-/// One year of a feed's history: a page listing every release.
+/// One page of a feed's history: a year, listing every release of it, or,
+/// for a year with a page per month ([`archive::MONTHS_ABOVE`]), listing
+/// its months; or one such month, listing every release of it.
 #[derive(Debug)]
 pub struct HistoryPlan {
     /// Index of its feed in [`Plan::feeds`].
     pub feed: usize,
     pub year: i32,
-    /// Its releases, newest first, as positions in [`Plan::archived`].
+    /// The month (from 1) of a month's page; `None` for a year's page.
+    pub month: Option<u32>,
+    /// The releases it lists, newest first, as positions in
+    /// [`Plan::archived`]: none on the page of a year that lists months.
     pub entries: Vec<u32>,
+    /// How many releases its year (or month) has.
+    pub count: usize,
+    /// The months of its year, newest first, with how many releases each
+    /// has, when that year has a page per month; empty otherwise.
+    pub months: Vec<(u32, usize)>,
     /// From the page's folder back to the output folder.
     pub root: String,
 }
@@ -59,7 +70,15 @@ pub struct HistoryPlan {
 impl HistoryPlan {
     /// The path of the page, relative to the output folder.
     pub fn path(&self, plan: &Plan<'_>) -> String {
-        archive::history_path(&plan.feeds[self.feed].feed.dir, self.year)
+        let dir = &plan.feeds[self.feed].feed.dir;
+        match self.month {
+            None => archive::history_path(dir, self.year),
+            Some(month) => format!(
+                "{dir}{}{}",
+                archive::HISTORY_FOLDER,
+                archive::month_file(self.year, month)
+            ),
+        }
     }
 }
 
@@ -228,16 +247,41 @@ impl<'s> Plan<'s> {
         if archives {
             for (n, feed) in site.feeds.iter().enumerate() {
                 let root = "../".repeat(feed.dir.matches('/').count() + 1);
+                let entries = |start: usize, end: usize| -> Vec<u32> {
+                    feed.releases[start..end]
+                        .iter()
+                        .map(archived_position)
+                        .collect()
+                };
                 for year in archive::years(site, feed) {
+                    let months: Vec<(u32, usize)> = year
+                        .months
+                        .iter()
+                        .map(|m| (m.month, m.end - m.start))
+                        .collect();
                     history.push(HistoryPlan {
                         feed: n,
                         year: year.year,
-                        entries: feed.releases[year.start..year.end]
-                            .iter()
-                            .map(archived_position)
-                            .collect(),
+                        month: None,
+                        entries: match months.is_empty() {
+                            true => entries(year.start, year.end),
+                            false => Vec::new(),
+                        },
+                        count: year.end - year.start,
+                        months: months.clone(),
                         root: root.clone(),
                     });
+                    for month in &year.months {
+                        history.push(HistoryPlan {
+                            feed: n,
+                            year: year.year,
+                            month: Some(month.month),
+                            entries: entries(month.start, month.end),
+                            count: month.end - month.start,
+                            months: months.clone(),
+                            root: root.clone(),
+                        });
+                    }
                 }
             }
         }

@@ -297,3 +297,180 @@ fn by_default_atom_alone_has_archive_documents() {
         }
     }
 }
+
+/// A year with more releases than a page should hold (over 500) has a page
+/// per month: its year's page lists the months, each month's page every
+/// release of that month, and every release is still reached by clicking.
+/// A quieter feed keeps one page for the same year.
+#[test]
+fn a_busy_year_has_a_page_per_month() {
+    let site = tempfile::tempdir().unwrap();
+    let seeds = site.path().join("seeds");
+    std::fs::create_dir(&seeds).unwrap();
+    // 600 releases of 2023 by one minister, about 50 a month; one in ten
+    // also in a quiet portfolio; and two of 2022.
+    let mut urls_2023 = BTreeSet::new();
+    let mut quiet = 0;
+    for n in 0..600u32 {
+        let (month, day) = (n % 12 + 1, n / 12 % 28 + 1);
+        let url = format!("https://example.govt.nz/release/r{n}");
+        let portfolios = match n % 10 {
+            0 => {
+                quiet += 1;
+                "[Busy, Quiet]"
+            }
+            _ => "[Busy]",
+        };
+        std::fs::write(
+            seeds.join(format!("r{n}.md")),
+            format!(
+                "---\ntitle: Release {n}\ndate: 2023-{month:02}-{day:02}T{:02}:00:00+13:00\nurl: {url}\nministers: [Jane Doe]\nportfolios: {portfolios}\n---\n\nText of release {n}.\n",
+                n % 24
+            ),
+        )
+        .unwrap();
+        urls_2023.insert(url);
+    }
+    for n in 0..2 {
+        std::fs::write(
+            seeds.join(format!("old{n}.md")),
+            format!("---\ntitle: Old {n}\ndate: 2022-05-0{}\nurl: https://example.govt.nz/release/old{n}\nministers: [Jane Doe]\nportfolios: [Busy]\n---\n\nOld.\n", n + 1),
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        site.path().join("pressfeed.toml"),
+        "title = \"Busy\"\nsite_url = \"https://example.govt.nz/\"\nbase_url = \"https://example.govt.nz/feeds\"\ntime_zone = \"Pacific/Auckland\"\n",
+    )
+    .unwrap();
+    let out = site.path().join("out");
+    build_site(site.path(), &out);
+    let files = tree(&out);
+    let text = |p: &str| -> &str {
+        std::str::from_utf8(files.get(p).unwrap_or_else(|| panic!("no {p}"))).unwrap()
+    };
+    let release_links = |page: &str| -> Vec<String> {
+        text(page)
+            .split("<article")
+            .skip(1)
+            .map(|a| {
+                let at = a.find("href=\"https://example.govt.nz/release/").unwrap() + 6;
+                a[at..at + a[at..].find('"').unwrap()].to_string()
+            })
+            .collect()
+    };
+    for dir in ["", "ministers/jane-doe/", "portfolios/busy/"] {
+        // The year's page lists the twelve months, newest first, with
+        // their counts, and no release.
+        let year = text(&format!("{dir}history/2023.html"));
+        assert!(!year.contains("<article"), "{dir}");
+        assert!(year.contains("by month: 600 releases."), "{dir}");
+        let months: Vec<String> = (1..=12)
+            .rev()
+            .map(|m| format!("2023-{m:02}.html"))
+            .collect();
+        let listed: Vec<&str> = year
+            .match_indices("<li><a href=\"2023-")
+            .map(|(at, _)| &year[at + 13..at + 13 + 12])
+            .collect();
+        assert_eq!(listed, months, "{dir}");
+        assert!(
+            year.contains(
+                "<a href=\"2023-03.html\">March 2023</a> <span class=\"muted\">(50)</span>"
+            )
+        );
+        // Each month's page lists that month's releases, and all twelve
+        // together list each release of the year once.
+        let mut seen = Vec::new();
+        for m in &months {
+            let page = format!("{dir}history/{m}");
+            let links = release_links(&page);
+            assert_eq!(links.len(), 50, "{page}");
+            let month = text(&page);
+            // It links its year, in its crumbs and its list of years.
+            assert!(
+                month.contains("› <a href=\"2023.html\">2023</a></p>"),
+                "{page}"
+            );
+            assert!(
+                month.contains("<li><a href=\"2023.html\">2023</a></li>"),
+                "{page}"
+            );
+            assert!(
+                month.contains("<li><a href=\"2022.html\">2022</a></li>"),
+                "{page}"
+            );
+            seen.extend(links);
+        }
+        let unique: BTreeSet<String> = seen.iter().cloned().collect();
+        assert_eq!(
+            seen.len(),
+            unique.len(),
+            "{dir}: a release on two month pages"
+        );
+        assert_eq!(unique, urls_2023, "{dir}");
+        // A quiet year keeps one page.
+        assert_eq!(release_links(&format!("{dir}history/2022.html")).len(), 2);
+        assert!(!files.contains_key(&format!("{dir}history/2022-05.html")));
+    }
+    // A quiet feed's 2023 (60 releases) is one page.
+    assert_eq!(
+        release_links("portfolios/quiet/history/2023.html").len(),
+        quiet
+    );
+    assert!(
+        !files
+            .keys()
+            .any(|p| p.starts_with("portfolios/quiet/history/2023-"))
+    );
+    // Every release is reached by clicking from index.html, and every page
+    // is reached and in the sitemap.
+    let (pages, links) = crawl(&out);
+    for url in &urls_2023 {
+        assert!(links.contains(url), "{url}");
+    }
+    let on_disk: BTreeSet<&str> = files
+        .keys()
+        .filter(|p| p.ends_with(".html"))
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        pages.keys().map(String::as_str).collect::<BTreeSet<_>>(),
+        on_disk
+    );
+    let sitemap = text("sitemap.xml");
+    for p in &on_disk {
+        assert!(
+            sitemap.contains(&format!(
+                "<loc>{BASE}{}</loc>",
+                p.strip_suffix("index.html").unwrap_or(p)
+            )),
+            "{p}"
+        );
+    }
+
+    // A newest release, in December, changes that month's page and the
+    // year's (its count), no other month's.
+    std::fs::write(
+        seeds.join("new.md"),
+        "---\ntitle: New\ndate: 2023-12-30\nurl: https://example.govt.nz/release/new\nministers: [Jane Doe]\nportfolios: [Busy]\n---\n\nNew.\n",
+    )
+    .unwrap();
+    build_site(site.path(), &out);
+    let after = tree(&out);
+    let changed: BTreeSet<&str> = after
+        .iter()
+        .filter(|(p, b)| p.contains("history/") && files.get(*p) != Some(*b))
+        .map(|(p, _)| p.as_str())
+        .collect();
+    let want: BTreeSet<String> = ["", "ministers/jane-doe/", "portfolios/busy/"]
+        .iter()
+        .flat_map(|d| {
+            [
+                format!("{d}history/2023.html"),
+                format!("{d}history/2023-12.html"),
+            ]
+        })
+        .collect();
+    assert_eq!(changed, want.iter().map(String::as_str).collect());
+}

@@ -25,6 +25,7 @@ use chrono::{DateTime, Datelike, FixedOffset};
 use rayon::prelude::*;
 
 use super::{FEED_FORMATS, FeedInfo, GENERATOR, Item, PAGE_FILE, Put, VERSION, attachment_type};
+use crate::archive;
 use crate::config::Config;
 use crate::group::{Feed, Site};
 use crate::kinds::{KINDS, Kind};
@@ -144,6 +145,22 @@ struct Date {
 
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// Month names, for the history pages of a year with a page per month.
+const MONTH_NAMES: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 
 impl Date {
@@ -451,28 +468,47 @@ struct HistoryPage<'a> {
     /// The kind's list: heading and path (none for the global feed).
     section: Option<(&'static str, String)>,
     year: i32,
+    /// The year the list of years shows as this page's, not as a link (0
+    /// on a month's page, which links its year).
+    current_year: i32,
+    /// What the page lists: `2016`, or `March 2016` for a month's page.
+    period: String,
     count: String,
     years: &'a [YearLink],
     years_prefix: &'static str,
     /// History pages leave the counts to the feed's page, so a release
-    /// changes only its own year's page.
+    /// changes only its own year's page (and its month's).
     year_counts: bool,
+    /// The months of the year, when it has a page per month.
+    months: Vec<MonthLink>,
+    /// The page of a year that lists its months, not its releases.
+    lists_months: bool,
     items: Vec<String>,
+}
+
+/// One month of a year with a page per month, as its pages link to it.
+pub struct MonthLink {
+    name: &'static str,
+    file: String,
+    count: String,
+    current: bool,
 }
 
 /// The years of feed `n`, for its pages' links to its history.
 fn year_links(plan: &Plan<'_>, n: usize) -> Vec<YearLink> {
     plan.history_of(n)
         .iter()
+        .filter(|h| h.month.is_none())
         .map(|h| YearLink {
             year: h.year,
-            count: count(h.entries.len()),
+            count: count(h.count),
         })
         .collect()
 }
 
 /// Writes every history page of `plan` (a year of a feed each, listing
-/// every release of it; `archived` are the items of [`Plan::archived`]),
+/// every release of it or its months, and a month each of its busiest
+/// years; `archived` are the items of [`Plan::archived`]),
 /// giving each to `put`. Each page renders its items itself, so no more
 /// than the pages being written are in memory.
 pub fn write_history(
@@ -501,14 +537,33 @@ pub fn write_history(
                 )
             }),
             year: h.year,
+            current_year: match h.month {
+                None => h.year,
+                Some(_) => 0,
+            },
+            period: match h.month {
+                None => h.year.to_string(),
+                Some(m) => format!("{} {}", MONTH_NAMES[(m - 1) as usize], h.year),
+            },
             count: format!(
                 "{} release{}",
-                count(h.entries.len()),
-                if h.entries.len() == 1 { "" } else { "s" }
+                count(h.count),
+                if h.count == 1 { "" } else { "s" }
             ),
             years: &years[h.feed],
             years_prefix: "",
             year_counts: false,
+            months: h
+                .months
+                .iter()
+                .map(|&(m, n)| MonthLink {
+                    name: MONTH_NAMES[(m - 1) as usize],
+                    file: archive::month_file(h.year, m),
+                    count: count(n),
+                    current: h.month == Some(m),
+                })
+                .collect(),
+            lists_months: h.month.is_none() && !h.months.is_empty(),
             items: h
                 .entries
                 .iter()
@@ -538,7 +593,7 @@ struct IndexPage<'a> {
     total: usize,
     items: Vec<&'a str>,
     years: Vec<YearLink>,
-    year: i32,
+    current_year: i32,
     years_prefix: &'static str,
     year_counts: bool,
 }
@@ -563,7 +618,7 @@ struct FeedPage<'a> {
     total: usize,
     items: Vec<&'a str>,
     years: Vec<YearLink>,
-    year: i32,
+    current_year: i32,
     years_prefix: &'static str,
     year_counts: bool,
 }
@@ -648,7 +703,7 @@ pub fn feed_page<'s>(
             total,
             items,
             years,
-            year: 0,
+            current_year: 0,
             years_prefix: "history/",
             year_counts: true,
         }
@@ -671,7 +726,7 @@ pub fn feed_page<'s>(
             total,
             items,
             years,
-            year: 0,
+            current_year: 0,
             years_prefix: "history/",
             year_counts: true,
         }
