@@ -104,46 +104,55 @@ pub struct Month {
 /// so each year, and each month of it, is one run of them). Years and
 /// months are those of each release's own date, as its pages show it.
 pub fn years(site: &Site, feed: &Feed) -> Vec<Year> {
-    let date = |n: usize| site.releases[feed.releases[n] as usize].date;
-    let mut out: Vec<Year> = Vec::new();
-    for n in 0..feed.releases.len() {
-        let year = date(n).year();
-        match out.last_mut() {
-            Some(last) if last.year == year => last.end = n + 1,
-            _ => out.push(Year {
-                year,
-                start: n,
-                end: n + 1,
-                months: Vec::new(),
-            }),
-        }
-    }
-    for year in out.iter_mut().filter(|y| y.end - y.start > MONTHS_ABOVE) {
-        for n in year.start..year.end {
-            let month = date(n).month();
-            match year.months.last_mut() {
-                Some(last) if last.month == month => last.end = n + 1,
-                _ => year.months.push(Month {
-                    month,
-                    start: n,
-                    end: n + 1,
-                }),
-            }
-        }
-    }
-    out
+    let date = |i: u32| site.releases[i as usize].date;
+    runs(&feed.releases, 0, |i| date(i).year())
+        .into_iter()
+        .map(|(year, start, end)| Year {
+            year,
+            start,
+            end,
+            months: match end - start > MONTHS_ABOVE {
+                true => runs(&feed.releases[start..end], start, |i| date(i).month())
+                    .into_iter()
+                    .map(|(month, start, end)| Month { month, start, end })
+                    .collect(),
+                false => Vec::new(),
+            },
+        })
+        .collect()
 }
 
-/// The path of a feed's history page for `year`, relative to the output
-/// folder.
-pub fn history_path(dir: &str, year: i32) -> String {
-    format!("{dir}{HISTORY_FOLDER}{year}.html")
+/// The runs of releases with the same `key` in `releases`, which start at
+/// position `from` of a feed's list: each as its key and its range of
+/// positions, `start..end`.
+fn runs<K: PartialEq>(
+    releases: &[u32],
+    from: usize,
+    key: impl Fn(u32) -> K,
+) -> Vec<(K, usize, usize)> {
+    let mut start = from;
+    releases
+        .chunk_by(|&a, &b| key(a) == key(b))
+        .map(|run| {
+            let end = start + run.len();
+            (key(run[0]), std::mem::replace(&mut start, end), end)
+        })
+        .collect()
 }
 
-/// The name of the history page of `month` (from 1) of `year`, in the
-/// folder of the year pages.
-pub fn month_file(year: i32, month: u32) -> String {
-    format!("{year}-{month:02}.html")
+/// The path of a feed's history page for `year`, or for `month` (from 1)
+/// of it, relative to the output folder.
+pub fn history_path(dir: &str, year: i32, month: Option<u32>) -> String {
+    format!("{dir}{HISTORY_FOLDER}{}", history_file(year, month))
+}
+
+/// The name of the history page of `year`, or of `month` (from 1) of it,
+/// in the feed's history folder.
+pub fn history_file(year: i32, month: Option<u32>) -> String {
+    match month {
+        None => format!("{year}.html"),
+        Some(month) => format!("{year}-{month:02}.html"),
+    }
 }
 
 /// `sitemap.xml` (sitemaps.org 0.9) listing every page among `paths`

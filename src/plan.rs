@@ -70,15 +70,7 @@ pub struct HistoryPlan {
 impl HistoryPlan {
     /// The path of the page, relative to the output folder.
     pub fn path(&self, plan: &Plan<'_>) -> String {
-        let dir = &plan.feeds[self.feed].feed.dir;
-        match self.month {
-            None => archive::history_path(dir, self.year),
-            Some(month) => format!(
-                "{dir}{}{}",
-                archive::HISTORY_FOLDER,
-                archive::month_file(self.year, month)
-            ),
-        }
+        archive::history_path(&plan.feeds[self.feed].feed.dir, self.year, self.month)
     }
 }
 
@@ -350,7 +342,6 @@ impl<'s> Plan<'s> {
 mod tests {
     use super::*;
     use crate::formats::{FeedFormat, Head, atom::Atom, jsonfeed::JsonFeed, rss::Rss};
-    use crate::group::Feed;
 
     /// A document's extra links (an archive page, a hub) come after `self`
     /// in both XML formats (the same format's file for a document, the
@@ -359,18 +350,8 @@ mod tests {
     #[test]
     fn documents_carry_their_links() {
         let config = Config::default();
-        let site = Site {
-            releases: vec![],
-            names: vec![],
-            feeds: vec![],
-        };
-        let feed = Feed {
-            kind: &crate::kinds::KINDS[0],
-            slug: String::new(),
-            name: String::new(),
-            dir: String::new(),
-            releases: vec![],
-        };
+        let site = crate::testing::empty_site();
+        let feed = crate::testing::global_feed();
         let info = FeedInfo::new(&site, &feed, &config);
         let links = [
             Link {

@@ -1,6 +1,7 @@
 //! Helpers shared by the unit tests.
 
 use crate::formats::Item;
+use crate::group::{Feed, Site};
 use crate::render::Rendered;
 use crate::validate::Release;
 
@@ -52,5 +53,25 @@ pub fn item<'a>(release: &'a Release, html: &str) -> Item<'a> {
             html: html.to_string(),
             summary: "s\"".to_string(),
         },
+    }
+}
+
+/// A site with no releases and no feeds.
+pub fn empty_site() -> Site {
+    Site {
+        releases: vec![],
+        names: vec![],
+        feeds: vec![],
+    }
+}
+
+/// An empty feed of the first kind (the global feed).
+pub fn global_feed() -> Feed {
+    Feed {
+        kind: &crate::kinds::KINDS[0],
+        slug: String::new(),
+        name: String::new(),
+        dir: String::new(),
+        releases: vec![],
     }
 }

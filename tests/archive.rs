@@ -216,26 +216,12 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-/// Every release is linked from some page a person reaches by clicking
-/// from index.html, every link between pages resolves, and every page is
-/// in sitemap.xml.
-#[test]
-fn every_release_is_reachable_from_the_index_by_clicking() {
-    let out = tempfile::tempdir().unwrap();
-    build_site(&fixture("site"), out.path());
-    let files = tree(out.path());
-    let releases = &feed_releases(out.path(), BASE)[""];
-    let (pages, links) = crawl(out.path());
-    for r in releases {
-        // A later release that shares its URL with another has an id of its
-        // own (`URL#date`), but people reach it at the one URL they share.
-        let url = r.split('#').next().unwrap_or(r);
-        assert!(
-            links.contains(url),
-            "{r} is on no page reachable from index.html"
-        );
-    }
-    // Every page is reachable, and listed in the sitemap.
+/// Every page of the built `files` is among the `pages` a crawl from
+/// index.html reached, and `sitemap.xml` lists exactly those pages.
+fn every_page_is_reached_and_in_the_sitemap(
+    files: &BTreeMap<String, Vec<u8>>,
+    pages: &BTreeMap<String, ()>,
+) {
     let on_disk: BTreeSet<&str> = files
         .keys()
         .filter(|p| p.ends_with(".html"))
@@ -255,6 +241,28 @@ fn every_release_is_reachable_from_the_index_by_clicking() {
         .map(|p| format!("{BASE}{}", p.strip_suffix("index.html").unwrap_or(p)))
         .collect();
     assert_eq!(locs, want);
+}
+
+/// Every release is linked from some page a person reaches by clicking
+/// from index.html, every link between pages resolves, and every page is
+/// in sitemap.xml.
+#[test]
+fn every_release_is_reachable_from_the_index_by_clicking() {
+    let out = tempfile::tempdir().unwrap();
+    build_site(&fixture("site"), out.path());
+    let files = tree(out.path());
+    let releases = &feed_releases(out.path(), BASE)[""];
+    let (pages, links) = crawl(out.path());
+    for r in releases {
+        // A later release that shares its URL with another has an id of its
+        // own (`URL#date`), but people reach it at the one URL they share.
+        let url = r.split('#').next().unwrap_or(r);
+        assert!(
+            links.contains(url),
+            "{r} is on no page reachable from index.html"
+        );
+    }
+    every_page_is_reached_and_in_the_sitemap(&files, &pages);
     // A feed's page links to each year of its history.
     let arts =
         std::str::from_utf8(&files["portfolios/arts-culture-and-heritage/index.html"]).unwrap();
@@ -429,25 +437,7 @@ fn a_busy_year_has_a_page_per_month() {
     for url in &urls_2023 {
         assert!(links.contains(url), "{url}");
     }
-    let on_disk: BTreeSet<&str> = files
-        .keys()
-        .filter(|p| p.ends_with(".html"))
-        .map(String::as_str)
-        .collect();
-    assert_eq!(
-        pages.keys().map(String::as_str).collect::<BTreeSet<_>>(),
-        on_disk
-    );
-    let sitemap = text("sitemap.xml");
-    for p in &on_disk {
-        assert!(
-            sitemap.contains(&format!(
-                "<loc>{BASE}{}</loc>",
-                p.strip_suffix("index.html").unwrap_or(p)
-            )),
-            "{p}"
-        );
-    }
+    every_page_is_reached_and_in_the_sitemap(&files, &pages);
 
     // A newest release, in December, changes that month's page and the
     // year's (its count), no other month's.

@@ -143,12 +143,8 @@ struct Date {
     human: String,
 }
 
+/// Month names; dates show their first three letters (`1 Mar 2024`).
 const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-
-/// Month names, for the history pages of a year with a page per month.
-const MONTH_NAMES: [&str; 12] = [
     "January",
     "February",
     "March",
@@ -170,9 +166,14 @@ impl Date {
         let (y, m, day) = (d.year(), d.month(), d.day());
         Date {
             iso: format!("{y:04}-{m:02}-{day:02}"),
-            human: format!("{day} {} {y}", MONTHS[(m - 1) as usize]),
+            human: format!("{day} {} {y}", &month_name(m)[..3]),
         }
     }
+}
+
+/// The name of `month` (from 1).
+fn month_name(month: u32) -> &'static str {
+    MONTHS[(month - 1) as usize]
 }
 
 /// `1234567` as `1,234,567`.
@@ -543,7 +544,7 @@ pub fn write_history(
             },
             period: match h.month {
                 None => h.year.to_string(),
-                Some(m) => format!("{} {}", MONTH_NAMES[(m - 1) as usize], h.year),
+                Some(m) => format!("{} {}", month_name(m), h.year),
             },
             count: format!(
                 "{} release{}",
@@ -557,8 +558,8 @@ pub fn write_history(
                 .months
                 .iter()
                 .map(|&(m, n)| MonthLink {
-                    name: MONTH_NAMES[(m - 1) as usize],
-                    file: archive::month_file(h.year, m),
+                    name: month_name(m),
+                    file: archive::history_file(h.year, Some(m)),
                     count: count(n),
                     current: h.month == Some(m),
                 })

@@ -270,18 +270,8 @@ mod tests {
             assert_eq!(v["content_html"], html);
             assert_eq!(v["title"], release.title.as_str());
         }
-        let site = crate::group::Site {
-            releases: vec![],
-            names: vec![],
-            feeds: vec![],
-        };
-        let all = crate::group::Feed {
-            kind: &crate::kinds::KINDS[0],
-            slug: String::new(),
-            name: String::new(),
-            dir: String::new(),
-            releases: vec![],
-        };
+        let site = crate::testing::empty_site();
+        let all = crate::testing::global_feed();
         let info = FeedInfo::new(&site, &all, &config);
         let head = Head::plain(&info, info.url(&config, JsonFeed::INFO.file), &config);
         for n in 0..=items.len() {
