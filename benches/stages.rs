@@ -11,8 +11,10 @@ use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use pressfeed::config::Config;
-use pressfeed::formats::{FeedFormat, Item, atom, html, jsonfeed, rss};
-use pressfeed::{frontmatter, group, load, render, validate};
+use pressfeed::input::{frontmatter, load, validate};
+use pressfeed::output::{FeedFormat, Item, atom, html, jsonfeed, rss};
+use pressfeed::render;
+use pressfeed::site::group;
 
 /// Up to `n` seed files, the same ones every run.
 fn sample(n: usize) -> Vec<(PathBuf, Vec<u8>)> {

@@ -59,7 +59,7 @@ fn main() {
     let target = scratch.join(format!("floor-{}", std::process::id()));
 
     let start = Instant::now();
-    let paths = pressfeed::load::discover(seeds)
+    let paths = pressfeed::input::load::discover(seeds)
         .expect("seeds folder is readable")
         .files;
     let find = start.elapsed();

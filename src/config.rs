@@ -44,7 +44,7 @@ pub struct Config {
     pub ministers: NameRules,
     pub portfolios: NameRules,
     /// WebSub hubs every feed document declares and every build that
-    /// changed documents notifies (see [`crate::websub`]).
+    /// changed documents notifies (see [`crate::delivery::websub`]).
     pub hubs: Vec<Url>,
     /// A small square image for the feeds (Atom `icon`, JSON Feed
     /// `favicon`) and the pages (`<link rel="icon">`).
@@ -52,7 +52,7 @@ pub struct Config {
     /// A larger image (Atom `logo`, JSON Feed `icon`, RSS `image`).
     pub logo: Option<Url>,
     /// Archived feeds (RFC 5005) and history pages for every feed (see
-    /// [`crate::archive`]).
+    /// [`crate::site::archive`]).
     pub archives: bool,
     /// Releases in each archive document, counted from each feed's oldest.
     pub archive_page_size: usize,
@@ -262,7 +262,7 @@ impl Config {
                 ));
             }
         };
-        let names: Vec<(String, &'static str)> = crate::formats::FEED_FORMATS
+        let names: Vec<(String, &'static str)> = crate::output::FEED_FORMATS
             .iter()
             .map(|f| (f.info().short_label.to_ascii_lowercase(), f.info().file))
             .collect();

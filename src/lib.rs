@@ -1,40 +1,36 @@
 //! pressfeed: publish feeds from a folder of Markdown press releases.
 //!
 //! The library runs the pipeline and never prints; the `pressfeed` binary is
-//! a thin command line over it. The stages, one module each:
+//! a thin command line over it. The stages, one folder or module each, in
+//! the order a build runs them:
 //!
-//! 1. [`load`]: find seed files, split front matter from body;
-//!    [`frontmatter`]: parse the YAML (the one module that knows the YAML
-//!    library);
-//! 2. [`validate`]: check fields, turn them into a [`validate::Release`];
-//! 3. [`group`]: one entry per URL, newest first, the feeds of each kind
-//!    of [`kinds::KINDS`] (global, per portfolio, per minister);
-//! 4. [`render`]: Markdown to sanitised HTML, for emitted releases only;
-//! 5. [`plan`]: which documents each feed has and which items each carries;
-//!    [`formats`]: each of [`formats::FEED_FORMATS`] (RSS 2.0, Atom 1.0,
-//!    JSON Feed 1.1) writes them, then an HTML page per feed with the list of
-//!    every feed, and an OPML list of every feed;
-//! 6. [`publish`]: atomic, minimal, owned-files-only writes.
+//! 1. [`input`]: find seed files and split front matter from body
+//!    ([`input::load`]), parse the YAML ([`input::frontmatter`], the one
+//!    module that knows the YAML library), check the fields into a
+//!    [`input::validate::Release`] ([`input::validate`], with the name rules
+//!    of [`input::names`]);
+//! 2. [`site`]: one entry per URL, newest first, the feeds of each kind of
+//!    [`site::kinds::KINDS`] ([`site::group`]); which documents each feed has
+//!    and which items each carries ([`site::plan`], [`site::archive`]);
+//! 3. [`render`]: Markdown to sanitised HTML, for emitted releases only;
+//! 4. [`output`]: each of [`output::FEED_FORMATS`] (RSS 2.0, Atom 1.0,
+//!    JSON Feed 1.1) writes the planned documents, then an HTML page per
+//!    feed with the list of every feed, and an OPML list of every feed;
+//! 5. [`delivery`]: atomic, minimal, owned-files-only writes
+//!    ([`delivery::publish`]), the record that lets a build whose inputs did
+//!    not change finish without reading a seed ([`delivery::cache`]), and
+//!    the WebSub pings ([`delivery::websub`]).
 //!
-//! [`cache`] lets a build whose inputs did not change finish without reading
-//! a seed.
+//! [`config`], [`diag`] and [`text`] serve every stage.
 
-pub mod archive;
-pub mod cache;
 pub mod config;
+pub mod delivery;
 pub mod diag;
-pub mod formats;
-pub mod frontmatter;
-pub mod group;
-pub mod kinds;
-pub mod load;
-pub mod names;
-pub mod plan;
-pub mod publish;
+pub mod input;
+pub mod output;
 pub mod render;
+pub mod site;
 pub mod text;
-pub mod validate;
-pub mod websub;
 
 #[cfg(test)]
 mod testing;
@@ -47,12 +43,15 @@ use chrono::{DateTime, FixedOffset};
 use rayon::prelude::*;
 
 use crate::config::Config;
+use crate::delivery::publish::PublishStats;
+use crate::delivery::{cache, publish, websub};
 use crate::diag::Diagnostic;
-use crate::formats::{FEED_FORMATS, Item, html};
-use crate::group::Site;
-use crate::plan::Plan;
-use crate::publish::PublishStats;
-use crate::validate::Release;
+use crate::input::validate::Release;
+use crate::input::{frontmatter, load, validate};
+use crate::output::{FEED_FORMATS, Item, html};
+use crate::site::group::Site;
+use crate::site::plan::Plan;
+use crate::site::{archive, group};
 
 /// Where a run reads from and writes to.
 #[derive(Debug, Clone)]
@@ -430,7 +429,7 @@ fn deliver(options: &Options, config: &Config, changed: &[String]) -> (websub::P
             let file = path.rsplit('/').next().unwrap_or(path);
             // Subscription documents: archive documents are not subscribed
             // to, and do not declare hubs.
-            formats::FEED_FORMATS.iter().any(|f| f.info().file == file)
+            output::FEED_FORMATS.iter().any(|f| f.info().file == file)
                 && !archive::is_archive_path(path)
         })
         .map(|path| config.output_url(path))
@@ -565,7 +564,7 @@ fn load_bytes(path: &Path, bytes: &[u8], config: &Config) -> (Loaded, Vec<Diagno
     }
 }
 
-/// Stages 4 to 6: plan what the build writes ([`plan::Plan`]), render the
+/// Stages 4 to 6: plan what the build writes ([`site::plan::Plan`]), render the
 /// bodies some document carries (each once), write every document in every
 /// format, the pages for people and the OPML list, and publish each file as
 /// soon as it is made, through the session `begin` starts with every path
@@ -639,8 +638,8 @@ pub fn write_outputs<'l>(
         .map(|(path, bytes)| OutputFile { path, bytes })
         .collect();
     small.push(OutputFile {
-        path: formats::OPML_FILE.to_string(),
-        bytes: formats::opml::document(site, config),
+        path: output::OPML_FILE.to_string(),
+        bytes: output::opml::document(site, config),
     });
     let mut planned = plan.paths();
     planned.extend(small.iter().map(|f| f.path.clone()));

@@ -312,7 +312,7 @@ fn watchdog(secs: u64) {
     let limit = Duration::from_secs(secs);
     std::thread::spawn(move || {
         std::thread::sleep(limit);
-        pressfeed::publish::abandon(Duration::from_secs(10));
+        pressfeed::delivery::publish::abandon(Duration::from_secs(10));
         eprintln!(
             "pressfeed: the run took longer than --timeout {secs}s and was stopped; nothing was published half-done"
         );
@@ -369,12 +369,12 @@ fn report_error(e: &Error, quiet: bool) -> u8 {
             eprintln!("  hint: a seed changed or vanished during the run; run pressfeed again");
             status::IO
         }
-        Error::Publish(pressfeed::publish::PublishError::Locked { .. }) => {
+        Error::Publish(pressfeed::delivery::publish::PublishError::Locked { .. }) => {
             eprintln!("pressfeed: {e}");
             eprintln!("  hint: wait for the other run to finish, or raise --lock-wait");
             status::LOCKED
         }
-        Error::Publish(pressfeed::publish::PublishError::Foreign { .. }) => {
+        Error::Publish(pressfeed::delivery::publish::PublishError::Foreign { .. }) => {
             eprintln!("pressfeed: {e}");
             eprintln!(
                 "  hint: move those files out of the output folder (or choose another --out); if an earlier pressfeed run wrote them and its .pressfeed-manifest was lost, delete them"

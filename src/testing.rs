@@ -1,9 +1,9 @@
 //! Helpers shared by the unit tests.
 
-use crate::formats::Item;
-use crate::group::{Feed, Site};
+use crate::input::validate::Release;
+use crate::output::Item;
 use crate::render::Rendered;
-use crate::validate::Release;
+use crate::site::group::{Feed, Site};
 
 /// A small deterministic random generator (xorshift64): each call gives a
 /// number below its argument.
@@ -68,7 +68,7 @@ pub fn empty_site() -> Site {
 /// An empty feed of the first kind (the global feed).
 pub fn global_feed() -> Feed {
     Feed {
-        kind: &crate::kinds::KINDS[0],
+        kind: &crate::site::kinds::KINDS[0],
         slug: String::new(),
         name: String::new(),
         dir: String::new(),

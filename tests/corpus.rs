@@ -74,15 +74,15 @@ fn seed_files(dir: &Path) -> Vec<PathBuf> {
 /// down to serde_yaml's pace.
 #[test]
 fn front_matter_fast_path_agrees_with_serde_yaml_on_the_archive() {
-    use pressfeed::frontmatter::simple;
+    use pressfeed::input::frontmatter::simple;
     use serde_yaml::Value;
     let Some(releases) = corpus() else { return };
     let files = seed_files(&releases);
     let mut fast = 0;
     for path in &files {
         let bytes = std::fs::read(path).unwrap();
-        let (text, skip) = pressfeed::load::decode(path, &bytes).unwrap();
-        let split = pressfeed::load::split(path, text, skip).unwrap();
+        let (text, skip) = pressfeed::input::load::decode(path, &bytes).unwrap();
+        let split = pressfeed::input::load::split(path, text, skip).unwrap();
         let Some(value) = simple::parse(split.yaml).map(simple::to_value) else {
             continue;
         };
@@ -376,7 +376,10 @@ fn about_names(message: &str) -> bool {
         .any(|m| message.contains(m))
 }
 
-fn check_archive(releases: &Path, config: &Path) -> (pressfeed::Checked, pressfeed::group::Site) {
+fn check_archive(
+    releases: &Path,
+    config: &Path,
+) -> (pressfeed::Checked, pressfeed::site::group::Site) {
     let options = pressfeed::Options {
         seeds: releases.to_path_buf(),
         config: config.to_path_buf(),
@@ -392,7 +395,7 @@ fn check_archive(releases: &Path, config: &Path) -> (pressfeed::Checked, pressfe
 /// per person.
 #[test]
 fn the_shipped_config_resolves_every_name_of_the_archive() {
-    use pressfeed::names::{self, NameKind};
+    use pressfeed::input::names::{self, NameKind};
     let Some(releases) = corpus() else { return };
     let shipped = root().join("pressfeed.toml");
     let config = pressfeed::config::Config::load(&shipped, true).unwrap();
@@ -454,7 +457,7 @@ fn the_shipped_config_resolves_every_name_of_the_archive() {
 /// README), and reports exactly the pairs the config merges.
 #[test]
 fn the_detector_flags_every_non_person_and_few_real_ministers() {
-    use pressfeed::names;
+    use pressfeed::input::names;
     let Some(releases) = corpus() else { return };
     let shipped = pressfeed::config::Config::load(&root().join("pressfeed.toml"), true).unwrap();
     let work = tempfile::tempdir().unwrap();

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use common::*;
 use pressfeed::config::Config;
-use pressfeed::names::{self, MAX_SLUG};
+use pressfeed::input::names::{self, MAX_SLUG};
 use proptest::prelude::*;
 
 /// One seed's text.

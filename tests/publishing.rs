@@ -1051,7 +1051,7 @@ fn kill_9_during_a_build_leaves_whole_feeds_and_next_run_repairs() {
 }
 
 /// Temporary files a killed run leaves (named `.NAME.PID-N.pressfeed-tmp`, as
-/// src/publish.rs documents) are removed by the next run, even in the folder
+/// src/delivery/publish.rs documents) are removed by the next run, even in the folder
 /// of a feed that no longer exists; other hidden files are not. The `kill -9`
 /// test above leaves such files only when the kill lands mid-write; this one
 /// does not depend on timing.

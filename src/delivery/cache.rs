@@ -196,7 +196,7 @@ pub fn store(out: &Path, record: &Record) {
     if let Some(dir) = path.parent() {
         let _ = fs::create_dir_all(dir);
     }
-    let _ = crate::publish::write_atomic(&path, &bytes);
+    let _ = crate::delivery::publish::write_atomic(&path, &bytes);
 }
 
 /// Forgets the record for `out`, before a run changes the output folder.

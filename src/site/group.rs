@@ -10,9 +10,9 @@ use rustc_hash::FxHashMap;
 
 use crate::config::Config;
 use crate::diag::Diagnostic;
-use crate::kinds::{Field, KINDS, Key, Kind};
-use crate::names::{self, Resolved, Rules};
-use crate::validate::Release;
+use crate::input::names::{self, Resolved, Rules};
+use crate::input::validate::Release;
+use crate::site::kinds::{Field, KINDS, Key, Kind};
 
 /// One feed: a name and its releases, newest first.
 #[derive(Debug, Clone)]
@@ -231,7 +231,7 @@ fn dedupe(mut releases: Vec<Release>, warnings: &mut Vec<Diagnostic>) -> Vec<Rel
         // Bodies are read for these few files only (26 URLs in the archive).
         let body = |i: usize| {
             let r: &Release = &releases[i];
-            crate::load::read_body(&r.path, r.body_offset)
+            crate::input::load::read_body(&r.path, r.body_offset)
                 .map(|b| crate::text::collapse_whitespace(&b))
                 .ok()
         };
@@ -521,7 +521,7 @@ fn report(
     let mut said = vec![false; count];
     for (&i, ids) in &rare {
         let r = &releases[i as usize];
-        match crate::load::read_body(&r.path, r.body_offset) {
+        match crate::input::load::read_body(&r.path, r.body_offset) {
             Ok(body) => {
                 let text = names::fold_text(&format!("{}\n{body}", r.title));
                 for &id in ids {

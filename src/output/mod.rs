@@ -13,7 +13,7 @@
 //! a release in the global, a portfolio and a minister feed is rendered and
 //! serialised once, not three times. Which documents there are and which
 //! items each carries is decided before anything is written
-//! ([`crate::plan`]).
+//! ([`crate::site::plan`]).
 //!
 //! Formats: RSS 2.0 ([`rss`]), Atom 1.0 ([`atom`]) and JSON Feed 1.1
 //! ([`jsonfeed`]) for every feed; for people, an HTML page per feed and the
@@ -34,12 +34,12 @@ use chrono::{DateTime, FixedOffset};
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::group::{Feed, Name, Site};
-use crate::kinds::Field;
-use crate::plan::{DocumentPlan, Link, Plan};
-use crate::publish::PublishError;
+use crate::delivery::publish::PublishError;
+use crate::input::validate::Release;
 use crate::render::Rendered;
-use crate::validate::Release;
+use crate::site::group::{Feed, Name, Site};
+use crate::site::kinds::Field;
+use crate::site::plan::{DocumentPlan, Link, Plan};
 
 /// Every feed format, in the order pages and lists show them. The first is
 /// the one the OPML list subscribes to.
@@ -170,7 +170,7 @@ impl<F: FeedFormat> Format for F {
         let mut trimmed = write_set(self, plan, false, &fragments, put)?;
         drop(fragments);
         if !archived.is_empty() && config.archives_in(F::INFO.file) {
-            // Archive documents carry summaries (see [`crate::archive`]):
+            // Archive documents carry summaries (see [`crate::site::archive`]):
             // the items hold the summary, the short body is made here.
             let archived: Vec<F::Fragment> = archived
                 .par_iter()

@@ -126,7 +126,7 @@ struct Pending {
 /// Where the pings not yet delivered for output folder `out` are kept: beside
 /// its cache record.
 fn pending_location(out: &Path) -> Option<PathBuf> {
-    Some(crate::cache::location(out)?.with_extension("pings.json"))
+    Some(crate::delivery::cache::location(out)?.with_extension("pings.json"))
 }
 
 /// The pings a previous run could not deliver for `out`.
@@ -154,5 +154,5 @@ pub fn store_pending(out: &Path, pending: BTreeMap<String, BTreeSet<String>>) ->
     if let Some(dir) = path.parent() {
         let _ = std::fs::create_dir_all(dir);
     }
-    crate::publish::write_atomic(&path, &bytes).is_ok()
+    crate::delivery::publish::write_atomic(&path, &bytes).is_ok()
 }

@@ -18,7 +18,7 @@
 use chrono::{DateTime, Datelike, FixedOffset};
 
 use crate::config::Config;
-use crate::group::{Feed, Site};
+use crate::site::group::{Feed, Site};
 
 /// The folder of archive documents of a feed, in the feed's folder.
 pub const ARCHIVE_FOLDER: &str = "archive/";
@@ -161,7 +161,7 @@ pub fn history_file(year: i32, month: Option<u32>) -> String {
 pub fn sitemap<'p>(config: &Config, paths: impl Iterator<Item = &'p str>) -> Vec<u8> {
     let mut pages: Vec<String> = paths
         .filter(|p| p.ends_with(".html"))
-        .map(|p| config.output_url(p.strip_suffix(crate::formats::PAGE_FILE).unwrap_or(p)))
+        .map(|p| config.output_url(p.strip_suffix(crate::output::PAGE_FILE).unwrap_or(p)))
         .collect();
     pages.sort();
     pages.dedup();

@@ -1,10 +1,10 @@
 //! The kinds of feed, as data: the global feed, one feed per portfolio and
 //! one per minister are the entries of [`KINDS`].
 //!
-//! Grouping ([`crate::group`]) makes the feeds of each kind in this order,
-//! the pages ([`crate::formats::html`]) give each kind a section of the
+//! Grouping ([`crate::site::group`]) makes the feeds of each kind in this order,
+//! the pages ([`crate::output::html`]) give each kind a section of the
 //! list of every feed (and, for kinds with one feed per name, a page of its
-//! own), and the OPML list ([`crate::formats::opml`]) a group. A feed refers
+//! own), and the OPML list ([`crate::output::opml`]) a group. A feed refers
 //! to its kind by reference, so there is no kind a page or list could fail
 //! to know.
 //!
@@ -14,7 +14,7 @@
 //! per-year feed as the example.
 
 use crate::config::{Config, NameRules};
-use crate::validate::Release;
+use crate::input::validate::Release;
 
 /// What a kind makes its feeds from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,8 +6,8 @@ use super::{
     FeedFormat, FormatInfo, GENERATOR, HISTORY_NAMESPACE, Head, Item, VERSION, attachment_type,
 };
 use crate::config::Config;
-use crate::kinds::{Field, KINDS, Key};
-use crate::plan::Target;
+use crate::site::kinds::{Field, KINDS, Key};
+use crate::site::plan::Target;
 
 const DC_NAMESPACE: &str = "http://purl.org/dc/elements/1.1/";
 const ATOM_NAMESPACE: &str = "http://www.w3.org/2005/Atom";

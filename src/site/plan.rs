@@ -16,10 +16,10 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, FixedOffset};
 use rayon::prelude::*;
 
-use crate::archive;
 use crate::config::Config;
-use crate::formats::{FEED_FORMATS, FeedInfo, PAGE_FILE, html};
-use crate::group::Site;
+use crate::output::{FEED_FORMATS, FeedInfo, PAGE_FILE, html};
+use crate::site::archive;
+use crate::site::group::Site;
 
 /// Everything a build writes, but the lists of feeds and the OPML (small
 /// files made from the site alone).
@@ -341,7 +341,7 @@ impl<'s> Plan<'s> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::formats::{FeedFormat, Head, atom::Atom, jsonfeed::JsonFeed, rss::Rss};
+    use crate::output::{FeedFormat, Head, atom::Atom, jsonfeed::JsonFeed, rss::Rss};
 
     /// A document's extra links (an archive page, a hub) come after `self`
     /// in both XML formats (the same format's file for a document, the

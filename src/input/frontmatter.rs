@@ -10,7 +10,7 @@ use std::path::Path;
 use serde_yaml::Value;
 
 use crate::diag::Diagnostic;
-use crate::load::Split;
+use crate::input::load::Split;
 
 pub mod simple;
 
@@ -488,7 +488,7 @@ fn yaml_message(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load;
+    use crate::input::load;
 
     fn parse_str(s: &str) -> (Result<FrontMatter, Vec<Diagnostic>>, Vec<Diagnostic>) {
         let split = load::split(Path::new("x.md"), s, 0).unwrap();

@@ -25,13 +25,13 @@ use chrono::{DateTime, Datelike, FixedOffset};
 use rayon::prelude::*;
 
 use super::{FEED_FORMATS, FeedInfo, GENERATOR, Item, PAGE_FILE, Put, VERSION, attachment_type};
-use crate::archive;
 use crate::config::Config;
-use crate::group::{Feed, Site};
-use crate::kinds::{KINDS, Kind};
-use crate::plan::Plan;
-use crate::publish::PublishError;
+use crate::delivery::publish::PublishError;
 use crate::render::attachment_name;
+use crate::site::archive;
+use crate::site::group::{Feed, Site};
+use crate::site::kinds::{KINDS, Kind};
+use crate::site::plan::Plan;
 use crate::text::xml_safe;
 
 /// The most releases a page shows (feeds may carry more).

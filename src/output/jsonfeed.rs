@@ -12,8 +12,8 @@ use serde_json::value::RawValue;
 use super::FeedInfo;
 use super::{FeedFormat, FormatInfo, Head, Item, attachment_type};
 use crate::config::Config;
-use crate::plan::Target;
 use crate::render::attachment_name;
+use crate::site::plan::Target;
 
 /// The `version` of every feed.
 pub const VERSION_URL: &str = "https://jsonfeed.org/version/1.1";

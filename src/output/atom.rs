@@ -8,8 +8,8 @@ use super::{
     FeedFormat, FormatInfo, GENERATOR, HISTORY_NAMESPACE, Head, Item, VERSION, attachment_type,
 };
 use crate::config::Config;
-use crate::kinds::Field;
-use crate::plan::Target;
+use crate::site::kinds::Field;
+use crate::site::plan::Target;
 
 const NAMESPACE: &str = "http://www.w3.org/2005/Atom";
 

@@ -7,8 +7,8 @@ use askama::Template;
 
 use super::{FEED_FORMATS, FeedInfo};
 use crate::config::Config;
-use crate::group::Site;
-use crate::kinds::KINDS;
+use crate::site::group::Site;
+use crate::site::kinds::KINDS;
 use crate::text::xml_safe;
 
 struct Outline {

@@ -11,9 +11,9 @@ use url::Url;
 
 use crate::config::Config;
 use crate::diag::Diagnostic;
-use crate::frontmatter::{Field, FrontMatter};
-use crate::load::Split;
-use crate::names::{MAX_DISPLAY_CHARS, MAX_NAMES_PER_RELEASE};
+use crate::input::frontmatter::{Field, FrontMatter};
+use crate::input::load::Split;
+use crate::input::names::{MAX_DISPLAY_CHARS, MAX_NAMES_PER_RELEASE};
 use crate::text;
 
 /// A release ready to be grouped. The body is not kept: it is read again from
@@ -32,7 +32,7 @@ pub struct Release {
     pub amended: Option<Box<Amended>>,
     /// Cleaned names (whitespace collapsed; honorifics removed, and for
     /// ministers titles and post-nominals), at most
-    /// [`crate::names::MAX_NAMES_PER_RELEASE`] of each.
+    /// [`crate::input::names::MAX_NAMES_PER_RELEASE`] of each.
     pub ministers: Vec<String>,
     pub portfolios: Vec<String>,
     pub attachments: Vec<String>,
@@ -86,7 +86,7 @@ pub fn validate(
     config: &Config,
     warnings: &mut Vec<Diagnostic>,
 ) -> Result<Option<Release>, Vec<Diagnostic>> {
-    let pos = |f: &Field| crate::frontmatter::key_position(split, f.key);
+    let pos = |f: &Field| crate::input::frontmatter::key_position(split, f.key);
     let mut errors = Vec::new();
     // Set when the seed is well-formed but holds nothing to publish.
     let mut skip = false;
@@ -256,7 +256,7 @@ pub fn validate(
         "ministers",
         fm.ministers
             .iter()
-            .map(|n| crate::names::clean_minister(n, config)),
+            .map(|n| crate::input::names::clean_minister(n, config)),
         warnings,
     );
     let portfolios = bounded_names(
@@ -265,7 +265,7 @@ pub fn validate(
         "portfolios",
         fm.portfolios
             .iter()
-            .map(|n| crate::names::clean(n, &config.honorifics)),
+            .map(|n| crate::input::names::clean(n, &config.honorifics)),
         warnings,
     );
     let url = url.expect("a release without errors has a url");
@@ -310,10 +310,10 @@ fn bounded_names(
             warnings.push(
                 Diagnostic::at(
                     path,
-                    crate::frontmatter::key_position(split, key),
+                    crate::input::frontmatter::key_position(split, key),
                     format!(
                         "a name in `{key}` is {chars} characters long; feeds show its first {MAX_DISPLAY_CHARS}, cut at a word: {:?}",
-                        crate::names::bounded_display(&name)
+                        crate::input::names::bounded_display(&name)
                     ),
                 )
                 .warn()
@@ -326,7 +326,7 @@ fn bounded_names(
         warnings.push(
             Diagnostic::at(
                 path,
-                crate::frontmatter::key_position(split, key),
+                crate::input::frontmatter::key_position(split, key),
                 format!(
                     "`{key}` has {} names; the first {MAX_NAMES_PER_RELEASE} are published, the other {extra} get no feed",
                     MAX_NAMES_PER_RELEASE + extra
