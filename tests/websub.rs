@@ -28,6 +28,8 @@ struct Hub {
     reply: Arc<Mutex<(String, String)>>,
     /// The `Authorization` header of each request, if any.
     auth: Arc<Mutex<Vec<Option<String>>>>,
+    /// While set, requests are read and never answered (nor recorded).
+    silent: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Hub {
@@ -39,12 +41,15 @@ impl Hub {
         let status = Arc::new(Mutex::new(status));
         let reply = Arc::new(Mutex::new((String::new(), String::new())));
         let auth = Arc::new(Mutex::new(Vec::new()));
+        let silent = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let (p, s, r, a) = (pings.clone(), status.clone(), reply.clone(), auth.clone());
+        let quiet = silent.clone();
         // Bounded: it answers at most 500 requests and stops after two
         // minutes, whatever the test does.
         std::thread::spawn(move || {
             let start = Instant::now();
             let mut answered = 0;
+            let mut held = Vec::new();
             while answered < 500 && start.elapsed() < Duration::from_secs(120) {
                 let Ok((stream, _)) = listener.accept() else {
                     std::thread::sleep(Duration::from_millis(5));
@@ -73,6 +78,11 @@ impl Hub {
                 }
                 let mut body = vec![0; length];
                 let _ = reader.read_exact(&mut body);
+                if quiet.load(std::sync::atomic::Ordering::Relaxed) {
+                    held.push(reader.into_inner());
+                    answered += 1;
+                    continue;
+                }
                 let form = url::form_urlencoded::parse(&body).into_owned().collect();
                 p.lock().unwrap().push(form);
                 a.lock().unwrap().push(authorization);
@@ -93,6 +103,7 @@ impl Hub {
             status,
             reply,
             auth,
+            silent,
         }
     }
 
@@ -584,4 +595,34 @@ fn a_run_stopped_while_renaming_leaves_the_next_run_every_change_to_tell() {
         .collect();
     assert_eq!(changed.len(), 9, "{changed:#?}");
     assert!(changed.is_subset(&pinged), "{changed:#?} {pinged:#?}");
+}
+
+#[test]
+fn a_run_stopped_by_its_timeout_while_pinging_keeps_what_was_not_told() {
+    // A hub that reads every ping and never answers.
+    let hub = Hub::start(204);
+    hub.silent.store(true, std::sync::atomic::Ordering::Relaxed);
+    let dir = site(&[&hub.url]);
+    let started = Instant::now();
+    let o = build(dir.path(), &["--timeout", "11"]);
+    let err = stderr(&o);
+    // Stopped by the run's own bound on pinging (exit 7) or by --timeout
+    // (exit 6): either way well within the limit, not blaming the disk.
+    assert!(matches!(o.status.code(), Some(6 | 7)), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(!err.contains("file system"), "{err}");
+    assert!(dir.path().join("out/atom.xml").is_file());
+    assert_eq!(hub.take(), Vec::<String>::new());
+
+    // The hub answers again: nothing changed, and the next run tells it
+    // everything.
+    hub.silent
+        .store(false, std::sync::atomic::Ordering::Relaxed);
+    let o = build(dir.path(), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(hub.take().len(), 12);
 }
