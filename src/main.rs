@@ -46,7 +46,8 @@ Exit status:
   6  the run took longer than --timeout and was stopped: nothing was
      published half-done and its temporary files were removed
   7  published, but a WebSub hub could not be notified; what it was not told
-     is kept and sent on the next run";
+     is kept and sent on the next run (a hub that refuses the ping in 5 runs
+     in a row has its pings dropped, with a warning)";
 
 /// Publish RSS 2.0, Atom 1.0 and JSON Feed 1.1 feeds from a folder of Markdown
 /// press releases.
