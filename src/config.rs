@@ -533,6 +533,35 @@ mod tests {
     }
 
     #[test]
+    fn hubs_keep_credentials_for_pings_only() {
+        let c = Config::parse(
+            "hubs = [\"https://user:S3cr3t@hub.example/publish\", { url = \"https://hub.example/\", publish_url = \"https://u:p@api.example/ping\" }]",
+            Path::new("p.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.hubs[0].url.as_str(), "https://hub.example/publish");
+        assert_eq!(
+            c.hubs[0].publish_url.as_str(),
+            "https://user:S3cr3t@hub.example/publish"
+        );
+        assert_eq!(c.hubs[1].url.as_str(), "https://hub.example/");
+        assert_eq!(
+            c.hubs[1].publish_url.as_str(),
+            "https://u:p@api.example/ping"
+        );
+        // Messages never show a password.
+        for bad in [
+            "hubs = [\"ftp://user:S3cr3t@hub.example/\"]",
+            "hubs = [\"https://user:S3cr3t@hub.example:99999/\"]",
+            "hubs = [{ url = \"https://hub.example/\", publish_url = \"https://user:S3cr3t@hub.example/#x\" }]",
+        ] {
+            let e = Config::parse(bad, Path::new("p.toml")).unwrap_err();
+            assert!(e.message.starts_with("hubs:"), "{bad}: {e}");
+            assert!(!e.to_string().contains("S3cr3t"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
     fn bad_time_zone_is_an_error() {
         let e = Config::parse("time_zone = \"Mars/Olympus\"", Path::new("p.toml")).unwrap_err();
         assert!(e.message.contains("Mars/Olympus"));
