@@ -397,44 +397,25 @@ fn ping_settings(common: &Common, started: Instant) -> pressfeed::delivery::webs
 fn print_ping_outcome(o: &pressfeed::delivery::websub::Outcome, out: &std::path::Path) -> u8 {
     use pressfeed::delivery::websub::MAX_REFUSED_RUNS;
     // Failures with the same reason are said once, naming a few hubs.
-    let mut groups: Vec<(&str, Vec<usize>)> = Vec::new();
-    for (n, f) in o.report.failures.iter().enumerate() {
-        match groups.iter_mut().find(|(e, _)| *e == f.error) {
-            Some((_, members)) => members.push(n),
-            None => groups.push((&f.error, vec![n])),
-        }
-    }
+    let groups = o.by_reason();
     const GROUPS_SHOWN: usize = 10;
     const HUBS_NAMED: usize = 3;
-    for (error, members) in groups.iter().take(GROUPS_SHOWN) {
-        let failures: Vec<_> = members.iter().map(|&n| &o.report.failures[n]).collect();
-        let documents: usize = failures.iter().map(|f| f.urls.len()).sum();
-        let mut named: Vec<&str> = failures
-            .iter()
-            .take(HUBS_NAMED)
-            .map(|f| f.hub.as_str())
-            .collect();
-        let more = failures.len().saturating_sub(HUBS_NAMED);
-        let more = match more {
-            0 => String::new(),
-            n => format!(" and {n} more"),
-        };
-        let who = match failures.len() {
-            1 => format!("hub {} was", named.remove(0)),
-            _ => format!("hubs {}{more} were", named.join(", ")),
+    for g in groups.iter().take(GROUPS_SHOWN) {
+        let named = g.hubs[..g.hubs.len().min(HUBS_NAMED)].join(", ");
+        let who = match g.hubs.len() {
+            1 => format!("hub {named} was"),
+            n if n <= HUBS_NAMED => format!("hubs {named} were"),
+            n => format!("hubs {named} and {} more were", n - HUBS_NAMED),
         };
         eprintln!(
-            "pressfeed: {who} not told about {documents} changed document(s): {}",
-            pressfeed::diag::escape_controls(error)
+            "pressfeed: {who} not told about {} changed document(s): {}",
+            g.documents,
+            pressfeed::diag::escape_controls(&g.error)
         );
-        if failures[0].refused {
-            let runs = members
-                .iter()
-                .map(|&n| o.refused_runs.get(n).copied().unwrap_or(0))
-                .max()
-                .unwrap_or(0);
+        if g.refused {
             eprintln!(
-                "  hint: the hub refuses this ping ({runs} run(s) in a row; its pings are dropped after {MAX_REFUSED_RUNS}): check its address and credentials in `hubs`"
+                "  hint: the hub refuses this ping ({} run(s) in a row; its pings are dropped after {MAX_REFUSED_RUNS}): check its address and credentials in `hubs`",
+                g.refused_runs
             );
         } else {
             eprintln!(
@@ -443,7 +424,7 @@ fn print_ping_outcome(o: &pressfeed::delivery::websub::Outcome, out: &std::path:
         }
     }
     if groups.len() > GROUPS_SHOWN {
-        let rest: usize = groups[GROUPS_SHOWN..].iter().map(|(_, m)| m.len()).sum();
+        let rest: usize = groups[GROUPS_SHOWN..].iter().map(|g| g.hubs.len()).sum();
         eprintln!(
             "pressfeed: and {rest} more hub(s) not told, for {} other reason(s)",
             groups.len() - GROUPS_SHOWN

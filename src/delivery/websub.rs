@@ -505,6 +505,46 @@ pub struct Outcome {
     pub store_error: Option<String>,
 }
 
+/// Hubs that failed for one reason, for a message that says it once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailureGroup {
+    pub error: String,
+    /// The hubs (public URLs), in the order they failed.
+    pub hubs: Vec<String>,
+    /// Documents they were not told about, counted once per hub.
+    pub documents: usize,
+    /// The hubs refused for good.
+    pub refused: bool,
+    /// The most runs in a row one of them has refused for good.
+    pub refused_runs: u32,
+}
+
+impl Outcome {
+    /// The failures grouped by reason, in the order each reason first
+    /// appears.
+    pub fn by_reason(&self) -> Vec<FailureGroup> {
+        let mut groups: Vec<FailureGroup> = Vec::new();
+        for (n, f) in self.report.failures.iter().enumerate() {
+            let runs = self.refused_runs.get(n).copied().unwrap_or(0);
+            match groups.iter_mut().find(|g| g.error == f.error) {
+                Some(g) => {
+                    g.hubs.push(f.hub.clone());
+                    g.documents += f.urls.len();
+                    g.refused_runs = g.refused_runs.max(runs);
+                }
+                None => groups.push(FailureGroup {
+                    error: f.error.clone(),
+                    hubs: vec![f.hub.clone()],
+                    documents: f.urls.len(),
+                    refused: f.refused,
+                    refused_runs: runs,
+                }),
+            }
+        }
+        groups
+    }
+}
+
 /// Tells the hubs what the store of `out` holds for them, keeping the store
 /// current as they confirm; counts the runs each hub has refused for good
 /// and drops its pings after [`MAX_REFUSED_RUNS`].
