@@ -43,9 +43,9 @@ pub struct Config {
     pub post_nominals: Vec<String>,
     pub ministers: NameRules,
     pub portfolios: NameRules,
-    /// WebSub hubs every feed document declares and every build that
-    /// changed documents notifies (see [`crate::delivery::websub`]).
-    pub hubs: Vec<Url>,
+    /// WebSub hubs every subscription document declares and that are told
+    /// of changed documents (see [`crate::delivery::websub`]).
+    pub hubs: Vec<Hub>,
     /// A small square image for the feeds (Atom `icon`, JSON Feed
     /// `favicon`) and the pages (`<link rel="icon">`).
     pub icon: Option<Url>,
@@ -65,6 +65,38 @@ impl Config {
     pub fn archives_in(&self, file: &str) -> bool {
         self.archives && self.archive_formats.contains(&file)
     }
+}
+
+/// A WebSub hub: the address readers see, and the one pings go to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hub {
+    /// The hub's public URL, declared in every subscription document, in
+    /// the `Link` headers and named in messages. Never carries credentials.
+    pub url: Url,
+    /// Where publish pings are posted: `publish_url` when configured apart,
+    /// else the configured `url`. A `user:password@` in it is sent as HTTP
+    /// basic authentication and never shown.
+    pub publish_url: Url,
+}
+
+/// The most hubs a configuration may list: every build tells each of them,
+/// so the time pinging takes grows with their number.
+pub const MAX_HUBS: usize = 20;
+
+/// A hub as configured: its URL, or a table with the public `url` and the
+/// `publish_url` pings go to.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawHub {
+    Url(String),
+    Table(RawHubTable),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHubTable {
+    url: String,
+    publish_url: Option<String>,
 }
 
 /// How spellings of one kind of name (ministers or portfolios) are mapped.
@@ -99,7 +131,7 @@ struct RawConfig {
     titles: Option<Vec<String>>,
     post_nominals: Option<Vec<String>>,
     #[serde(default)]
-    hubs: Vec<String>,
+    hubs: Vec<RawHub>,
     icon: Option<String>,
     logo: Option<String>,
     archives: Option<bool>,
@@ -301,23 +333,23 @@ impl Config {
             .collect();
         // Longest first, so "Rt Hon" is removed before "Hon" is considered.
         honorifics.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        if raw.hubs.len() > MAX_HUBS {
+            return Err(bad(
+                format!("hubs: {} hubs listed, more than {MAX_HUBS}", raw.hubs.len()),
+                "list the few WebSub hubs your readers use: every build tells each of them",
+            ));
+        }
         let hubs = raw
             .hubs
             .iter()
-            .map(|h| {
-                parse_http_url(h)
-                    .and_then(|u| match u.fragment() {
-                        None => Ok(u),
-                        Some(_) => Err(format!("{h:?} has a #fragment")),
-                    })
-                    .map_err(|e| {
-                        bad(
-                            format!("hubs: {e}"),
-                            "list each WebSub hub's publish address, such as \"https://pubsubhubbub.appspot.com/\"",
-                        )
-                    })
-            })
-            .collect::<Result<Vec<Url>, Diagnostic>>()?;
+            .map(parse_hub)
+            .collect::<Result<Vec<Hub>, String>>()
+            .map_err(|e| {
+                bad(
+                    format!("hubs: {e}"),
+                    "list each WebSub hub's publish address, such as \"https://pubsubhubbub.appspot.com/\", or a table { url = \"...\", publish_url = \"...\" } when pings go elsewhere",
+                )
+            })?;
         let words = |list: Option<Vec<String>>, default: &[&str]| -> Vec<String> {
             let mut list: Vec<String> = list
                 .unwrap_or_else(|| default.iter().map(|s| s.to_string()).collect())
@@ -377,6 +409,53 @@ impl Config {
     /// The absolute URL of a file in the output folder.
     pub fn output_url(&self, rel: &str) -> String {
         format!("{}{}", self.base_url, rel)
+    }
+}
+
+/// A configured hub, checked; credentials are never part of its public URL
+/// nor of any message.
+fn parse_hub(raw: &RawHub) -> Result<Hub, String> {
+    let one = |s: &str| -> Result<Url, String> {
+        let url =
+            Url::parse(s.trim()).map_err(|e| format!("{:?} is not a URL ({e})", redact(s)))?;
+        let shown = without_credentials(&url);
+        match url.scheme() {
+            "http" | "https" => {}
+            other => return Err(format!("{shown} has scheme {other:?}, not http or https")),
+        }
+        match url.fragment() {
+            None => Ok(url),
+            Some(_) => Err(format!("{shown} has a #fragment")),
+        }
+    };
+    let (url, publish_url) = match raw {
+        RawHub::Url(s) => {
+            let url = one(s)?;
+            (without_credentials(&url), url)
+        }
+        RawHub::Table(t) => {
+            let url = one(&t.url)?;
+            let publish_url = t.publish_url.as_deref().map(one).transpose()?;
+            (without_credentials(&url), publish_url.unwrap_or(url))
+        }
+    };
+    Ok(Hub { url, publish_url })
+}
+
+/// `url` without `user:password@`.
+pub fn without_credentials(url: &Url) -> Url {
+    let mut url = url.clone();
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    url
+}
+
+/// A string that failed to parse as a URL, with anything between `//` and
+/// `@` hidden: it may be a password.
+fn redact(s: &str) -> String {
+    match (s.find("//"), s.rfind('@')) {
+        (Some(start), Some(at)) if at > start => format!("{}//…{}", &s[..start], &s[at..]),
+        _ => s.to_string(),
     }
 }
 
@@ -450,6 +529,35 @@ mod tests {
         ] {
             let e = Config::parse(bad, Path::new("p.toml")).unwrap_err();
             assert!(e.message.starts_with("archive_"), "{bad}: {}", e.message);
+        }
+    }
+
+    #[test]
+    fn hubs_keep_credentials_for_pings_only() {
+        let c = Config::parse(
+            "hubs = [\"https://user:S3cr3t@hub.example/publish\", { url = \"https://hub.example/\", publish_url = \"https://u:p@api.example/ping\" }]",
+            Path::new("p.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.hubs[0].url.as_str(), "https://hub.example/publish");
+        assert_eq!(
+            c.hubs[0].publish_url.as_str(),
+            "https://user:S3cr3t@hub.example/publish"
+        );
+        assert_eq!(c.hubs[1].url.as_str(), "https://hub.example/");
+        assert_eq!(
+            c.hubs[1].publish_url.as_str(),
+            "https://u:p@api.example/ping"
+        );
+        // Messages never show a password.
+        for bad in [
+            "hubs = [\"ftp://user:S3cr3t@hub.example/\"]",
+            "hubs = [\"https://user:S3cr3t@hub.example:99999/\"]",
+            "hubs = [{ url = \"https://hub.example/\", publish_url = \"https://user:S3cr3t@hub.example/#x\" }]",
+        ] {
+            let e = Config::parse(bad, Path::new("p.toml")).unwrap_err();
+            assert!(e.message.starts_with("hubs:"), "{bad}: {e}");
+            assert!(!e.to_string().contains("S3cr3t"), "{bad}: {e}");
         }
     }
 

@@ -72,10 +72,6 @@ pub struct Options {
     /// Skip the pipeline when the inputs are those of the last build (see
     /// [`cache`]).
     pub use_cache: bool,
-    /// Notify the configured WebSub hubs of changed documents (see
-    /// [`websub`]); when false, what they would have been told is kept for
-    /// the next run that does.
-    pub ping: bool,
     /// The moment the run takes as now (`--now`), or `None` for the clock:
     /// it decides only which embargoed releases are due.
     pub now: Option<DateTime<FixedOffset>>,
@@ -93,7 +89,6 @@ impl Default for Options {
             #[cfg(feature = "test-hooks")]
             fail_after: None,
             use_cache: true,
-            ping: true,
             now: None,
         }
     }
@@ -193,10 +188,9 @@ pub struct BuildReport {
     /// The inputs were those of the last build and its output was intact:
     /// nothing was read or written.
     pub up_to_date: bool,
-    /// What the WebSub hubs were told.
-    pub ping: websub::PingReport,
-    /// Documents hubs were not told about (with `ping` off, or after a
-    /// failure), kept for the next run.
+    /// Documents the WebSub hubs are yet to be told about, counted once per
+    /// hub: recorded in the output folder before the changed documents were
+    /// put in place; [`ping`] tells them.
     pub pings_pending: usize,
 }
 
@@ -297,11 +291,14 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
             && cache::outputs_intact(&options.out, r)
     });
     if let Some(record) = cached {
-        progress.stage("pinging", 0);
-        let (ping, pings_pending) = deliver(options, &config, &[]);
+        // Nothing changed; hubs no longer configured are forgotten.
+        let pings_pending = match &lock {
+            Some(lock) => websub::record(lock.path(), &config.hubs, &[])
+                .map_err(|e| pending_error(lock.path(), e))?,
+            None => 0,
+        };
         progress.stage("done", 0);
         return Ok(BuildReport {
-            ping,
             pings_pending,
             checked: Checked {
                 files: record.files,
@@ -356,17 +353,32 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
     };
     cache::invalidate(&options.out);
     let mut checked = checked;
+    let mut pings_pending = 0;
     let Written {
         publish,
         paths,
         warnings,
-    } = write_outputs(&site, &config, progress, |planned| {
-        #[cfg(feature = "test-hooks")]
-        let fail_after = options.fail_after;
-        #[cfg(not(feature = "test-hooks"))]
-        let fail_after = None;
-        publish::Session::begin(&lock, planned, fail_after)
-    })?;
+    } = write_outputs(
+        &site,
+        &config,
+        progress,
+        |planned| {
+            #[cfg(feature = "test-hooks")]
+            let fail_after = options.fail_after;
+            #[cfg(not(feature = "test-hooks"))]
+            let fail_after = None;
+            publish::Session::begin(&lock, planned, fail_after)
+        },
+        |changing| {
+            // What the hubs must be told is kept before the first changed
+            // document is in place: a run stopped from here on (killed,
+            // timed out) leaves the next run all of it to tell.
+            let documents = subscription_documents(&config, changing);
+            pings_pending = websub::record(&options.out, &config.hubs, &documents)
+                .map_err(|e| pending_error(&options.out, e))?;
+            Ok(())
+        },
+    )?;
     // What fitting the documents to their size took is reported with the
     // seeds' warnings (and repeated, like them, by up-to-date runs).
     checked.diagnostics.extend(warnings);
@@ -399,8 +411,6 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
             cache::store(&options.out, &record);
         }
     }
-    progress.stage("pinging", 0);
-    let (ping, pings_pending) = deliver(options, &config, &publish.changed);
     drop(lock);
     progress.stage("done", 0);
     Ok(BuildReport {
@@ -409,52 +419,48 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
         checked,
         publish,
         up_to_date: false,
-        ping,
         pings_pending,
     })
 }
 
-/// Tells the configured hubs about the feed documents among `changed` (paths
-/// in the output folder) and about what earlier runs could not tell them,
-/// and keeps what they still have not been told for the next run. Runs while
-/// the output folder is locked, so two runs never both send or both keep the
-/// same pings. Returns what was sent and how many documents are pending.
-fn deliver(options: &Options, config: &Config, changed: &[String]) -> (websub::PingReport, usize) {
-    let mut pending = websub::load_pending(&options.out);
-    // A hub no longer configured is not told anything more.
-    pending.retain(|hub, _| config.hubs.iter().any(|h| h.as_str() == hub));
-    let documents: Vec<String> = changed
+/// The pending pings of `out` could not be kept: nothing is published.
+fn pending_error(out: &Path, source: std::io::Error) -> Error {
+    Error::Publish(publish::PublishError::Io {
+        path: out.join(websub::PENDING_FILE),
+        source,
+    })
+}
+
+/// The URLs of the subscription documents among `paths` (in the output
+/// folder): what hubs are told of. Archive documents are not subscribed to
+/// and do not declare hubs.
+fn subscription_documents(config: &Config, paths: &[String]) -> Vec<String> {
+    paths
         .iter()
         .filter(|path| {
             let file = path.rsplit('/').next().unwrap_or(path);
-            // Subscription documents: archive documents are not subscribed
-            // to, and do not declare hubs.
             output::FEED_FORMATS.iter().any(|f| f.info().file == file)
                 && !archive::is_archive_path(path)
         })
         .map(|path| config.output_url(path))
-        .collect();
-    for hub in &config.hubs {
-        pending
-            .entry(hub.to_string())
-            .or_default()
-            .extend(documents.iter().cloned());
+        .collect()
+}
+
+/// Tells the configured WebSub hubs what earlier builds into `options.out`
+/// recorded for them (see [`websub`]), keeping what they were not told for
+/// the next run. Call it once the documents are live where readers fetch
+/// them: after [`build`], or after copying the output folder to where it is
+/// served. Holds the output folder's lock while it runs, so that two runs
+/// never both send, or both keep, the same pings.
+pub fn ping(options: &Options, settings: &websub::PingSettings) -> Result<websub::Outcome, Error> {
+    let config = Config::load(&options.config, options.config_required).map_err(Error::Config)?;
+    if !options.out.is_dir() {
+        return Ok(websub::Outcome::default());
     }
-    pending.retain(|_, urls| !urls.is_empty());
-    let report = match options.ping && !pending.is_empty() {
-        true => websub::notify(&pending, &websub::PingSettings::default()),
-        false => websub::PingReport::default(),
-    };
-    if options.ping {
-        pending = report
-            .failures
-            .iter()
-            .map(|f| (f.hub.clone(), f.urls.iter().cloned().collect()))
-            .collect();
-    }
-    let left = pending.values().map(|urls| urls.len()).sum();
-    websub::store_pending(&options.out, pending);
-    (report, left)
+    let lock = publish::lock(&options.out, options.lock_wait)?;
+    let outcome = websub::tell(lock.path(), &config.hubs, settings);
+    drop(lock);
+    Ok(outcome)
 }
 
 /// Stages 1 and 2 for every seed, in parallel; with `stamps`, the stamp of
@@ -568,12 +574,15 @@ fn load_bytes(path: &Path, bytes: &[u8], config: &Config) -> (Loaded, Vec<Diagno
 /// bodies some document carries (each once), write every document in every
 /// format, the pages for people and the OPML list, and publish each file as
 /// soon as it is made, through the session `begin` starts with every path
-/// the run writes. Returns what publishing did and those paths.
+/// the run writes; `before_commit` is given the paths that changed after
+/// the last is written and before the first is renamed into place. Returns
+/// what publishing did and those paths.
 pub fn write_outputs<'l>(
     site: &Site,
     config: &Config,
     progress: &dyn Progress,
     begin: impl FnOnce(BTreeSet<String>) -> Result<publish::Session<'l>, publish::PublishError>,
+    before_commit: impl FnOnce(&[String]) -> Result<(), Error>,
 ) -> Result<Written, Error> {
     let plan = Plan::new(site, config);
 
@@ -704,6 +713,7 @@ pub fn write_outputs<'l>(
     }
     drop(items);
     drop(archived);
+    before_commit(&session.changing())?;
     progress.stage("syncing", 0);
     Ok(Written {
         publish: session.finish()?,

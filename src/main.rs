@@ -46,7 +46,8 @@ Exit status:
   6  the run took longer than --timeout and was stopped: nothing was
      published half-done and its temporary files were removed
   7  published, but a WebSub hub could not be notified; what it was not told
-     is kept and sent on the next run";
+     is kept and sent on the next run (a hub that refuses the ping in 5 runs
+     in a row has its pings dropped, with a warning)";
 
 /// Publish RSS 2.0, Atom 1.0 and JSON Feed 1.1 feeds from a folder of Markdown
 /// press releases.
@@ -94,9 +95,29 @@ enum Command {
         no_cache: bool,
         /// Do not notify the configured WebSub hubs (`hubs` in the
         /// configuration) of changed feed documents; what they would have
-        /// been told is kept and sent by the next run without --no-ping.
+        /// been told is kept (in the output folder's hidden
+        /// .pressfeed-pings) and sent by the next run without --no-ping.
         #[arg(long)]
         no_ping: bool,
+    },
+    /// Print the web server configuration that serves the output folder at
+    /// `base_url`: each kind of file with its media type and
+    /// charset=utf-8, the WebSub Link headers (rel="hub" for each
+    /// configured hub, rel="self") on every subscription document, and
+    /// pressfeed's hidden files refused. For nginx it goes inside the
+    /// `server` block; for Apache inside the <VirtualHost>.
+    ServerConfig {
+        /// The web server.
+        #[arg(value_enum)]
+        server: ServerKind,
+        /// Configuration file (default: pressfeed.toml, or the built-in
+        /// defaults when it is absent).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// The output folder: with it, the configuration maps `base_url`'s
+        /// path to the folder (nginx `alias`, Apache `Alias`).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
     },
     /// Read and validate every seed and print problems; write nothing.
     ///
@@ -109,6 +130,12 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum ServerKind {
+    Nginx,
+    Apache,
 }
 
 #[derive(Args, Debug)]
@@ -175,7 +202,17 @@ fn options(common: &Common) -> Options {
 
 fn run(cli: Cli) -> u8 {
     let started = Instant::now();
-    let (Command::Check { common } | Command::Build { common, .. }) = &cli.command;
+    if let Command::ServerConfig {
+        server,
+        config,
+        out,
+    } = &cli.command
+    {
+        return server_config(*server, config.as_deref(), out.as_deref());
+    }
+    let (Command::Check { common } | Command::Build { common, .. }) = &cli.command else {
+        return status::USAGE;
+    };
     watchdog(common.timeout);
     match cli.command {
         Command::Check { common } => {
@@ -215,6 +252,7 @@ fn run(cli: Cli) -> u8 {
                 }
             }
         }
+        Command::ServerConfig { .. } => status::USAGE,
         Command::Build {
             common,
             out,
@@ -228,7 +266,6 @@ fn run(cli: Cli) -> u8 {
                 skip_invalid,
                 lock_wait: Duration::from_secs(lock_wait),
                 use_cache: !no_cache,
-                ping: !no_ping,
                 #[cfg(feature = "test-hooks")]
                 fail_after: std::env::var("PRESSFEED_TEST_FAIL_AFTER")
                     .ok()
@@ -239,6 +276,25 @@ fn run(cli: Cli) -> u8 {
             match pressfeed::build(&options, &progress) {
                 Ok(report) => {
                     progress.clear();
+                    // The documents are live: tell the hubs (what a stopped
+                    // or failed round leaves is kept for the next run).
+                    let outcome = match no_ping {
+                        true => None,
+                        false => {
+                            PINGING.store(true, std::sync::atomic::Ordering::Relaxed);
+                            let outcome =
+                                pressfeed::ping(&options, &ping_settings(&common, started));
+                            PINGING.store(false, std::sync::atomic::Ordering::Relaxed);
+                            match outcome {
+                                Ok(outcome) => Some(outcome),
+                                Err(e) => return report_error(&e, common.quiet),
+                            }
+                        }
+                    };
+                    let (sent, pending) = match &outcome {
+                        Some(o) => (o.report.sent, o.pending),
+                        None => (0, report.pings_pending),
+                    };
                     print_diagnostics(&report.checked.diagnostics, common.quiet);
                     if !common.quiet {
                         let p = report.publish;
@@ -264,7 +320,7 @@ fn run(cli: Cli) -> u8 {
                             } else {
                                 String::new()
                             },
-                            match (report.ping.sent, report.pings_pending) {
+                            match (sent, pending) {
                                 (0, 0) => String::new(),
                                 (sent, 0) => format!("; hubs told of {sent} document(s)"),
                                 (sent, left) => format!(
@@ -274,21 +330,13 @@ fn run(cli: Cli) -> u8 {
                             started.elapsed().as_secs_f64()
                         );
                     }
-                    for f in &report.ping.failures {
-                        eprintln!(
-                            "pressfeed: hub {} was not told about {} changed document(s): {}",
-                            f.hub,
-                            f.urls.len(),
-                            pressfeed::diag::escape_controls(&f.error)
-                        );
-                        eprintln!(
-                            "  hint: the publish is complete; the next run tells the hub again (check `hubs` in the configuration if this persists)"
-                        );
-                    }
+                    let ping_status = outcome
+                        .as_ref()
+                        .map_or(status::OK, |o| print_ping_outcome(o, &options.out));
                     if report.checked.invalid > 0 {
                         status::SKIPPED_INVALID
-                    } else if !report.ping.failures.is_empty() {
-                        status::PING_FAILED
+                    } else if ping_status != status::OK {
+                        ping_status
                     } else {
                         status::OK
                     }
@@ -299,6 +347,114 @@ fn run(cli: Cli) -> u8 {
                 }
             }
         }
+    }
+}
+
+/// `pressfeed server-config`: prints the configuration on stdout.
+fn server_config(
+    server: ServerKind,
+    config: Option<&std::path::Path>,
+    out: Option<&std::path::Path>,
+) -> u8 {
+    let path = config.unwrap_or(std::path::Path::new("pressfeed.toml"));
+    match pressfeed::config::Config::load(path, config.is_some()) {
+        Ok(config) => {
+            let server = match server {
+                ServerKind::Nginx => pressfeed::delivery::serve::Server::Nginx,
+                ServerKind::Apache => pressfeed::delivery::serve::Server::Apache,
+            };
+            print!(
+                "{}",
+                pressfeed::delivery::serve::server_config(&config, server, out)
+            );
+            status::OK
+        }
+        Err(d) => {
+            eprintln!("{d}");
+            status::USAGE
+        }
+    }
+}
+
+/// Whether the run is telling the WebSub hubs (for the timeout's hint).
+static PINGING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// How the hubs are told: the round ends well within --timeout.
+fn ping_settings(common: &Common, started: Instant) -> pressfeed::delivery::websub::PingSettings {
+    let mut settings = pressfeed::delivery::websub::PingSettings::default();
+    if common.timeout > 0 {
+        let left = Duration::from_secs(common.timeout).saturating_sub(started.elapsed());
+        // Requests in flight end within their own timeout of the bound.
+        let margin = settings.timeout * 2;
+        settings.total = settings.total.min(left.saturating_sub(margin));
+    }
+    settings
+}
+
+/// Prints what the hubs were not told (one line per reason, not per hub),
+/// the hubs whose pings were dropped, and a store that could not be kept;
+/// returns the exit status they call for.
+fn print_ping_outcome(o: &pressfeed::delivery::websub::Outcome, out: &std::path::Path) -> u8 {
+    use pressfeed::delivery::websub::MAX_REFUSED_RUNS;
+    // Failures with the same reason are said once, naming a few hubs.
+    let groups = o.by_reason();
+    const GROUPS_SHOWN: usize = 10;
+    const HUBS_NAMED: usize = 3;
+    for g in groups.iter().take(GROUPS_SHOWN) {
+        let named = g.hubs[..g.hubs.len().min(HUBS_NAMED)].join(", ");
+        let who = match g.hubs.len() {
+            1 => format!("hub {named} was"),
+            n if n <= HUBS_NAMED => format!("hubs {named} were"),
+            n => format!("hubs {named} and {} more were", n - HUBS_NAMED),
+        };
+        eprintln!(
+            "pressfeed: {who} not told about {} changed document(s): {}",
+            g.documents,
+            pressfeed::diag::escape_controls(&g.error)
+        );
+        if g.refused {
+            eprintln!(
+                "  hint: the hub refuses this ping ({} run(s) in a row; its pings are dropped after {MAX_REFUSED_RUNS}): check its address and credentials in `hubs`",
+                g.refused_runs
+            );
+        } else {
+            eprintln!(
+                "  hint: the publish is complete; the next run tells the hub again (check `hubs` in the configuration if this persists)"
+            );
+        }
+    }
+    if groups.len() > GROUPS_SHOWN {
+        let rest: usize = groups[GROUPS_SHOWN..].iter().map(|g| g.hubs.len()).sum();
+        eprintln!(
+            "pressfeed: and {rest} more hub(s) not told, for {} other reason(s)",
+            groups.len() - GROUPS_SHOWN
+        );
+    }
+    for d in &o.dropped {
+        eprintln!(
+            "pressfeed: warning: hub {} refused the ping in {MAX_REFUSED_RUNS} runs in a row ({}): its {} pending ping(s) are dropped",
+            d.hub,
+            pressfeed::diag::escape_controls(&d.error),
+            d.urls
+        );
+        eprintln!(
+            "  hint: fix the hub's address or credentials in `hubs`, or remove it; later changes are sent to it again"
+        );
+    }
+    if let Some(e) = &o.store_error {
+        eprintln!(
+            "pressfeed: {}: cannot keep the pings the hubs were not told: {e}",
+            pressfeed::diag::shown(&out.join(pressfeed::delivery::websub::PENDING_FILE))
+        );
+        eprintln!(
+            "  hint: the publish is complete, but these hubs may miss it: make the output folder writable"
+        );
+        return status::IO;
+    }
+    if o.report.failures.is_empty() {
+        status::OK
+    } else {
+        status::PING_FAILED
     }
 }
 
@@ -316,9 +472,15 @@ fn watchdog(secs: u64) {
         eprintln!(
             "pressfeed: the run took longer than --timeout {secs}s and was stopped; nothing was published half-done"
         );
-        eprintln!(
-            "  hint: look for a seed or output folder on a file system that hangs; raise --timeout if the archive is simply that large"
-        );
+        if PINGING.load(std::sync::atomic::Ordering::Relaxed) {
+            eprintln!(
+                "  hint: the publish is complete; the hubs were still being told, and what they were not told is kept for the next run"
+            );
+        } else {
+            eprintln!(
+                "  hint: look for a seed or output folder on a file system that hangs; raise --timeout if the archive is simply that large"
+            );
+        }
         std::process::exit(i32::from(status::TIMED_OUT));
     });
 }

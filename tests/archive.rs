@@ -464,3 +464,106 @@ fn a_busy_year_has_a_page_per_month() {
         .collect();
     assert_eq!(changed, want.iter().map(String::as_str).collect());
 }
+
+/// The `<link ...>` tags of an HTML page with `rel` = `rel`, as attribute
+/// maps (pressfeed writes each tag on one line, attributes double-quoted).
+fn link_tags(html: &str, rel: &str) -> Vec<BTreeMap<String, String>> {
+    html.lines()
+        .filter(|l| l.starts_with("<link "))
+        .map(|l| {
+            let mut attrs = BTreeMap::new();
+            let mut rest = l.trim_start_matches("<link ");
+            while let Some((name, after)) = rest.split_once("=\"") {
+                let (value, after) = after.split_once('"').unwrap();
+                attrs.insert(name.trim().to_string(), value.to_string());
+                rest = after;
+            }
+            attrs
+        })
+        .filter(|a| a.get("rel").map(String::as_str) == Some(rel))
+        .collect()
+}
+
+#[test]
+fn history_pages_offer_their_feed_and_pages_need_no_favicon_request() {
+    let out = tempfile::tempdir().unwrap();
+    build_site(&fixture("site"), out.path());
+    let files = tree(out.path());
+    let mut history_pages = 0;
+    for (path, bytes) in &files {
+        if !path.ends_with(".html") {
+            continue;
+        }
+        let html = std::str::from_utf8(bytes).unwrap();
+        // No `icon` configured: a favicon that needs no request.
+        let icons = link_tags(html, "icon");
+        assert_eq!(icons.len(), 1, "{path}");
+        assert_eq!(icons[0]["href"], "data:,", "{path}");
+        let Some((feed_dir, _)) = path.rsplit_once("history/") else {
+            continue;
+        };
+        history_pages += 1;
+        // Autodiscovery of the feed the page is the history of, in each
+        // format, resolving to its subscription documents.
+        let alternates = link_tags(html, "alternate");
+        let hrefs: Vec<&str> = alternates.iter().map(|a| a["href"].as_str()).collect();
+        assert_eq!(
+            hrefs,
+            ["../rss.xml", "../atom.xml", "../feed.json"],
+            "{path}"
+        );
+        for file in FORMATS {
+            assert!(files.contains_key(&format!("{feed_dir}{file}")), "{path}");
+        }
+        let feed: serde_json::Value =
+            serde_json::from_slice(&files[&format!("{feed_dir}feed.json")]).unwrap();
+        assert_eq!(
+            alternates[1]["title"],
+            format!("{} (Atom)", feed["title"].as_str().unwrap()),
+            "{path}"
+        );
+        // The page's title names the site once.
+        let title = html
+            .split_once("<title>")
+            .and_then(|(_, t)| t.split_once("</title>"))
+            .unwrap()
+            .0;
+        assert_eq!(
+            title.matches("Example Government releases").count(),
+            1,
+            "{path}: {title}"
+        );
+    }
+    assert!(history_pages >= 10, "{history_pages}");
+}
+
+#[test]
+fn feed_addresses_wrap_only_after_a_slash() {
+    let out = tempfile::tempdir().unwrap();
+    build_site(&fixture("site"), out.path());
+    let html = std::fs::read_to_string(out.path().join("portfolios/finance/index.html")).unwrap();
+    let codes: Vec<&str> = html
+        .split("<code>")
+        .skip(1)
+        .map(|c| c.split_once("</code>").unwrap().0)
+        .collect();
+    assert_eq!(codes.len(), 3, "{html}");
+    for (code, file) in codes.iter().zip(FORMATS) {
+        // Copied, it is the address; on a narrow screen, it may break only
+        // where a `/` ends a part.
+        assert_eq!(
+            code.replace("<wbr>", ""),
+            format!("{BASE}portfolios/finance/{file}")
+        );
+        let parts: Vec<&str> = code.split("<wbr>").collect();
+        assert!(parts.len() >= 4, "{code}");
+        assert!(
+            parts[..parts.len() - 1].iter().all(|p| p.ends_with('/')),
+            "{code}"
+        );
+    }
+    assert!(
+        !html.contains("overflow-wrap:anywhere;font-size"),
+        "addresses never break mid-word"
+    );
+}

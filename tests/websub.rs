@@ -24,6 +24,12 @@ struct Hub {
     url: String,
     pings: Arc<Mutex<Vec<Form>>>,
     status: Arc<Mutex<u16>>,
+    /// Extra header lines (each ending in CRLF) and the body of answers.
+    reply: Arc<Mutex<(String, String)>>,
+    /// The `Authorization` header of each request, if any.
+    auth: Arc<Mutex<Vec<Option<String>>>>,
+    /// While set, requests are read and never answered (nor recorded).
+    silent: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Hub {
@@ -33,12 +39,17 @@ impl Hub {
         let url = format!("http://{}/hub", listener.local_addr().unwrap());
         let pings = Arc::new(Mutex::new(Vec::new()));
         let status = Arc::new(Mutex::new(status));
-        let (p, s) = (pings.clone(), status.clone());
+        let reply = Arc::new(Mutex::new((String::new(), String::new())));
+        let auth = Arc::new(Mutex::new(Vec::new()));
+        let silent = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (p, s, r, a) = (pings.clone(), status.clone(), reply.clone(), auth.clone());
+        let quiet = silent.clone();
         // Bounded: it answers at most 500 requests and stops after two
         // minutes, whatever the test does.
         std::thread::spawn(move || {
             let start = Instant::now();
             let mut answered = 0;
+            let mut held = Vec::new();
             while answered < 500 && start.elapsed() < Duration::from_secs(120) {
                 let Ok((stream, _)) = listener.accept() else {
                     std::thread::sleep(Duration::from_millis(5));
@@ -50,6 +61,7 @@ impl Hub {
                     .unwrap();
                 let mut reader = BufReader::new(stream);
                 let mut length = 0;
+                let mut authorization = None;
                 let mut line = String::new();
                 loop {
                     line.clear();
@@ -60,33 +72,61 @@ impl Hub {
                     if let Some(v) = lower.strip_prefix("content-length:") {
                         length = v.trim().parse().unwrap_or(0);
                     }
+                    if lower.starts_with("authorization:") {
+                        authorization = Some(line["authorization:".len()..].trim().to_string());
+                    }
                 }
                 let mut body = vec![0; length];
                 let _ = reader.read_exact(&mut body);
+                if quiet.load(std::sync::atomic::Ordering::Relaxed) {
+                    held.push(reader.into_inner());
+                    answered += 1;
+                    continue;
+                }
                 let form = url::form_urlencoded::parse(&body).into_owned().collect();
                 p.lock().unwrap().push(form);
+                a.lock().unwrap().push(authorization);
                 let code = *s.lock().unwrap();
+                let (headers, body) = r.lock().unwrap().clone();
                 let mut stream = reader.into_inner();
                 let _ = write!(
                     stream,
-                    "HTTP/1.1 {code} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    "HTTP/1.1 {code} X\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
                 );
                 answered += 1;
             }
         });
-        Hub { url, pings, status }
+        Hub {
+            url,
+            pings,
+            status,
+            reply,
+            auth,
+            silent,
+        }
     }
 
-    /// Every document URL pinged so far (each ping checked for
-    /// `hub.mode=publish`), and forgets them.
+    /// Answers `status` with these extra header lines and body from now on.
+    fn answer(&self, status: u16, headers: &str, body: &str) {
+        *self.status.lock().unwrap() = status;
+        *self.reply.lock().unwrap() = (headers.to_string(), body.to_string());
+    }
+
+    /// Every document URL pinged so far, and forgets them. Each ping is
+    /// checked to be the form every hub accepts: `hub.mode=publish` and one
+    /// document, named both as `hub.topic` (W3C WebSub) and `hub.url`
+    /// (PubSubHubbub 0.3/0.4, Google's hub).
     fn take(&self) -> Vec<String> {
         let mut urls = Vec::new();
         for form in std::mem::take(&mut *self.pings.lock().unwrap()) {
-            assert_eq!(form[0], ("hub.mode".to_string(), "publish".to_string()));
-            for (k, v) in &form[1..] {
-                assert_eq!(k, "hub.url");
-                urls.push(v.clone());
-            }
+            let fields: Vec<(&str, &str)> =
+                form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            assert_eq!(fields.len(), 3, "{fields:?}");
+            assert_eq!(fields[0], ("hub.mode", "publish"), "{fields:?}");
+            assert_eq!(fields[1].0, "hub.topic", "{fields:?}");
+            assert_eq!(fields[2], ("hub.url", fields[1].1), "{fields:?}");
+            urls.push(fields[1].1.to_string());
         }
         urls.sort();
         urls
@@ -118,14 +158,22 @@ fn site(hubs: &[&str]) -> tempfile::TempDir {
 }
 
 fn build(dir: &Path, extra: &[&str]) -> std::process::Output {
+    build_with(dir, extra, &[])
+}
+
+/// [`build`] with more environment variables.
+fn build_with(dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> std::process::Output {
     let mut args = vec!["build", "--seeds", "seeds", "--out", "out", "-q"];
     args.extend(extra);
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_pressfeed"))
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_pressfeed"));
+    command
         .args(&args)
         .current_dir(dir)
-        .env("XDG_CACHE_HOME", dir.join(".cache"))
-        .output()
-        .unwrap();
+        .env("XDG_CACHE_HOME", dir.join(".cache"));
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let o = command.output().unwrap();
     assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
     o
 }
@@ -207,9 +255,12 @@ fn a_failing_hub_is_reported_the_publish_stays_and_the_next_run_tells_it() {
         "{err}"
     );
     assert!(err.contains("hint: the publish is complete"), "{err}");
-    // Tried three times, the publish is whole, the other hub was told.
-    assert_eq!(hub.take().len(), 3 * 12);
-    let published = tree(&out);
+    // Its first document tried three times, then the hub given up on for
+    // the run; the publish is whole, the other hub was told.
+    assert_eq!(hub.take().len(), 3);
+    let mut published = tree(&out);
+    // What the failing hub was not told is kept in the output folder.
+    assert!(published.remove(".pressfeed-pings").is_some());
     assert!(published.contains_key("atom.xml"));
     let everything = changed_documents(&Default::default(), &published);
     assert_eq!(good.take(), everything);
@@ -220,7 +271,11 @@ fn a_failing_hub_is_reported_the_publish_stays_and_the_next_run_tells_it() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(hub.take(), everything);
     assert_eq!(good.take(), Vec::<String>::new(), "told once is enough");
-    assert_eq!(tree(&out), published, "the output did not change");
+    assert_eq!(
+        tree(&out),
+        published,
+        "the output did not change, no ping is left"
+    );
     // And once told, never again.
     let o = build(dir.path(), &[]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -330,4 +385,244 @@ fn the_hub_is_told_when_an_embargo_lifts() {
         pinged.iter().all(|u| !u.contains("john-roe")),
         "{pinged:#?}"
     );
+}
+
+#[test]
+fn the_hubs_reason_is_in_the_error_and_a_refusing_hub_is_dropped_after_five_runs() {
+    let hub = Hub::start(400);
+    hub.answer(
+        400,
+        "Content-Type: text/plain\r\n",
+        "Missing form argument: hub.topic\u{1b}[31m\nsecond line\n",
+    );
+    let dir = site(&[&hub.url]);
+    for run in 1..=4 {
+        let o = build(dir.path(), &[]);
+        assert_eq!(o.status.code(), Some(7), "{}", stderr(&o));
+        let err = stderr(&o);
+        assert!(
+            err.contains(&format!(
+                "hub {} was not told about 12 changed document(s): the hub answered 400: Missing form argument: hub.topic\\u{{1b}}[31m\n",
+                hub.url
+            )),
+            "{err}"
+        );
+        assert!(
+            err.contains(&format!(
+                "({run} run(s) in a row; its pings are dropped after 5)"
+            )),
+            "{err}"
+        );
+        assert!(!err.contains("second line"), "{err}");
+        // A refusal is not tried again within the run.
+        assert_eq!(hub.take().len(), 1, "run {run}");
+    }
+    let o = build(dir.path(), &[]);
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!(
+            "warning: hub {} refused the ping in 5 runs in a row (the hub answered 400: Missing form argument: hub.topic\\u{{1b}}[31m): its 12 pending ping(s) are dropped",
+            hub.url
+        )),
+        "{err}"
+    );
+    assert_eq!(hub.take().len(), 1);
+    // Dropped: the next run has nothing to tell it.
+    let o = build(dir.path(), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(hub.take(), Vec::<String>::new());
+}
+
+#[test]
+fn a_redirecting_hub_is_not_followed_and_its_pings_stay_pending() {
+    let target = Hub::start(204);
+    let hub = Hub::start(302);
+    hub.answer(302, &format!("Location: {}\r\n", target.url), "");
+    let dir = site(&[&hub.url]);
+    let o = build(dir.path(), &[]);
+    assert_eq!(o.status.code(), Some(7), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("the hub answered 302 (a redirect to") && err.contains("not followed"),
+        "{err}"
+    );
+    assert_eq!(hub.take().len(), 1, "a redirect is not tried again");
+    assert_eq!(target.take(), Vec::<String>::new(), "never followed");
+    // Not counted as told: the hub fixed, the next run tells it everything.
+    hub.answer(204, "", "");
+    let o = build(dir.path(), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(hub.take().len(), 12);
+}
+
+#[test]
+fn hub_credentials_authenticate_the_ping_and_are_never_published_or_printed() {
+    let hub = Hub::start(500);
+    let with_credentials = hub.url.replace("http://", "http://user:S3cr3t@");
+    let dir = site(&[&with_credentials]);
+    let o = build(dir.path(), &[]);
+    assert_eq!(o.status.code(), Some(7), "{}", stderr(&o));
+    let printed = format!("{}{}", stderr(&o), String::from_utf8_lossy(&o.stdout));
+    assert!(printed.contains(&hub.url), "{printed}");
+    assert!(!printed.contains("S3cr3t"), "{printed}");
+    // user:S3cr3t as HTTP basic authentication, on every try.
+    let auth = hub.auth.lock().unwrap().clone();
+    assert_eq!(auth.len(), 3, "{auth:?}");
+    assert!(
+        auth.iter()
+            .all(|a| a.as_deref() == Some("Basic dXNlcjpTM2NyM3Q=")),
+        "{auth:?}"
+    );
+    let out = tree(&dir.path().join("out"));
+    let mut hubs_declared = 0;
+    for (path, bytes) in &out {
+        let text = String::from_utf8_lossy(bytes);
+        assert!(!text.contains("S3cr3t"), "{path}");
+        hubs_declared += text.matches(&hub.url).count();
+    }
+    // Every subscription document declares the public URL.
+    assert!(hubs_declared >= 12, "{hubs_declared}");
+    let config = std::process::Command::new(env!("CARGO_BIN_EXE_pressfeed"))
+        .args(["server-config", "nginx"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let config = String::from_utf8_lossy(&config.stdout);
+    assert!(config.contains(&format!("<{}>; rel", hub.url)), "{config}");
+    assert!(!config.contains("S3cr3t"), "{config}");
+}
+
+#[test]
+fn a_hub_table_declares_its_public_url_and_pings_its_publish_url() {
+    let publish = Hub::start(204);
+    let dir = site(&[]);
+    std::fs::write(
+        dir.path().join("pressfeed.toml"),
+        format!(
+            "base_url = \"{BASE}\"\n[[hubs]]\nurl = \"https://hub.example/\"\npublish_url = \"{}\"\n",
+            publish.url
+        ),
+    )
+    .unwrap();
+    let o = build(dir.path(), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(publish.take().len(), 12);
+    let atom = std::fs::read_to_string(dir.path().join("out/atom.xml")).unwrap();
+    assert!(
+        atom.contains("<link href=\"https://hub.example/\" rel=\"hub\"/>"),
+        "{atom}"
+    );
+    assert!(!atom.contains(&publish.url), "{atom}");
+}
+
+#[test]
+fn too_many_hubs_is_a_configuration_error_and_refusing_hubs_are_summarised() {
+    let hubs: Vec<String> = (0..21)
+        .map(|n| format!("https://hub{n}.example/"))
+        .collect();
+    let refs: Vec<&str> = hubs.iter().map(String::as_str).collect();
+    let dir = site(&refs);
+    let o = build(dir.path(), &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("hubs: 21 hubs listed, more than 20"),
+        "{}",
+        stderr(&o)
+    );
+
+    // Twenty hubs that all refuse: one line names a few, counts the rest,
+    // and quotes their reason; each is asked once.
+    let refusing: Vec<Hub> = (0..20).map(|_| Hub::start(403)).collect();
+    for h in &refusing {
+        h.answer(403, "", "Forbidden");
+    }
+    let refs: Vec<&str> = refusing.iter().map(|h| h.url.as_str()).collect();
+    let dir = site(&refs);
+    let o = build(dir.path(), &[]);
+    assert_eq!(o.status.code(), Some(7), "{}", stderr(&o));
+    let err = stderr(&o);
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("pressfeed: hub"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{err}");
+    assert!(
+        lines[0].contains(" and 17 more were not told about 240 changed document(s): the hub answered 403: Forbidden"),
+        "{err}"
+    );
+    assert!(!err.contains("file system"), "{err}");
+    for h in &refusing {
+        assert_eq!(h.take().len(), 1);
+    }
+}
+
+#[test]
+fn pings_are_kept_without_a_usable_cache_folder() {
+    let hub = Hub::start(204);
+    let dir = site(&[&hub.url]);
+    let file = dir.path().join("not-a-folder");
+    std::fs::write(&file, "").unwrap();
+    let env = [
+        ("XDG_CACHE_HOME", file.to_str().unwrap()),
+        ("HOME", "/nonexistent"),
+    ];
+    let o = build_with(dir.path(), &["--no-ping"], &env);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(hub.take(), Vec::<String>::new());
+    let o = build_with(dir.path(), &[], &env);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(hub.take().len(), 12);
+}
+
+#[test]
+fn a_run_stopped_while_renaming_leaves_the_next_run_every_change_to_tell() {
+    let hub = Hub::start(204);
+    let dir = site(&[&hub.url]);
+    let out = dir.path().join("out");
+    let o = build(dir.path(), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    hub.take();
+    let before = tree(&out);
+    std::fs::write(dir.path().join("seeds/3.md"), release(3, "Jane Doe")).unwrap();
+    // The run fails after renaming two files into place (test hook).
+    let o = build_with(dir.path(), &[], &[("PRESSFEED_TEST_FAIL_AFTER", "2")]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let o = build(dir.path(), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let pinged: BTreeSet<String> = hub.take().into_iter().collect();
+    let changed: BTreeSet<String> = changed_documents(&before, &tree(&out))
+        .into_iter()
+        .collect();
+    assert_eq!(changed.len(), 9, "{changed:#?}");
+    assert!(changed.is_subset(&pinged), "{changed:#?} {pinged:#?}");
+}
+
+#[test]
+fn a_run_stopped_by_its_timeout_while_pinging_keeps_what_was_not_told() {
+    // A hub that reads every ping and never answers.
+    let hub = Hub::start(204);
+    hub.silent.store(true, std::sync::atomic::Ordering::Relaxed);
+    let dir = site(&[&hub.url]);
+    let started = Instant::now();
+    let o = build(dir.path(), &["--timeout", "11"]);
+    let err = stderr(&o);
+    // Stopped by the run's own bound on pinging (exit 7) or by --timeout
+    // (exit 6): either way well within the limit, not blaming the disk.
+    assert!(matches!(o.status.code(), Some(6 | 7)), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(!err.contains("file system"), "{err}");
+    assert!(dir.path().join("out/atom.xml").is_file());
+    assert_eq!(hub.take(), Vec::<String>::new());
+
+    // The hub answers again: nothing changed, and the next run tells it
+    // everything.
+    hub.silent
+        .store(false, std::sync::atomic::Ordering::Relaxed);
+    let o = build(dir.path(), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(hub.take().len(), 12);
 }

@@ -1,7 +1,9 @@
 //! Stage 6 and after: publish the files atomically into the output folder
 //! ([`publish`]), remember what the last build read and wrote ([`cache`]),
-//! and tell the WebSub hubs what changed ([`websub`]).
+//! tell the WebSub hubs what changed ([`websub`]), and say how a web server
+//! must serve the folder ([`serve`]).
 
 pub mod cache;
 pub mod publish;
+pub mod serve;
 pub mod websub;

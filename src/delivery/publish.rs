@@ -223,6 +223,28 @@ impl<'l> Session<'l> {
         Ok(())
     }
 
+    /// The paths (relative, `/` separated) whose new bytes [`finish`] will
+    /// rename into place: known after the last [`put`], before any rename,
+    /// so that what must follow a change (telling hubs) can be recorded
+    /// first.
+    ///
+    /// [`finish`]: Session::finish
+    /// [`put`]: Session::put
+    pub fn changing(&self) -> Vec<String> {
+        let pending = self
+            .pending
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut paths: Vec<String> = pending
+            .0
+            .iter()
+            .filter_map(|(_, path)| path.strip_prefix(self.out).ok())
+            .map(|rel| rel.to_string_lossy().replace('\\', "/"))
+            .collect();
+        paths.sort();
+        paths
+    }
+
     /// Makes the writes durable, removes the files of the last run that
     /// this one did not produce (and folders they leave empty), and trims
     /// the manifest.

@@ -403,7 +403,36 @@ struct SubscribeLink {
     file: &'static str,
     media_type: &'static str,
     label: &'static str,
-    url: String,
+    /// The address, escaped, with a line-break opportunity (`<wbr>`) after
+    /// each `/`: on a narrow screen it wraps between its parts, never
+    /// inside a word.
+    url_breakable: String,
+}
+
+/// `url` escaped for HTML, with `<wbr>` after each `/` but those of `//`.
+fn breakable(url: &str) -> String {
+    let safe = xml_safe(url);
+    let mut out = String::with_capacity(safe.len() + 32);
+    let mut chars = safe.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&#34;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+        if c == '/' {
+            if chars.peek() == Some(&'/') {
+                out.push('/');
+                chars.next();
+            } else if chars.peek().is_some() {
+                out.push_str("<wbr>");
+            }
+        }
+    }
+    out
 }
 
 impl Subscribe {
@@ -418,7 +447,7 @@ impl Subscribe {
                         file: f.file,
                         media_type: f.media_type,
                         label: f.label,
-                        url: info.url(config, f.file),
+                        url_breakable: breakable(&info.url(config, f.file)),
                     }
                 })
                 .collect(),
@@ -464,6 +493,11 @@ pub struct YearLink {
 struct HistoryPage<'a> {
     frame: Frame<'a>,
     root: &'a str,
+    /// For the autodiscovery links: the feed's title, its formats, and the
+    /// way from the history folder to its documents.
+    title: String,
+    formats: &'a Formats,
+    discovery_prefix: &'static str,
     site_title: String,
     name: String,
     /// The kind's list: heading and path (none for the global feed).
@@ -519,6 +553,7 @@ pub fn write_history(
 ) -> Result<(), PublishError> {
     let years: Vec<Vec<YearLink>> = (0..plan.feeds.len()).map(|n| year_links(plan, n)).collect();
     let config = plan.config;
+    let wording = Wording::new();
     plan.history.par_iter().try_for_each(|h| {
         let info = &plan.feeds[h.feed];
         let feed = info.feed;
@@ -526,6 +561,9 @@ pub fn write_history(
         let page = HistoryPage {
             frame: Frame::new(config, &path),
             root: &h.root,
+            title: xml_safe(&info.title).into_owned(),
+            formats: &wording.formats,
+            discovery_prefix: "../",
             site_title: xml_safe(&config.title).into_owned(),
             name: match feed.kind.is_global() {
                 true => xml_safe(&config.title).into_owned(),
@@ -579,6 +617,7 @@ pub fn write_history(
 #[template(path = "index.html")]
 struct IndexPage<'a> {
     frame: Frame<'a>,
+    discovery_prefix: &'static str,
     formats: &'a Formats,
     kinds: &'a Kinds,
     root: &'static str,
@@ -603,6 +642,7 @@ struct IndexPage<'a> {
 #[template(path = "feed.html")]
 struct FeedPage<'a> {
     frame: Frame<'a>,
+    discovery_prefix: &'static str,
     formats: &'a Formats,
     kinds: &'a Kinds,
     root: &'static str,
@@ -689,6 +729,7 @@ pub fn feed_page<'s>(
     let html = match feed.kind.is_global() {
         true => IndexPage {
             frame: Frame::new(config, &feed.dir),
+            discovery_prefix: "",
             formats: &wording.formats,
             kinds: &wording.kinds,
             root: "",
@@ -711,6 +752,7 @@ pub fn feed_page<'s>(
         .render(),
         false => FeedPage {
             frame: Frame::new(config, &feed.dir),
+            discovery_prefix: "",
             formats: &wording.formats,
             kinds: &wording.kinds,
             root: FEED_ROOT,

@@ -157,7 +157,7 @@ impl<'s> Plan<'s> {
             .iter()
             .map(|hub| Link {
                 rel: "hub",
-                target: Target::Url(hub.to_string()),
+                target: Target::Url(hub.url.to_string()),
             })
             .collect();
         let mut documents: Vec<DocumentPlan> = Vec::new();

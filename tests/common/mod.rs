@@ -264,6 +264,10 @@ pub fn crawl(out: &Path) -> (BTreeMap<String, ()>, std::collections::BTreeSet<St
                 external.insert(href);
                 continue;
             }
+            // Inline (the favicon that needs no request).
+            if href.starts_with("data:") {
+                continue;
+            }
             let href = href.split('#').next().unwrap();
             if href.is_empty() {
                 continue;
