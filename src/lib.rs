@@ -44,7 +44,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::delivery::publish::PublishStats;
-use crate::delivery::{cache, publish, websub};
+use crate::delivery::{cache, deploy, publish, websub};
 use crate::diag::Diagnostic;
 use crate::input::validate::Release;
 use crate::input::{frontmatter, load, validate};
@@ -69,6 +69,9 @@ pub struct Options {
     /// the `test-hooks` feature, which the tests enable).
     #[cfg(feature = "test-hooks")]
     pub fail_after: Option<usize>,
+    /// Test hook: stop a deploy after this many uploads.
+    #[cfg(feature = "test-hooks")]
+    pub deploy_fail_after: Option<usize>,
     /// Skip the pipeline when the inputs are those of the last build (see
     /// [`cache`]).
     pub use_cache: bool,
@@ -92,6 +95,8 @@ impl Default for Options {
             lock_wait: Duration::from_secs(60),
             #[cfg(feature = "test-hooks")]
             fail_after: None,
+            #[cfg(feature = "test-hooks")]
+            deploy_fail_after: None,
             use_cache: true,
             ping: true,
             now: None,
@@ -125,14 +130,19 @@ pub enum Error {
     },
     #[error(transparent)]
     Publish(#[from] publish::PublishError),
+    /// Mirroring the output folder into the `[deploy]` target failed; the
+    /// output folder itself is published.
+    #[error(transparent)]
+    Deploy(#[from] deploy::DeployError),
 }
 
 /// Progress of a long run, for a progress bar. Called from several threads.
 ///
 /// Stages, in order: `finding`, `fingerprint` (build only), `reading` (read,
 /// parse and validate every seed), `grouping`, `checked` (end of `check`),
-/// `rendering`, `preparing` (folders, manifest), `writing`, `syncing`,
-/// `done`. Each call to [`Progress::stage`] ends the previous stage, so
+/// `rendering`, `preparing` (folders, manifest), `writing`, `syncing`;
+/// with a `[deploy]` target (and for `deploy`), `hashing`, `listing`,
+/// `deploying` (one step per file sent), `deleting`; `pinging`, `done`. Each call to [`Progress::stage`] ends the previous stage, so
 /// timing the calls gives a per-stage breakdown.
 pub trait Progress: Sync {
     /// A stage with `len` steps starts (`len` is 0 when it has no steps).
@@ -198,6 +208,9 @@ pub struct BuildReport {
     /// Documents hubs were not told about (with `ping` off, or after a
     /// failure), kept for the next run.
     pub pings_pending: usize,
+    /// With a `[deploy]` target: what mirroring the output folder into it
+    /// did. When it failed, the hubs were told nothing (see [`deploy`]).
+    pub deploy: Option<Result<deploy::DeployReport, deploy::DeployError>>,
 }
 
 /// Reads and validates every seed and groups them, writing nothing.
@@ -297,10 +310,10 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
             && cache::outputs_intact(&options.out, r)
     });
     if let Some(record) = cached {
-        progress.stage("pinging", 0);
-        let (ping, pings_pending) = deliver(options, &config, &[]);
+        let (deploy, ping, pings_pending) = deploy_then_deliver(options, &config, &[], progress);
         progress.stage("done", 0);
         return Ok(BuildReport {
+            deploy,
             ping,
             pings_pending,
             checked: Checked {
@@ -399,16 +412,126 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
             cache::store(&options.out, &record);
         }
     }
-    progress.stage("pinging", 0);
-    let (ping, pings_pending) = deliver(options, &config, &publish.changed);
+    let (deploy, ping, pings_pending) =
+        deploy_then_deliver(options, &config, &publish.changed, progress);
     drop(lock);
     progress.stage("done", 0);
     Ok(BuildReport {
+        deploy,
         releases: site.releases.len(),
         feeds: site.feeds.len(),
         checked,
         publish,
         up_to_date: false,
+        ping,
+        pings_pending,
+    })
+}
+
+/// With a `[deploy]` target, mirrors the output folder into it, then tells
+/// the hubs (the documents are live where readers fetch them); when the
+/// deploy fails, keeps every ping for the next run that deploys. Without a
+/// target, tells the hubs at once. Runs while the output folder is locked.
+#[allow(clippy::type_complexity)]
+fn deploy_then_deliver(
+    options: &Options,
+    config: &Config,
+    changed: &[String],
+    progress: &dyn Progress,
+) -> (
+    Option<Result<deploy::DeployReport, deploy::DeployError>>,
+    websub::PingReport,
+    usize,
+) {
+    let deployed = config.deploy.as_ref().map(|target| {
+        deploy::deploy(
+            &options.out,
+            target,
+            &deploy_options(options, false),
+            progress,
+        )
+    });
+    progress.stage("pinging", 0);
+    let (ping, pending) = match &deployed {
+        Some(Err(_)) => deliver(
+            &Options {
+                ping: false,
+                ..options.clone()
+            },
+            config,
+            changed,
+        ),
+        _ => deliver(options, config, changed),
+    };
+    (deployed, ping, pending)
+}
+
+fn deploy_options(options: &Options, dry_run: bool) -> deploy::DeployOptions {
+    deploy::DeployOptions {
+        dry_run,
+        #[cfg(feature = "test-hooks")]
+        fail_after: options.deploy_fail_after,
+        #[cfg(not(feature = "test-hooks"))]
+        fail_after: {
+            let _ = options;
+            None
+        },
+    }
+}
+
+/// What `pressfeed deploy` did.
+#[derive(Debug, Default)]
+pub struct DeployRun {
+    pub deploy: deploy::DeployReport,
+    /// What the WebSub hubs were told of what earlier runs kept (nothing
+    /// with `dry_run`).
+    pub ping: websub::PingReport,
+    pub pings_pending: usize,
+}
+
+/// Mirrors the output folder into the `[deploy]` target of the
+/// configuration, without building (with `dry_run`, works out what would be
+/// sent and deleted and changes nothing); then sends the WebSub pings that
+/// earlier runs kept.
+pub fn deploy(
+    options: &Options,
+    dry_run: bool,
+    progress: &dyn Progress,
+) -> Result<DeployRun, Error> {
+    let config = Config::load(&options.config, options.config_required).map_err(Error::Config)?;
+    let Some(target) = &config.deploy else {
+        return Err(Error::Config(
+            Diagnostic::error(&options.config, 0, 0, "no [deploy] table: nowhere to deploy to")
+                .with_hint("add `[deploy]` with `target = \"s3://BUCKET/PREFIX/\"` (see README.md, Deploy to object storage)"),
+        ));
+    };
+    if !options.out.is_dir() {
+        return Err(Error::Deploy(deploy::DeployError::Read {
+            path: options.out.clone(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "no such folder; run pressfeed build first",
+            ),
+        }));
+    }
+    let lock = publish::lock(&options.out, options.lock_wait)?;
+    let report = deploy::deploy(
+        &options.out,
+        target,
+        &deploy_options(options, dry_run),
+        progress,
+    )?;
+    let (ping, pings_pending) = match dry_run {
+        true => (websub::PingReport::default(), 0),
+        false => {
+            progress.stage("pinging", 0);
+            deliver(options, &config, &[])
+        }
+    };
+    drop(lock);
+    progress.stage("done", 0);
+    Ok(DeployRun {
+        deploy: report,
         ping,
         pings_pending,
     })

@@ -32,6 +32,7 @@ mod status {
     pub const SKIPPED_INVALID: u8 = 5;
     pub const TIMED_OUT: u8 = 6;
     pub const PING_FAILED: u8 = 7;
+    pub const DEPLOY_FAILED: u8 = 8;
 }
 
 const EXIT_STATUSES: &str = "\
@@ -46,7 +47,10 @@ Exit status:
   6  the run took longer than --timeout and was stopped: nothing was
      published half-done and its temporary files were removed
   7  published, but a WebSub hub could not be notified; what it was not told
-     is kept and sent on the next run";
+     is kept and sent on the next run
+  8  published into the output folder, but the [deploy] target could not be
+     brought up to date; it still serves a consistent site, the next run
+     completes the deploy, and the hubs are told then";
 
 /// Publish RSS 2.0, Atom 1.0 and JSON Feed 1.1 feeds from a folder of Markdown
 /// press releases.
@@ -97,6 +101,41 @@ enum Command {
         /// been told is kept and sent by the next run without --no-ping.
         #[arg(long)]
         no_ping: bool,
+    },
+    /// Mirror the output folder into the `[deploy]` target of the
+    /// configuration (an S3 bucket and prefix), without building.
+    ///
+    /// Sends only the files that differ from what the target holds, each
+    /// with its media type and Cache-Control; deepest first (archive
+    /// documents, history pages, then the documents and pages that link to
+    /// them); deletes last what pressfeed put there and no longer writes;
+    /// never touches other objects. Then sends the WebSub pings earlier runs
+    /// kept. `build` does the same after publishing when `[deploy]` is set.
+    #[command(after_help = EXIT_STATUSES)]
+    Deploy {
+        /// Output folder to mirror.
+        #[arg(long, value_name = "DIR", default_value = "feeds")]
+        out: PathBuf,
+        /// Configuration file (default: pressfeed.toml).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// List what would be sent and deleted; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Do not send the WebSub pings kept by earlier runs.
+        #[arg(long)]
+        no_ping: bool,
+        /// Seconds to wait for a pressfeed run to finish with the output
+        /// folder.
+        #[arg(long, value_name = "SECS", default_value_t = 60)]
+        lock_wait: u64,
+        /// Stop a deploy that has not finished after this many seconds (0:
+        /// no limit), with exit status 6; the next run completes it.
+        #[arg(long, value_name = "SECS", default_value_t = 600)]
+        timeout: u64,
+        /// Print only problems.
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Read and validate every seed and print problems; write nothing.
     ///
@@ -175,9 +214,64 @@ fn options(common: &Common) -> Options {
 
 fn run(cli: Cli) -> u8 {
     let started = Instant::now();
-    let (Command::Check { common } | Command::Build { common, .. }) = &cli.command;
-    watchdog(common.timeout);
+    match &cli.command {
+        Command::Check { common } | Command::Build { common, .. } => watchdog(common.timeout),
+        Command::Deploy { timeout, .. } => watchdog(*timeout),
+    }
     match cli.command {
+        Command::Deploy {
+            out,
+            config,
+            dry_run,
+            no_ping,
+            lock_wait,
+            timeout: _,
+            quiet,
+        } => {
+            let options = Options {
+                out,
+                config_required: config.is_some(),
+                config: config.unwrap_or_else(|| PathBuf::from("pressfeed.toml")),
+                lock_wait: Duration::from_secs(lock_wait),
+                ping: !no_ping,
+                #[cfg(feature = "test-hooks")]
+                deploy_fail_after: deploy_fail_after(),
+                ..Options::default()
+            };
+            let progress = Bar::with(quiet, false);
+            match pressfeed::deploy(&options, dry_run, &progress) {
+                Ok(run) => {
+                    progress.clear();
+                    let d = &run.deploy;
+                    print_skipped(d, quiet);
+                    if dry_run {
+                        for path in &d.sent {
+                            println!("send {path}");
+                        }
+                        for path in &d.deleted {
+                            println!("delete {path}");
+                        }
+                    }
+                    if !quiet {
+                        println!(
+                            "pressfeed: {}{}; {:.2}s",
+                            deployed(d),
+                            pings(&run.ping, run.pings_pending),
+                            started.elapsed().as_secs_f64()
+                        );
+                    }
+                    print_ping_failures(&run.ping);
+                    match run.ping.failures.is_empty() {
+                        true => status::OK,
+                        false => status::PING_FAILED,
+                    }
+                }
+                Err(e) => {
+                    progress.clear();
+                    report_error(&e, quiet)
+                }
+            }
+        }
         Command::Check { common } => {
             let progress = Bar::new(&common);
             match pressfeed::check(&options(&common), &progress) {
@@ -233,6 +327,8 @@ fn run(cli: Cli) -> u8 {
                 fail_after: std::env::var("PRESSFEED_TEST_FAIL_AFTER")
                     .ok()
                     .and_then(|v| v.parse().ok()),
+                #[cfg(feature = "test-hooks")]
+                deploy_fail_after: deploy_fail_after(),
                 ..options(&common)
             };
             let progress = Bar::new(&common);
@@ -251,7 +347,7 @@ fn run(cli: Cli) -> u8 {
                             format!("read {} file(s)", report.checked.files)
                         };
                         println!(
-                            "pressfeed: {what}, published {} release(s) in {} feed(s){}; {} file(s) written, {} unchanged, {} removed; {} warning(s){}{}; {:.2}s",
+                            "pressfeed: {what}, published {} release(s) in {} feed(s){}; {} file(s) written, {} unchanged, {} removed; {} warning(s){}{}{}; {:.2}s",
                             report.releases,
                             report.feeds,
                             held(&report.checked),
@@ -264,29 +360,29 @@ fn run(cli: Cli) -> u8 {
                             } else {
                                 String::new()
                             },
-                            match (report.ping.sent, report.pings_pending) {
-                                (0, 0) => String::new(),
-                                (sent, 0) => format!("; hubs told of {sent} document(s)"),
-                                (sent, left) => format!(
-                                    "; hubs told of {sent} document(s), {left} kept for the next run"
-                                ),
+                            match &report.deploy {
+                                Some(Ok(d)) => format!("; {}", deployed(d)),
+                                _ => String::new(),
                             },
+                            pings(&report.ping, report.pings_pending),
                             started.elapsed().as_secs_f64()
                         );
                     }
-                    for f in &report.ping.failures {
-                        eprintln!(
-                            "pressfeed: hub {} was not told about {} changed document(s): {}",
-                            f.hub,
-                            f.urls.len(),
-                            pressfeed::diag::escape_controls(&f.error)
-                        );
-                        eprintln!(
-                            "  hint: the publish is complete; the next run tells the hub again (check `hubs` in the configuration if this persists)"
-                        );
+                    if let Some(Ok(d)) = &report.deploy {
+                        print_skipped(d, common.quiet);
                     }
+                    print_ping_failures(&report.ping);
+                    let deploy_failed = match &report.deploy {
+                        Some(Err(e)) => {
+                            print_deploy_error(e);
+                            true
+                        }
+                        _ => false,
+                    };
                     if report.checked.invalid > 0 {
                         status::SKIPPED_INVALID
+                    } else if deploy_failed {
+                        status::DEPLOY_FAILED
                     } else if !report.ping.failures.is_empty() {
                         status::PING_FAILED
                     } else {
@@ -300,6 +396,80 @@ fn run(cli: Cli) -> u8 {
             }
         }
     }
+}
+
+/// The test hook that stops a deploy after N uploads.
+#[cfg(feature = "test-hooks")]
+fn deploy_fail_after() -> Option<usize> {
+    std::env::var("PRESSFEED_TEST_DEPLOY_FAIL_AFTER")
+        .ok()
+        .and_then(|v| v.parse().ok())
+}
+
+/// "hubs told of ..." for a summary line.
+fn pings(ping: &pressfeed::delivery::websub::PingReport, pending: usize) -> String {
+    match (ping.sent, pending) {
+        (0, 0) => String::new(),
+        (sent, 0) => format!("; hubs told of {sent} document(s)"),
+        (sent, left) => format!("; hubs told of {sent} document(s), {left} kept for the next run"),
+    }
+}
+
+fn print_ping_failures(ping: &pressfeed::delivery::websub::PingReport) {
+    for f in &ping.failures {
+        eprintln!(
+            "pressfeed: hub {} was not told about {} changed document(s): {}",
+            f.hub,
+            f.urls.len(),
+            pressfeed::diag::escape_controls(&f.error)
+        );
+        eprintln!(
+            "  hint: the publish is complete; the next run tells the hub again (check `hubs` in the configuration if this persists)"
+        );
+    }
+}
+
+/// "deployed to s3://...: ..." for a summary line.
+fn deployed(d: &pressfeed::delivery::deploy::DeployReport) -> String {
+    let mb = d.bytes_sent as f64 / 1e6;
+    match d.dry_run {
+        true => format!(
+            "would deploy to {}: {} file(s) to send ({mb:.1} MB), {} to delete, {} unchanged (dry run: nothing changed)",
+            d.target,
+            d.sent.len(),
+            d.deleted.len(),
+            d.unchanged
+        ),
+        false => format!(
+            "deployed to {}: {} file(s) sent ({mb:.1} MB), {} deleted, {} unchanged",
+            d.target,
+            d.sent.len(),
+            d.deleted.len(),
+            d.unchanged
+        ),
+    }
+}
+
+fn print_skipped(d: &pressfeed::delivery::deploy::DeployReport, quiet: bool) {
+    if quiet {
+        return;
+    }
+    for (path, why) in &d.skipped {
+        eprintln!(
+            "pressfeed: {}: not deployed: {why}",
+            pressfeed::diag::escape_controls(path)
+        );
+    }
+}
+
+fn print_deploy_error(e: &pressfeed::delivery::deploy::DeployError) {
+    eprintln!(
+        "pressfeed: deploy failed: {}",
+        pressfeed::diag::escape_controls(&e.to_string())
+    );
+    eprintln!(
+        "  hint: the output folder is published and the target still serves a consistent site; check the credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the machine's role), the bucket and deploy.endpoint; the next run completes the deploy and tells the hubs"
+    );
 }
 
 /// Ends the process with [`status::TIMED_OUT`] once `secs` have passed (never,
@@ -381,6 +551,10 @@ fn report_error(e: &Error, quiet: bool) -> u8 {
             );
             status::IO
         }
+        Error::Deploy(e) => {
+            print_deploy_error(e);
+            status::DEPLOY_FAILED
+        }
         Error::Publish(_) => {
             eprintln!("pressfeed: {e}");
             eprintln!(
@@ -413,10 +587,12 @@ struct Bar {
 
 impl Bar {
     fn new(common: &Common) -> Bar {
-        let timings = common
-            .timings
-            .then(|| Mutex::new(("starting", 0, Instant::now())));
-        if common.quiet || !std::io::stderr().is_terminal() {
+        Bar::with(common.quiet, common.timings)
+    }
+
+    fn with(quiet: bool, timings: bool) -> Bar {
+        let timings = timings.then(|| Mutex::new(("starting", 0, Instant::now())));
+        if quiet || !std::io::stderr().is_terminal() {
             return Bar { bar: None, timings };
         }
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());

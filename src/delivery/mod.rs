@@ -1,7 +1,9 @@
 //! Stage 6 and after: publish the files atomically into the output folder
 //! ([`publish`]), remember what the last build read and wrote ([`cache`]),
-//! and tell the WebSub hubs what changed ([`websub`]).
+//! mirror the folder into an object store ([`deploy`]), and tell the WebSub
+//! hubs what changed ([`websub`]).
 
 pub mod cache;
+pub mod deploy;
 pub mod publish;
 pub mod websub;
