@@ -468,12 +468,17 @@ fn parse_deploy(raw: RawDeploy) -> Result<Deploy, (String, &'static str)> {
     let segments: Vec<&str> = url.path().split('/').filter(|s| !s.is_empty()).collect();
     // As written: URL parsing would resolve `..` away.
     let written = target.split('/').skip(3);
-    if written
-        .chain(segments.iter().copied())
-        .any(|s| s == "." || s == ".." || s.contains('%'))
-    {
+    let plain = |s: &str| {
+        s != "."
+            && s != ".."
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    };
+    if !written.chain(segments.iter().copied()).all(plain) {
         return Err((
-            format!("deploy.target: the prefix of {target:?} has a `.`, `..` or escaped segment"),
+            format!(
+                "deploy.target: the prefix of {target:?} has a `.` or `..` folder, or characters other than letters, digits, `-`, `_` and `.`"
+            ),
             TARGET_HINT,
         ));
     }
@@ -617,6 +622,7 @@ mod tests {
             "[deploy]\ntarget = \"gs://b/p/\"",
             "[deploy]\ntarget = \"s3://key:secret@b/p/\"",
             "[deploy]\ntarget = \"s3://b/../p/\"",
+            "[deploy]\ntarget = \"s3://b/my feeds/\"",
             "[deploy]\ntarget = \"s3://b/p/\"\ncache_control = \"max-age=1\\r\\nX: y\"",
             "[deploy]\ntarget = \"s3://b/p/\"\naccess_key = \"k\"",
         ] {

@@ -404,9 +404,16 @@ struct Remote<'s> {
 }
 
 impl Remote<'_> {
+    /// The object key of `rel`: the prefix (checked with the configuration)
+    /// and a path checked with `Key::parse` when it was found, so the parts
+    /// are kept as they are.
     fn key(&self, rel: &str) -> Key {
-        // Every name was checked by `Key::parse` when the folder was walked.
-        Key::parse(format!("{}{rel}", self.prefix)).unwrap_or_else(|_| Key::from(rel))
+        Key::from_iter(
+            self.prefix
+                .split('/')
+                .chain(rel.split('/'))
+                .filter(|part| !part.is_empty()),
+        )
     }
 
     fn store_error(&self, what: String) -> impl FnOnce(object_store::Error) -> DeployError + '_ {
