@@ -18,7 +18,8 @@
 //!    feed with the list of every feed, and an OPML list of every feed;
 //! 5. [`delivery`]: atomic, minimal, owned-files-only writes
 //!    ([`delivery::publish`]), the record that lets a build whose inputs did
-//!    not change finish without reading a seed ([`delivery::cache`]), and
+//!    not change finish without reading a seed ([`delivery::cache`]), the
+//!    mirror of the folder in an object store ([`delivery::deploy`]), and
 //!    the WebSub pings ([`delivery::websub`]).
 //!
 //! [`config`], [`diag`] and [`text`] serve every stage.
