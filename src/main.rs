@@ -467,9 +467,19 @@ fn print_deploy_error(e: &pressfeed::delivery::deploy::DeployError) {
         "pressfeed: deploy failed: {}",
         pressfeed::diag::escape_controls(&e.to_string())
     );
-    eprintln!(
-        "  hint: the output folder is published and the target still serves a consistent site; check the credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the machine's role), the bucket and deploy.endpoint; the next run completes the deploy and tells the hubs"
-    );
+    use pressfeed::delivery::deploy::DeployError;
+    let hint = match e {
+        DeployError::Read { .. } | DeployError::TooMany { .. } => {
+            "deploy the output folder a build wrote (--out DIR); the target was not changed"
+        }
+        DeployError::Manifest { .. } => {
+            "the target was not changed; see the message for how to repair its record"
+        }
+        _ => {
+            "the target still serves a consistent site; check the credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the machine's role), the bucket and deploy.endpoint; the next run completes the deploy and tells the hubs"
+        }
+    };
+    eprintln!("  hint: {hint}");
 }
 
 /// Ends the process with [`status::TIMED_OUT`] once `secs` have passed (never,
