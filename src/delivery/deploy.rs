@@ -306,13 +306,12 @@ fn rank(rel: &str) -> (std::cmp::Reverse<usize>, u8) {
     (std::cmp::Reverse(depth), kind)
 }
 
+/// Files of the output folder left out of a deploy, with why.
+type Skipped = Vec<(String, String)>;
+
 /// Every regular, not hidden file of `out` with its digest, media type and
-/// `Cache-Control`; and the files left out, with why.
-#[allow(clippy::type_complexity)]
-fn local_files(
-    out: &Path,
-    target: &Deploy,
-) -> Result<(Vec<Local>, Vec<(String, String)>), DeployError> {
+/// `Cache-Control`; and the files left out.
+fn local_files(out: &Path, target: &Deploy) -> Result<(Vec<Local>, Skipped), DeployError> {
     let read = |path: &Path, source: io::Error| DeployError::Read {
         path: path.to_path_buf(),
         source,
