@@ -58,6 +58,30 @@ pub struct Config {
     pub archive_page_size: usize,
     /// The formats with archive documents, by file name (`atom.xml`).
     pub archive_formats: Vec<&'static str>,
+    /// Where the output folder is mirrored after each build (`[deploy]`;
+    /// see [`crate::delivery::deploy`]).
+    pub deploy: Option<Deploy>,
+}
+
+/// The `[deploy]` table: an object-store target for the output folder.
+/// Credentials never come from here, only from each store's standard places
+/// (for S3: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`, web
+/// identity, ECS and instance metadata).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deploy {
+    /// `s3://BUCKET/PREFIX/` as written (without a trailing slash added).
+    pub target: String,
+    pub bucket: String,
+    /// The key prefix, empty or ending in `/`.
+    pub prefix: String,
+    /// An S3-compatible service's address (MinIO, R2, Ceph...).
+    pub endpoint: Option<Url>,
+    /// The region; without one, `AWS_REGION` (then `us-east-1`).
+    pub region: Option<String>,
+    /// `Cache-Control` of everything but full archive documents.
+    pub cache_control: String,
+    /// `Cache-Control` of full archive documents, which never change.
+    pub archive_cache_control: String,
 }
 
 impl Config {
@@ -141,7 +165,23 @@ struct RawConfig {
     ministers: NameRules,
     #[serde(default)]
     portfolios: NameRules,
+    deploy: Option<RawDeploy>,
 }
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDeploy {
+    target: String,
+    endpoint: Option<String>,
+    region: Option<String>,
+    cache_control: Option<String>,
+    archive_cache_control: Option<String>,
+}
+
+/// Subscription documents and pages: readers poll every few minutes at most.
+pub const DEFAULT_CACHE_CONTROL: &str = "max-age=300";
+/// A full archive document never changes (see [`crate::site::archive`]).
+pub const DEFAULT_ARCHIVE_CACHE_CONTROL: &str = "max-age=31536000, immutable";
 
 pub const DEFAULT_TITLE: &str = "New Zealand Government releases";
 pub const DEFAULT_DESCRIPTION: &str = "Press releases from the New Zealand Government";
@@ -380,7 +420,12 @@ impl Config {
         };
         let icon = image("icon", raw.icon)?;
         let logo = image("logo", raw.logo)?;
+        let deploy = raw
+            .deploy
+            .map(|d| parse_deploy(d).map_err(|(message, hint)| bad(message, hint)))
+            .transpose()?;
         Ok(Config {
+            deploy,
             hubs,
             icon,
             logo,
@@ -465,6 +510,107 @@ fn parse_http_url(s: &str) -> Result<Url, String> {
         "http" | "https" => Ok(url),
         other => Err(format!("{s:?} has scheme {other:?}, not http or https")),
     }
+}
+
+/// Checks the `[deploy]` table; an error is a message and a hint.
+fn parse_deploy(raw: RawDeploy) -> Result<Deploy, (String, &'static str)> {
+    const TARGET_HINT: &str = "write target = \"s3://BUCKET/PREFIX/\"; credentials come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or a role), never from pressfeed.toml";
+    let target = raw.target.trim().to_string();
+    let url = Url::parse(&target).map_err(|e| {
+        (
+            format!("deploy.target: {target:?} is not a URL ({e})"),
+            TARGET_HINT,
+        )
+    })?;
+    if url.scheme() != "s3" {
+        return Err((
+            format!(
+                "deploy.target: {target:?} has scheme {:?}; pressfeed deploys to s3:// (AWS S3 and S3-compatible services)",
+                url.scheme()
+            ),
+            "for R2, MinIO, Ceph or GCS's XML API, write an s3:// target and set deploy.endpoint",
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err((
+            "deploy.target: credentials do not belong in pressfeed.toml".to_string(),
+            "remove them from the URL and set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment of the run",
+        ));
+    }
+    let bucket = url.host_str().unwrap_or_default().to_string();
+    if bucket.is_empty() || url.query().is_some() || url.fragment().is_some() {
+        return Err((
+            format!("deploy.target: {target:?} needs a bucket name and no query or fragment"),
+            TARGET_HINT,
+        ));
+    }
+    let segments: Vec<&str> = url.path().split('/').filter(|s| !s.is_empty()).collect();
+    // As written: URL parsing would resolve `..` away.
+    let written = target.split('/').skip(3);
+    let plain = |s: &str| {
+        s != "."
+            && s != ".."
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    };
+    if !written.chain(segments.iter().copied()).all(plain) {
+        return Err((
+            format!(
+                "deploy.target: the prefix of {target:?} has a `.` or `..` folder, or characters other than letters, digits, `-`, `_` and `.`"
+            ),
+            TARGET_HINT,
+        ));
+    }
+    let prefix = segments.iter().map(|s| format!("{s}/")).collect();
+    let endpoint = raw
+        .endpoint
+        .map(|e| {
+            parse_http_url(&e)
+                .and_then(|u| match (u.username(), u.password(), u.query()) {
+                    ("", None, None) => Ok(u),
+                    _ => Err(format!("{e:?} has credentials or a query")),
+                })
+                .map_err(|m| {
+                    (
+                        format!("deploy.endpoint: {m}"),
+                        "give the service's address, such as \"https://ACCOUNT.r2.cloudflarestorage.com\" or \"http://127.0.0.1:9000\"",
+                    )
+                })
+        })
+        .transpose()?;
+    // Header values go into requests as they are: visible ASCII and spaces.
+    let header = |key: &str, value: Option<String>, default: &str| {
+        let value = value.unwrap_or_else(|| default.to_string());
+        match !value.trim().is_empty() && value.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+            true => Ok(value.trim().to_string()),
+            false => Err((
+                format!("deploy.{key}: {value:?} is not a header value"),
+                "write a Cache-Control value such as \"max-age=300\" (printable ASCII)",
+            )),
+        }
+    };
+    let region = match raw.region {
+        Some(r) if r.is_empty() || !r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') => {
+            return Err((
+                format!("deploy.region: {r:?} is not a region name"),
+                "write a region such as \"ap-southeast-2\" (\"auto\" for R2), or leave it out to use AWS_REGION",
+            ));
+        }
+        r => r,
+    };
+    Ok(Deploy {
+        target,
+        bucket,
+        prefix,
+        endpoint,
+        region,
+        cache_control: header("cache_control", raw.cache_control, DEFAULT_CACHE_CONTROL)?,
+        archive_cache_control: header(
+            "archive_cache_control",
+            raw.archive_cache_control,
+            DEFAULT_ARCHIVE_CACHE_CONTROL,
+        )?,
+    })
 }
 
 fn lowercase_first(s: &str) -> String {
@@ -558,6 +704,42 @@ mod tests {
             let e = Config::parse(bad, Path::new("p.toml")).unwrap_err();
             assert!(e.message.starts_with("hubs:"), "{bad}: {e}");
             assert!(!e.to_string().contains("S3cr3t"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn deploy_table() {
+        assert_eq!(Config::default().deploy, None);
+        let c = Config::parse(
+            "[deploy]\ntarget = \"s3://news-bucket/feeds/nz\"\nendpoint = \"http://127.0.0.1:9000\"\n",
+            Path::new("p.toml"),
+        )
+        .unwrap();
+        let d = c.deploy.unwrap();
+        assert_eq!(
+            (d.bucket.as_str(), d.prefix.as_str()),
+            ("news-bucket", "feeds/nz/")
+        );
+        assert_eq!(d.cache_control, DEFAULT_CACHE_CONTROL);
+        let d = Config::parse("[deploy]\ntarget = \"s3://b\"", Path::new("p.toml"))
+            .unwrap()
+            .deploy
+            .unwrap();
+        assert_eq!(d.prefix, "");
+        for bad in [
+            "[deploy]\ntarget = \"gs://b/p/\"",
+            "[deploy]\ntarget = \"s3://key:secret@b/p/\"",
+            "[deploy]\ntarget = \"s3://b/../p/\"",
+            "[deploy]\ntarget = \"s3://b/my feeds/\"",
+            "[deploy]\ntarget = \"s3://b/p/\"\ncache_control = \"max-age=1\\r\\nX: y\"",
+            "[deploy]\ntarget = \"s3://b/p/\"\naccess_key = \"k\"",
+        ] {
+            let e = Config::parse(bad, Path::new("p.toml")).unwrap_err();
+            assert!(
+                e.message.contains("deploy") || e.message.contains("access_key"),
+                "{bad}: {}",
+                e.message
+            );
         }
     }
 

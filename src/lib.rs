@@ -18,7 +18,8 @@
 //!    feed with the list of every feed, and an OPML list of every feed;
 //! 5. [`delivery`]: atomic, minimal, owned-files-only writes
 //!    ([`delivery::publish`]), the record that lets a build whose inputs did
-//!    not change finish without reading a seed ([`delivery::cache`]), and
+//!    not change finish without reading a seed ([`delivery::cache`]), the
+//!    mirror of the folder in an object store ([`delivery::deploy`]), and
 //!    the WebSub pings ([`delivery::websub`]).
 //!
 //! [`config`], [`diag`] and [`text`] serve every stage.
@@ -44,7 +45,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::delivery::publish::PublishStats;
-use crate::delivery::{cache, publish, websub};
+use crate::delivery::{cache, deploy, publish, websub};
 use crate::diag::Diagnostic;
 use crate::input::validate::Release;
 use crate::input::{frontmatter, load, validate};
@@ -69,6 +70,9 @@ pub struct Options {
     /// the `test-hooks` feature, which the tests enable).
     #[cfg(feature = "test-hooks")]
     pub fail_after: Option<usize>,
+    /// Test hook: stop a deploy after this many uploads.
+    #[cfg(feature = "test-hooks")]
+    pub deploy_fail_after: Option<usize>,
     /// Skip the pipeline when the inputs are those of the last build (see
     /// [`cache`]).
     pub use_cache: bool,
@@ -88,6 +92,8 @@ impl Default for Options {
             lock_wait: Duration::from_secs(60),
             #[cfg(feature = "test-hooks")]
             fail_after: None,
+            #[cfg(feature = "test-hooks")]
+            deploy_fail_after: None,
             use_cache: true,
             now: None,
         }
@@ -120,14 +126,19 @@ pub enum Error {
     },
     #[error(transparent)]
     Publish(#[from] publish::PublishError),
+    /// Mirroring the output folder into the `[deploy]` target failed; the
+    /// output folder itself is published.
+    #[error(transparent)]
+    Deploy(#[from] deploy::DeployError),
 }
 
 /// Progress of a long run, for a progress bar. Called from several threads.
 ///
 /// Stages, in order: `finding`, `fingerprint` (build only), `reading` (read,
 /// parse and validate every seed), `grouping`, `checked` (end of `check`),
-/// `rendering`, `preparing` (folders, manifest), `writing`, `syncing`,
-/// `done`. Each call to [`Progress::stage`] ends the previous stage, so
+/// `rendering`, `preparing` (folders, manifest), `writing`, `syncing`;
+/// with a `[deploy]` target (and for `deploy`), `hashing`, `listing`,
+/// `deploying` (one step per file sent), `deleting`; `pinging`, `done`. Each call to [`Progress::stage`] ends the previous stage, so
 /// timing the calls gives a per-stage breakdown.
 pub trait Progress: Sync {
     /// A stage with `len` steps starts (`len` is 0 when it has no steps).
@@ -192,6 +203,9 @@ pub struct BuildReport {
     /// hub: recorded in the output folder before the changed documents were
     /// put in place; [`ping`] tells them.
     pub pings_pending: usize,
+    /// With a `[deploy]` target: what mirroring the output folder into it
+    /// did. When it failed, the hubs were told nothing (see [`deploy`]).
+    pub deploy: Option<Result<deploy::DeployReport, deploy::DeployError>>,
 }
 
 /// Reads and validates every seed and groups them, writing nothing.
@@ -297,8 +311,10 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
                 .map_err(|e| pending_error(lock.path(), e))?,
             None => 0,
         };
+        let deploy = deploy_after_publish(options, &config, progress);
         progress.stage("done", 0);
         return Ok(BuildReport {
+            deploy,
             pings_pending,
             checked: Checked {
                 files: record.files,
@@ -411,9 +427,11 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
             cache::store(&options.out, &record);
         }
     }
+    let deploy = deploy_after_publish(options, &config, progress);
     drop(lock);
     progress.stage("done", 0);
     Ok(BuildReport {
+        deploy,
         releases: site.releases.len(),
         feeds: site.feeds.len(),
         checked,
@@ -421,6 +439,76 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
         up_to_date: false,
         pings_pending,
     })
+}
+
+/// With a `[deploy]` target, mirrors the output folder into it, while the
+/// folder is still locked; `None` without one. The hubs are told by
+/// [`ping`] only once this has succeeded: until then the documents are not
+/// live where readers fetch them, and the pings stay recorded for the next
+/// run that deploys.
+fn deploy_after_publish(
+    options: &Options,
+    config: &Config,
+    progress: &dyn Progress,
+) -> Option<Result<deploy::DeployReport, deploy::DeployError>> {
+    config.deploy.as_ref().map(|target| {
+        deploy::deploy(
+            &options.out,
+            target,
+            &deploy_options(options, false),
+            progress,
+        )
+    })
+}
+
+fn deploy_options(options: &Options, dry_run: bool) -> deploy::DeployOptions {
+    deploy::DeployOptions {
+        dry_run,
+        #[cfg(feature = "test-hooks")]
+        fail_after: options.deploy_fail_after,
+        #[cfg(not(feature = "test-hooks"))]
+        fail_after: {
+            let _ = options;
+            None
+        },
+    }
+}
+
+/// Mirrors the output folder into the `[deploy]` target of the
+/// configuration, without building (with `dry_run`, works out what would be
+/// sent and deleted and changes nothing). The caller then tells the hubs
+/// what earlier runs kept ([`ping`]), unless it was a dry run.
+pub fn deploy(
+    options: &Options,
+    dry_run: bool,
+    progress: &dyn Progress,
+) -> Result<deploy::DeployReport, Error> {
+    let config = Config::load(&options.config, options.config_required).map_err(Error::Config)?;
+    let Some(target) = &config.deploy else {
+        return Err(Error::Config(
+            Diagnostic::error(&options.config, 0, 0, "no [deploy] table: nowhere to deploy to")
+                .with_hint("add `[deploy]` with `target = \"s3://BUCKET/PREFIX/\"` (see README.md, Deploy to object storage)"),
+        ));
+    };
+    if !options.out.is_dir() {
+        return Err(Error::Deploy(deploy::DeployError::Read {
+            path: options.out.clone(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "no such folder; run pressfeed build first",
+            ),
+        }));
+    }
+    let lock = publish::lock(&options.out, options.lock_wait)?;
+    let report = deploy::deploy(
+        &options.out,
+        target,
+        &deploy_options(options, dry_run),
+        progress,
+    )?;
+    drop(lock);
+    progress.stage("done", 0);
+    Ok(report)
 }
 
 /// The pending pings of `out` could not be kept: nothing is published.

@@ -32,6 +32,7 @@ mod status {
     pub const SKIPPED_INVALID: u8 = 5;
     pub const TIMED_OUT: u8 = 6;
     pub const PING_FAILED: u8 = 7;
+    pub const DEPLOY_FAILED: u8 = 8;
 }
 
 const EXIT_STATUSES: &str = "\
@@ -47,7 +48,10 @@ Exit status:
      published half-done and its temporary files were removed
   7  published, but a WebSub hub could not be notified; what it was not told
      is kept and sent on the next run (a hub that refuses the ping in 5 runs
-     in a row has its pings dropped, with a warning)";
+     in a row has its pings dropped, with a warning)
+  8  published into the output folder, but the [deploy] target could not be
+     brought up to date; it still serves a consistent site, the next run
+     completes the deploy, and the hubs are told then";
 
 /// Publish RSS 2.0, Atom 1.0 and JSON Feed 1.1 feeds from a folder of Markdown
 /// press releases.
@@ -118,6 +122,41 @@ enum Command {
         /// path to the folder (nginx `alias`, Apache `Alias`).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+    },
+    /// Mirror the output folder into the `[deploy]` target of the
+    /// configuration (an S3 bucket and prefix), without building.
+    ///
+    /// Sends only the files that differ from what the target holds, each
+    /// with its media type and Cache-Control; deepest first (archive
+    /// documents, history pages, then the documents and pages that link to
+    /// them); deletes last what pressfeed put there and no longer writes;
+    /// never touches other objects. Then sends the WebSub pings earlier runs
+    /// kept. `build` does the same after publishing when `[deploy]` is set.
+    #[command(after_help = EXIT_STATUSES)]
+    Deploy {
+        /// Output folder to mirror.
+        #[arg(long, value_name = "DIR", default_value = "feeds")]
+        out: PathBuf,
+        /// Configuration file (default: pressfeed.toml).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// List what would be sent and deleted; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Do not send the WebSub pings kept by earlier runs.
+        #[arg(long)]
+        no_ping: bool,
+        /// Seconds to wait for a pressfeed run to finish with the output
+        /// folder.
+        #[arg(long, value_name = "SECS", default_value_t = 60)]
+        lock_wait: u64,
+        /// Stop a deploy that has not finished after this many seconds (0:
+        /// no limit), with exit status 6; the next run completes it.
+        #[arg(long, value_name = "SECS", default_value_t = 600)]
+        timeout: u64,
+        /// Print only problems.
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Read and validate every seed and print problems; write nothing.
     ///
@@ -210,11 +249,70 @@ fn run(cli: Cli) -> u8 {
     {
         return server_config(*server, config.as_deref(), out.as_deref());
     }
-    let (Command::Check { common } | Command::Build { common, .. }) = &cli.command else {
-        return status::USAGE;
-    };
-    watchdog(common.timeout);
+    match &cli.command {
+        Command::Check { common } | Command::Build { common, .. } => watchdog(common.timeout),
+        Command::Deploy { timeout, .. } => watchdog(*timeout),
+        Command::ServerConfig { .. } => return status::USAGE,
+    }
     match cli.command {
+        Command::Deploy {
+            out,
+            config,
+            dry_run,
+            no_ping,
+            lock_wait,
+            timeout,
+            quiet,
+        } => {
+            let options = Options {
+                out,
+                config_required: config.is_some(),
+                config: config.unwrap_or_else(|| PathBuf::from("pressfeed.toml")),
+                lock_wait: Duration::from_secs(lock_wait),
+                #[cfg(feature = "test-hooks")]
+                deploy_fail_after: deploy_fail_after(),
+                ..Options::default()
+            };
+            let progress = Bar::with(quiet, false);
+            let d = match pressfeed::deploy(&options, dry_run, &progress) {
+                Ok(d) => d,
+                Err(e) => {
+                    progress.clear();
+                    return report_error(&e, quiet);
+                }
+            };
+            progress.clear();
+            print_skipped(&d, quiet);
+            if dry_run {
+                for path in &d.sent {
+                    println!("send {path}");
+                }
+                for path in &d.deleted {
+                    println!("delete {path}");
+                }
+            }
+            // The documents are live: tell the hubs what earlier runs kept.
+            let outcome = match dry_run || no_ping {
+                true => None,
+                false => match ping_now(&options, timeout, started) {
+                    Ok(outcome) => Some(outcome),
+                    Err(e) => return report_error(&e, quiet),
+                },
+            };
+            if !quiet {
+                println!(
+                    "pressfeed: {}{}; {:.2}s",
+                    deployed(&d),
+                    outcome
+                        .as_ref()
+                        .map_or(String::new(), |o| pings(o.report.sent, o.pending)),
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            outcome
+                .as_ref()
+                .map_or(status::OK, |o| print_ping_outcome(o, &options.out))
+        }
         Command::Check { common } => {
             let progress = Bar::new(&common);
             match pressfeed::check(&options(&common), &progress) {
@@ -270,6 +368,8 @@ fn run(cli: Cli) -> u8 {
                 fail_after: std::env::var("PRESSFEED_TEST_FAIL_AFTER")
                     .ok()
                     .and_then(|v| v.parse().ok()),
+                #[cfg(feature = "test-hooks")]
+                deploy_fail_after: deploy_fail_after(),
                 ..options(&common)
             };
             let progress = Bar::new(&common);
@@ -278,18 +378,16 @@ fn run(cli: Cli) -> u8 {
                     progress.clear();
                     // The documents are live: tell the hubs (what a stopped
                     // or failed round leaves is kept for the next run).
-                    let outcome = match no_ping {
+                    // Only once the documents are live (published, and
+                    // deployed when there is a target) are the hubs told;
+                    // what a stopped or failed round leaves is kept for the
+                    // next run.
+                    let outcome = match no_ping || matches!(report.deploy, Some(Err(_))) {
                         true => None,
-                        false => {
-                            PINGING.store(true, std::sync::atomic::Ordering::Relaxed);
-                            let outcome =
-                                pressfeed::ping(&options, &ping_settings(&common, started));
-                            PINGING.store(false, std::sync::atomic::Ordering::Relaxed);
-                            match outcome {
-                                Ok(outcome) => Some(outcome),
-                                Err(e) => return report_error(&e, common.quiet),
-                            }
-                        }
+                        false => match ping_now(&options, common.timeout, started) {
+                            Ok(outcome) => Some(outcome),
+                            Err(e) => return report_error(&e, common.quiet),
+                        },
                     };
                     let (sent, pending) = match &outcome {
                         Some(o) => (o.report.sent, o.pending),
@@ -307,7 +405,7 @@ fn run(cli: Cli) -> u8 {
                             format!("read {} file(s)", report.checked.files)
                         };
                         println!(
-                            "pressfeed: {what}, published {} release(s) in {} feed(s){}; {} file(s) written, {} unchanged, {} removed; {} warning(s){}{}; {:.2}s",
+                            "pressfeed: {what}, published {} release(s) in {} feed(s){}; {} file(s) written, {} unchanged, {} removed; {} warning(s){}{}{}; {:.2}s",
                             report.releases,
                             report.feeds,
                             held(&report.checked),
@@ -320,21 +418,31 @@ fn run(cli: Cli) -> u8 {
                             } else {
                                 String::new()
                             },
-                            match (sent, pending) {
-                                (0, 0) => String::new(),
-                                (sent, 0) => format!("; hubs told of {sent} document(s)"),
-                                (sent, left) => format!(
-                                    "; hubs told of {sent} document(s), {left} kept for the next run"
-                                ),
+                            match &report.deploy {
+                                Some(Ok(d)) => format!("; {}", deployed(d)),
+                                _ => String::new(),
                             },
+                            pings(sent, pending),
                             started.elapsed().as_secs_f64()
                         );
                     }
                     let ping_status = outcome
                         .as_ref()
                         .map_or(status::OK, |o| print_ping_outcome(o, &options.out));
+                    if let Some(Ok(d)) = &report.deploy {
+                        print_skipped(d, common.quiet);
+                    }
+                    let deploy_failed = match &report.deploy {
+                        Some(Err(e)) => {
+                            print_deploy_error(e);
+                            true
+                        }
+                        _ => false,
+                    };
                     if report.checked.invalid > 0 {
                         status::SKIPPED_INVALID
+                    } else if deploy_failed {
+                        status::DEPLOY_FAILED
                     } else if ping_status != status::OK {
                         ping_status
                     } else {
@@ -379,11 +487,24 @@ fn server_config(
 /// Whether the run is telling the WebSub hubs (for the timeout's hint).
 static PINGING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
+/// Tells the hubs what the output folder's pending store holds, flagging
+/// the round for the timeout's hint.
+fn ping_now(
+    options: &Options,
+    timeout: u64,
+    started: Instant,
+) -> Result<pressfeed::delivery::websub::Outcome, Error> {
+    PINGING.store(true, std::sync::atomic::Ordering::Relaxed);
+    let outcome = pressfeed::ping(options, &ping_settings(timeout, started));
+    PINGING.store(false, std::sync::atomic::Ordering::Relaxed);
+    outcome
+}
+
 /// How the hubs are told: the round ends well within --timeout.
-fn ping_settings(common: &Common, started: Instant) -> pressfeed::delivery::websub::PingSettings {
+fn ping_settings(timeout: u64, started: Instant) -> pressfeed::delivery::websub::PingSettings {
     let mut settings = pressfeed::delivery::websub::PingSettings::default();
-    if common.timeout > 0 {
-        let left = Duration::from_secs(common.timeout).saturating_sub(started.elapsed());
+    if timeout > 0 {
+        let left = Duration::from_secs(timeout).saturating_sub(started.elapsed());
         // Requests in flight end within their own timeout of the bound.
         let margin = settings.timeout * 2;
         settings.total = settings.total.min(left.saturating_sub(margin));
@@ -456,6 +577,76 @@ fn print_ping_outcome(o: &pressfeed::delivery::websub::Outcome, out: &std::path:
     } else {
         status::PING_FAILED
     }
+}
+
+/// The test hook that stops a deploy after N uploads.
+#[cfg(feature = "test-hooks")]
+fn deploy_fail_after() -> Option<usize> {
+    std::env::var("PRESSFEED_TEST_DEPLOY_FAIL_AFTER")
+        .ok()
+        .and_then(|v| v.parse().ok())
+}
+
+/// "hubs told of ..." for a summary line.
+fn pings(sent: usize, pending: usize) -> String {
+    match (sent, pending) {
+        (0, 0) => String::new(),
+        (sent, 0) => format!("; hubs told of {sent} document(s)"),
+        (sent, left) => format!("; hubs told of {sent} document(s), {left} kept for the next run"),
+    }
+}
+
+/// "deployed to s3://...: ..." for a summary line.
+fn deployed(d: &pressfeed::delivery::deploy::DeployReport) -> String {
+    let mb = d.bytes_sent as f64 / 1e6;
+    match d.dry_run {
+        true => format!(
+            "would deploy to {}: {} file(s) to send ({mb:.1} MB), {} to delete, {} unchanged (dry run: nothing changed)",
+            d.target,
+            d.sent.len(),
+            d.deleted.len(),
+            d.unchanged
+        ),
+        false => format!(
+            "deployed to {}: {} file(s) sent ({mb:.1} MB), {} deleted, {} unchanged",
+            d.target,
+            d.sent.len(),
+            d.deleted.len(),
+            d.unchanged
+        ),
+    }
+}
+
+fn print_skipped(d: &pressfeed::delivery::deploy::DeployReport, quiet: bool) {
+    if quiet {
+        return;
+    }
+    for (path, why) in &d.skipped {
+        eprintln!(
+            "pressfeed: {}: not deployed: {why}",
+            pressfeed::diag::escape_controls(path)
+        );
+    }
+}
+
+fn print_deploy_error(e: &pressfeed::delivery::deploy::DeployError) {
+    eprintln!(
+        "pressfeed: deploy failed: {}",
+        pressfeed::diag::escape_controls(&e.to_string())
+    );
+    use pressfeed::delivery::deploy::DeployError;
+    let hint = match e {
+        DeployError::Read { .. } | DeployError::TooMany { .. } => {
+            "deploy the output folder a build wrote (--out DIR); the target was not changed"
+        }
+        DeployError::Manifest { .. } => {
+            "the target was not changed; see the message for how to repair its record"
+        }
+        _ => {
+            "the target still serves a consistent site; check the credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the machine's role), the bucket and deploy.endpoint; the next run completes the deploy and tells the hubs"
+        }
+    };
+    eprintln!("  hint: {hint}");
 }
 
 /// Ends the process with [`status::TIMED_OUT`] once `secs` have passed (never,
@@ -543,6 +734,10 @@ fn report_error(e: &Error, quiet: bool) -> u8 {
             );
             status::IO
         }
+        Error::Deploy(e) => {
+            print_deploy_error(e);
+            status::DEPLOY_FAILED
+        }
         Error::Publish(_) => {
             eprintln!("pressfeed: {e}");
             eprintln!(
@@ -575,10 +770,12 @@ struct Bar {
 
 impl Bar {
     fn new(common: &Common) -> Bar {
-        let timings = common
-            .timings
-            .then(|| Mutex::new(("starting", 0, Instant::now())));
-        if common.quiet || !std::io::stderr().is_terminal() {
+        Bar::with(common.quiet, common.timings)
+    }
+
+    fn with(quiet: bool, timings: bool) -> Bar {
+        let timings = timings.then(|| Mutex::new(("starting", 0, Instant::now())));
+        if quiet || !std::io::stderr().is_terminal() {
             return Bar { bar: None, timings };
         }
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());

@@ -1,9 +1,11 @@
 //! Stage 6 and after: publish the files atomically into the output folder
 //! ([`publish`]), remember what the last build read and wrote ([`cache`]),
-//! tell the WebSub hubs what changed ([`websub`]), and say how a web server
-//! must serve the folder ([`serve`]).
+//! mirror the folder into an object store ([`deploy`]), tell the WebSub hubs
+//! what changed ([`websub`]), and say how a web server must serve the folder
+//! ([`serve`]).
 
 pub mod cache;
+pub mod deploy;
 pub mod publish;
 pub mod serve;
 pub mod websub;
