@@ -498,7 +498,7 @@ fn a_deploy_stopped_half_way_is_completed_by_the_next_run() {
 
 /// A hub on 127.0.0.1 that, on each publish ping, fetches every topic at
 /// once and records what it got: the URL and whether the body held
-/// `marker`. Bounded: 50 pings, two minutes.
+/// `marker`. Bounded: 500 pings, two minutes.
 struct Hub {
     url: String,
     fetched: Arc<Mutex<Vec<(String, u16, bool)>>>,
@@ -514,7 +514,7 @@ impl Hub {
         std::thread::spawn(move || {
             let start = Instant::now();
             let mut answered = 0;
-            while answered < 50 && start.elapsed() < Duration::from_secs(120) {
+            while answered < 500 && start.elapsed() < Duration::from_secs(120) {
                 let Ok((stream, _)) = listener.accept() else {
                     std::thread::sleep(Duration::from_millis(5));
                     continue;
@@ -537,11 +537,14 @@ impl Hub {
                 }
                 let mut body = vec![0; length];
                 let _ = reader.read_exact(&mut body);
-                for (k, topic) in url::form_urlencoded::parse(&body) {
-                    if k != "hub.url" && k != "hub.topic" {
-                        continue;
-                    }
-                    let mut r = ureq::get(topic.as_ref())
+                // A ping names its topic as `hub.topic`, `hub.url` or both:
+                // each topic is fetched once.
+                let topics: std::collections::BTreeSet<String> = url::form_urlencoded::parse(&body)
+                    .filter(|(k, _)| k == "hub.url" || k == "hub.topic")
+                    .map(|(_, topic)| topic.into_owned())
+                    .collect();
+                for topic in topics {
+                    let mut r = ureq::get(topic.as_str())
                         .config()
                         .http_status_as_error(false)
                         .build()
@@ -551,7 +554,7 @@ impl Hub {
                     let text = r.body_mut().read_to_string().unwrap_or_default();
                     f.lock()
                         .unwrap()
-                        .push((topic.into_owned(), status, text.contains(marker)));
+                        .push((topic, status, text.contains(marker)));
                 }
                 let mut stream = reader.into_inner();
                 let _ = write!(
