@@ -21,7 +21,8 @@
 //!    not change finish without reading a seed ([`delivery::cache`]), and
 //!    the WebSub pings ([`delivery::websub`]).
 //!
-//! [`config`], [`diag`] and [`text`] serve every stage.
+//! [`config`], [`diag`] and [`text`] serve every stage; [`report`] describes
+//! a run for monitoring (Prometheus metrics, JSON).
 
 pub mod config;
 pub mod delivery;
@@ -29,6 +30,7 @@ pub mod diag;
 pub mod input;
 pub mod output;
 pub mod render;
+pub mod report;
 pub mod site;
 pub mod text;
 
