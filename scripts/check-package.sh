@@ -30,7 +30,8 @@ for path in ./usr/bin/pressfeed ./usr/share/man/man1/pressfeed.1.gz \
     ./usr/share/bash-completion/completions/pressfeed ./usr/share/zsh/vendor-completions/_pressfeed \
     ./usr/share/fish/vendor_completions.d/pressfeed.fish \
     ./usr/lib/systemd/system/pressfeed.service ./usr/lib/systemd/system/pressfeed.timer \
-    ./usr/lib/systemd/system/pressfeed-alert.service ./etc/pressfeed/pressfeed.toml; do
+    ./usr/lib/systemd/system/pressfeed-alert.service ./etc/pressfeed/pressfeed.toml \
+    ./usr/share/doc/pressfeed/examples/pressfeed.rules.yml; do
     grep -qxF "$path" <<<"$contents" || fail "the package has no $path"
 done
 dpkg-deb -f "$deb" Depends | grep -q adduser || fail "the package does not depend on adduser"
@@ -48,7 +49,10 @@ dpkg-deb -x "$deb" "$root"
     --out "$control/feeds" --metrics "$control/pressfeed.prom" --no-ping
 [ -s "$control/feeds/atom.xml" ] || fail "the packaged binary wrote no atom.xml"
 grep -q '^pressfeed_last_run_exit_status 0$' "$control/pressfeed.prom" || fail "metrics say the build failed"
-if command -v promtool >/dev/null; then promtool check metrics <"$control/pressfeed.prom"; fi
+if command -v promtool >/dev/null; then
+    promtool check metrics <"$control/pressfeed.prom"
+    promtool check rules "$root/usr/share/doc/pressfeed/examples/pressfeed.rules.yml"
+fi
 man -l "$root/usr/share/man/man1/pressfeed-build.1.gz" 2>/dev/null | grep -q -- '--metrics' \
     || ! command -v man >/dev/null || fail "pressfeed-build(1) does not list --metrics"
 

@@ -269,3 +269,57 @@ fn a_metrics_file_that_cannot_be_written_fails_the_run() {
         stderr(&o)
     );
 }
+
+#[test]
+fn man_pages_and_completions_come_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (man, completions) = (dir.path().join("man"), dir.path().join("completions"));
+    for (what, to) in [("man", &man), ("completions", &completions)] {
+        let o = pressfeed(dir.path(), &["generate", what, to.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let mut pages: Vec<_> = std::fs::read_dir(&man)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    pages.sort();
+    assert_eq!(
+        pages,
+        ["pressfeed-build.1", "pressfeed-check.1", "pressfeed.1"]
+    );
+    // Every flag --help shows is on the page (roff escapes each dash).
+    let build = std::fs::read_to_string(man.join("pressfeed-build.1")).unwrap();
+    let help = stdout(&pressfeed(dir.path(), &["build", "--help"]));
+    for flag in help.split_whitespace().filter(|w| w.starts_with("--")) {
+        let flag = flag.trim_end_matches(',').split('=').next().unwrap();
+        assert!(
+            build.contains(&flag.replace('-', "\\-")),
+            "{flag} is not on the page"
+        );
+    }
+    assert!(build.contains("PRESSFEED_CONFIG"));
+    // The subcommand that writes them stays out of --help.
+    assert!(!stdout(&pressfeed(dir.path(), &["--help"])).contains("generate"));
+    for file in ["pressfeed.bash", "_pressfeed", "pressfeed.fish"] {
+        let text = std::fs::read_to_string(completions.join(file)).unwrap();
+        assert!(text.contains("--metrics"), "{file} lacks --metrics");
+    }
+}
+
+#[test]
+fn readme_quotes_the_alert_rules_the_package_installs() {
+    let root = common::root();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let path = root.join("pkg/prometheus/pressfeed.rules.yml");
+    let rules = std::fs::read_to_string(&path).unwrap();
+    assert!(readme.contains(&format!("```yaml\n{rules}```")));
+    match Command::new("promtool")
+        .arg("check")
+        .arg("rules")
+        .arg(&path)
+        .output()
+    {
+        Ok(o) => assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o)),
+        Err(_) => eprintln!("skipped: promtool is not installed (Debian package prometheus)"),
+    }
+}
