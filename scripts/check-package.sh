@@ -66,7 +66,10 @@ for dir in /var/lib/pressfeed /var/lib/pressfeed/seeds /var/lib/pressfeed/feeds 
 done
 [ ! -e /etc/systemd/system/timers.target.wants/pressfeed.timer ] || fail "the timer was enabled on install"
 units=(/usr/lib/systemd/system/pressfeed.service /usr/lib/systemd/system/pressfeed.timer /usr/lib/systemd/system/pressfeed-alert.service)
-systemd-analyze verify --man=no "${units[@]}"
+# verify exits 0 on what it only warns about (an unknown key, a key in the
+# wrong section): any output is a failure here.
+verify=$(systemd-analyze verify --man=no "${units[@]}" 2>&1) || fail "systemd-analyze verify: $verify"
+[ -z "$verify" ] || fail "systemd-analyze verify: $verify"
 # The service's command, as its user, from its folder, with no --config.
 cp seeds/* /var/lib/pressfeed/seeds/
 chown -R pressfeed:pressfeed /var/lib/pressfeed/seeds
