@@ -323,3 +323,47 @@ fn readme_quotes_the_alert_rules_the_package_installs() {
         Err(_) => eprintln!("skipped: promtool is not installed (Debian package prometheus)"),
     }
 }
+
+#[test]
+fn a_run_stopped_by_its_timeout_still_updates_the_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = fixture("site");
+    let (prom, out) = (dir.path().join("pressfeed.prom"), dir.path().join("out"));
+    let build = |timeout: &str| {
+        pressfeed(
+            dir.path(),
+            &[
+                "build",
+                "-q",
+                "--seeds",
+                site.join("seeds").to_str().unwrap(),
+                "--config",
+                site.join("pressfeed.toml").to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+                "--metrics",
+                prom.to_str().unwrap(),
+                "--lock-wait",
+                "100",
+                "--no-cache",
+                "--timeout",
+                timeout,
+            ],
+        )
+    };
+    let o = build("600");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let success = metrics(&prom)["pressfeed_last_success_timestamp_seconds"];
+    // Another process holds the output folder: the run waits for it until
+    // its timeout stops it.
+    let held = std::fs::File::open(&out).unwrap();
+    held.lock().unwrap();
+    let o = build("1");
+    assert_eq!(o.status.code(), Some(6), "{}", stderr(&o));
+    drop(held);
+    promtool_accepts(&prom);
+    let m = metrics(&prom);
+    assert_eq!(m["pressfeed_last_run_exit_status"], 6.0);
+    assert_eq!(m["pressfeed_last_success_timestamp_seconds"], success);
+    assert!(m["pressfeed_last_run_end_timestamp_seconds"] > success);
+}
