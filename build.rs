@@ -24,12 +24,19 @@ fn main() {
         None => version.to_string(),
     };
     println!("cargo:rustc-env=PRESSFEED_VERSION={described}");
-    println!("cargo:rerun-if-changed=build.rs");
+    // And when what is compiled changes, so that the `modified` mark follows
+    // edits not yet staged (these are rebuilt then anyway).
+    for path in ["build.rs", "src", "templates", "Cargo.toml", "Cargo.lock"] {
+        println!("cargo:rerun-if-changed={path}");
+    }
 }
 
 /// Runs git in `dir`; its trimmed output, or `None` on any failure.
 fn git(dir: &Path, args: &[&str]) -> Option<String> {
+    // --no-optional-locks: `git status` must not refresh the index, whose
+    // change would rerun this script and so rebuild pressfeed every time.
     let out = Command::new("git")
+        .arg("--no-optional-locks")
         .arg("-C")
         .arg(dir)
         .args(args)
