@@ -294,6 +294,8 @@ impl Run {
                 "1 when the last run found its inputs unchanged and wrote nothing, else 0.",
                 if c.up_to_date { 1.0 } else { 0.0 },
             );
+            // Deploy: `pressfeed_last_run_deploy_objects{outcome="sent"|"deleted"}`
+            // goes here, from `Counts`, once deploy lands.
         }
         m.text
     }
