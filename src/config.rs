@@ -6,7 +6,7 @@
 //! it, so a typo never silently falls back to a default.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono_tz::Tz;
 use serde::Deserialize;
@@ -224,6 +224,25 @@ pub const DEFAULT_POST_NOMINALS: &[&str] = &[
     "KCMG", "DCMG", "GCMG", "CH", "PC", "KStJ", "DStJ", "PhD",
 ];
 
+/// Where a run looks for its configuration when none is named (by `--config`
+/// or `PRESSFEED_CONFIG`), in order: the working folder's, then the system's
+/// (where the Debian package installs a sample).
+pub const SEARCH_PATH: &[&str] = &["pressfeed.toml", "/etc/pressfeed/pressfeed.toml"];
+
+/// The first of `candidates` that exists (or cannot be told not to: a file
+/// that exists but cannot be read is reported by [`Config::load`], not passed
+/// over), or the first of them when none does, which [`Config::load`] then
+/// reads as the built-in defaults.
+pub fn search<P: AsRef<Path>>(candidates: &[P]) -> PathBuf {
+    candidates
+        .iter()
+        .map(AsRef::as_ref)
+        .find(|p| !matches!(p.try_exists(), Ok(false)))
+        .or_else(|| candidates.first().map(AsRef::as_ref))
+        .unwrap_or(Path::new("pressfeed.toml"))
+        .to_path_buf()
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config::from_raw(RawConfig::default(), Path::new("pressfeed.toml"))
@@ -243,7 +262,7 @@ impl Config {
             Err(e) => {
                 return Err(
                     Diagnostic::error(path, 0, 0, format!("cannot read config: {e}")).with_hint(
-                        "pass an existing file with --config, or omit it to use the defaults",
+                        "name an existing file with --config or PRESSFEED_CONFIG, or neither to use ./pressfeed.toml, /etc/pressfeed/pressfeed.toml or the defaults",
                     ),
                 );
             }
@@ -624,6 +643,23 @@ fn lowercase_first(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn search_takes_the_first_that_exists_else_the_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b, c) = (
+            dir.path().join("a"),
+            dir.path().join("b"),
+            dir.path().join("c"),
+        );
+        std::fs::write(&b, "").unwrap();
+        std::fs::write(&c, "").unwrap();
+        assert_eq!(search(&[&a, &b, &c]), b);
+        assert_eq!(search(&[&a]), a);
+        // A folder where the file should be is reported, not passed over.
+        std::fs::create_dir(&a).unwrap();
+        assert_eq!(search(&[&a, &b]), a);
+    }
 
     #[test]
     fn defaults_serve_the_beehive_archive() {

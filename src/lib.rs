@@ -22,7 +22,8 @@
 //!    mirror of the folder in an object store ([`delivery::deploy`]), and
 //!    the WebSub pings ([`delivery::websub`]).
 //!
-//! [`config`], [`diag`] and [`text`] serve every stage.
+//! [`config`], [`diag`] and [`text`] serve every stage; [`report`] describes
+//! a run for monitoring (Prometheus metrics, JSON).
 
 pub mod config;
 pub mod delivery;
@@ -30,6 +31,7 @@ pub mod diag;
 pub mod input;
 pub mod output;
 pub mod render;
+pub mod report;
 pub mod site;
 pub mod text;
 

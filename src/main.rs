@@ -4,11 +4,13 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime};
 
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use pressfeed::report::{self, Stopwatch};
 use pressfeed::{Error, Options, Progress};
 
 /// mimalloc (its v2 line) instead of the platform's allocator: a build makes
@@ -62,7 +64,11 @@ Exit status:
 /// one per portfolio and one per minister, an HTML page for each with
 /// autodiscovery links, and an OPML list of every feed.
 #[derive(Parser, Debug)]
-#[command(name = "pressfeed", version, after_help = EXIT_STATUSES)]
+#[command(
+    name = "pressfeed",
+    version = env!("PRESSFEED_VERSION"),
+    after_help = EXIT_STATUSES
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -103,6 +109,15 @@ enum Command {
         /// .pressfeed-pings) and sent by the next run without --no-ping.
         #[arg(long)]
         no_ping: bool,
+        /// Write the run's metrics to FILE in the Prometheus text format, for
+        /// node_exporter's textfile collector (name it *.prom): start, end
+        /// and last success times, exit status, stage durations, releases,
+        /// feeds, files and pings. Replaced atomically, also by failed runs.
+        #[arg(long, value_name = "FILE")]
+        metrics: Option<PathBuf>,
+        /// Write the same facts as --metrics to FILE as JSON.
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
     },
     /// Print the web server configuration that serves the output folder at
     /// `base_url`: each kind of file with its media type and
@@ -169,6 +184,48 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Write the man pages (pressfeed.1, pressfeed-build.1, ...) or the bash,
+    /// zsh and fish completions into DIR, from this command line's own
+    /// definition: for packaging (scripts/package.sh).
+    #[command(hide = true)]
+    Generate {
+        #[arg(value_enum)]
+        what: Generated,
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum Generated {
+    Man,
+    Completions,
+}
+
+/// Writes what `generate` asks for into `dir` (created if missing).
+fn generate(what: Generated, dir: &std::path::Path) -> u8 {
+    use clap::CommandFactory;
+    let written = std::fs::create_dir_all(dir).and_then(|()| match what {
+        Generated::Man => clap_mangen::generate_to(Cli::command(), dir),
+        Generated::Completions => {
+            let mut cmd = Cli::command();
+            for shell in [
+                clap_complete::Shell::Bash,
+                clap_complete::Shell::Zsh,
+                clap_complete::Shell::Fish,
+            ] {
+                clap_complete::generate_to(shell, &mut cmd, "pressfeed", dir)?;
+            }
+            Ok(())
+        }
+    });
+    match written {
+        Ok(()) => status::OK,
+        Err(e) => {
+            eprintln!("pressfeed: {}: cannot write: {e}", dir.display());
+            status::IO
+        }
+    }
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -183,9 +240,11 @@ struct Common {
     /// never followed, only regular files read).
     #[arg(long, value_name = "DIR", default_value = "seeds")]
     seeds: PathBuf,
-    /// Configuration file. Optional: when the default one is absent, built-in
-    /// defaults are used; a file named here must exist.
-    #[arg(long, value_name = "FILE")]
+    /// Configuration file. When neither this nor PRESSFEED_CONFIG names one,
+    /// the first that exists of ./pressfeed.toml and
+    /// /etc/pressfeed/pressfeed.toml is read, else built-in defaults are
+    /// used; a file named here or by PRESSFEED_CONFIG must exist.
+    #[arg(long, value_name = "FILE", env = "PRESSFEED_CONFIG")]
     config: Option<PathBuf>,
     /// Print only problems: no summary, no progress bar, no warnings.
     #[arg(long, short)]
@@ -232,7 +291,7 @@ fn options(common: &Common) -> Options {
         config: common
             .config
             .clone()
-            .unwrap_or_else(|| PathBuf::from("pressfeed.toml")),
+            .unwrap_or_else(|| pressfeed::config::search(pressfeed::config::SEARCH_PATH)),
         config_required: common.config.is_some(),
         now: common.now,
         ..Options::default()
@@ -241,18 +300,33 @@ fn options(common: &Common) -> Options {
 
 fn run(cli: Cli) -> u8 {
     let started = Instant::now();
-    if let Command::ServerConfig {
-        server,
-        config,
-        out,
-    } = &cli.command
-    {
-        return server_config(*server, config.as_deref(), out.as_deref());
-    }
-    match &cli.command {
-        Command::Check { common } | Command::Build { common, .. } => watchdog(common.timeout),
-        Command::Deploy { timeout, .. } => watchdog(*timeout),
-        Command::ServerConfig { .. } => return status::USAGE,
+    let started_at = SystemTime::now();
+    let stopwatch = Arc::new(Stopwatch::default());
+    let common = match &cli.command {
+        Command::Check { common } | Command::Build { common, .. } => Some(common),
+        Command::Generate { what, dir } => return generate(*what, dir),
+        Command::ServerConfig {
+            server,
+            config,
+            out,
+        } => return server_config(*server, config.as_deref(), out.as_deref()),
+        Command::Deploy { .. } => None,
+    };
+    let monitor = match &cli.command {
+        Command::Build {
+            metrics, report, ..
+        } => Monitor {
+            metrics: metrics.clone(),
+            report: report.clone(),
+            started_at,
+            stopwatch: Arc::clone(&stopwatch),
+        },
+        _ => Monitor::none(&stopwatch),
+    };
+    match (common, &cli.command) {
+        (Some(common), _) => watchdog(common.timeout, monitor.clone()),
+        (None, Command::Deploy { timeout, .. }) => watchdog(*timeout, monitor.clone()),
+        (None, _) => {}
     }
     match cli.command {
         Command::Deploy {
@@ -273,7 +347,7 @@ fn run(cli: Cli) -> u8 {
                 deploy_fail_after: deploy_fail_after(),
                 ..Options::default()
             };
-            let progress = Bar::with(quiet, false);
+            let progress = Bar::with(quiet, false, stopwatch);
             let d = match pressfeed::deploy(&options, dry_run, &progress) {
                 Ok(d) => d,
                 Err(e) => {
@@ -314,7 +388,7 @@ fn run(cli: Cli) -> u8 {
                 .map_or(status::OK, |o| print_ping_outcome(o, &options.out))
         }
         Command::Check { common } => {
-            let progress = Bar::new(&common);
+            let progress = Bar::new(&common, stopwatch);
             match pressfeed::check(&options(&common), &progress) {
                 Ok((checked, site, _)) => {
                     progress.clear();
@@ -358,6 +432,7 @@ fn run(cli: Cli) -> u8 {
             lock_wait,
             no_cache,
             no_ping,
+            ..
         } => {
             let options = Options {
                 out,
@@ -372,30 +447,30 @@ fn run(cli: Cli) -> u8 {
                 deploy_fail_after: deploy_fail_after(),
                 ..options(&common)
             };
-            let progress = Bar::new(&common);
-            match pressfeed::build(&options, &progress) {
+            let progress = Bar::new(&common, stopwatch);
+            let outcome = pressfeed::build(&options, &progress);
+            progress.clear();
+            let mut pinged = None;
+            let mut ping_error = None;
+            let status = match &outcome {
                 Ok(report) => {
-                    progress.clear();
-                    // The documents are live: tell the hubs (what a stopped
-                    // or failed round leaves is kept for the next run).
                     // Only once the documents are live (published, and
                     // deployed when there is a target) are the hubs told;
                     // what a stopped or failed round leaves is kept for the
                     // next run.
-                    let outcome = match no_ping || matches!(report.deploy, Some(Err(_))) {
-                        true => None,
-                        false => match ping_now(&options, common.timeout, started) {
-                            Ok(outcome) => Some(outcome),
-                            Err(e) => return report_error(&e, common.quiet),
-                        },
-                    };
-                    let (sent, pending) = match &outcome {
+                    if !no_ping && !matches!(report.deploy, Some(Err(_))) {
+                        match ping_now(&options, common.timeout, started) {
+                            Ok(o) => pinged = Some(o),
+                            Err(e) => ping_error = Some(e),
+                        }
+                    }
+                    let (sent, pending) = match &pinged {
                         Some(o) => (o.report.sent, o.pending),
                         None => (0, report.pings_pending),
                     };
                     print_diagnostics(&report.checked.diagnostics, common.quiet);
                     if !common.quiet {
-                        let p = report.publish;
+                        let p = &report.publish;
                         let what = if report.up_to_date {
                             format!(
                                 "nothing changed since the last build of {} file(s)",
@@ -426,9 +501,11 @@ fn run(cli: Cli) -> u8 {
                             started.elapsed().as_secs_f64()
                         );
                     }
-                    let ping_status = outcome
-                        .as_ref()
-                        .map_or(status::OK, |o| print_ping_outcome(o, &options.out));
+                    let ping_status = match (&pinged, &ping_error) {
+                        (_, Some(e)) => report_error(e, common.quiet),
+                        (Some(o), None) => print_ping_outcome(o, &options.out),
+                        (None, None) => status::OK,
+                    };
                     if let Some(Ok(d)) = &report.deploy {
                         print_skipped(d, common.quiet);
                     }
@@ -449,12 +526,80 @@ fn run(cli: Cli) -> u8 {
                         status::OK
                     }
                 }
-                Err(e) => {
-                    progress.clear();
-                    report_error(&e, common.quiet)
+                Err(e) => report_error(e, common.quiet),
+            };
+            monitor.record(
+                status,
+                outcome
+                    .as_ref()
+                    .ok()
+                    .map(|r| report::Counts::new(r, pinged.as_ref())),
+                outcome.as_ref().err().map(ToString::to_string),
+            )
+        }
+        Command::Generate { .. } => status::OK,
+    }
+}
+
+/// Where `build --metrics` and `--report` write the facts of the run.
+#[derive(Clone)]
+struct Monitor {
+    metrics: Option<PathBuf>,
+    report: Option<PathBuf>,
+    started_at: SystemTime,
+    stopwatch: Arc<Stopwatch>,
+}
+
+impl Monitor {
+    fn none(stopwatch: &Arc<Stopwatch>) -> Monitor {
+        Monitor {
+            metrics: None,
+            report: None,
+            started_at: SystemTime::now(),
+            stopwatch: Arc::clone(stopwatch),
+        }
+    }
+
+    /// Writes the files asked for; the exit status, which is an I/O failure
+    /// if one cannot be written after an otherwise successful run.
+    fn record(&self, status: u8, counts: Option<report::Counts>, error: Option<String>) -> u8 {
+        if self.metrics.is_none() && self.report.is_none() {
+            return status;
+        }
+        // The last success a failed run carries over: from the metrics file,
+        // else from the report.
+        let previous = [&self.metrics, &self.report]
+            .into_iter()
+            .flatten()
+            .find_map(|path| report::previous_success(path));
+        let run = report::Run::new(
+            env!("PRESSFEED_VERSION"),
+            self.started_at,
+            status,
+            matches!(status, status::OK | status::PING_FAILED),
+            previous,
+            self.stopwatch.stages(),
+            counts,
+            error,
+        );
+        let mut result = status;
+        let files = [(&self.metrics, run.metrics()), (&self.report, run.json())];
+        for (path, text) in files {
+            let Some(path) = path else { continue };
+            if let Err(e) = report::write_atomically(path, &text) {
+                eprintln!(
+                    "pressfeed: {}: cannot write: {e}",
+                    pressfeed::diag::shown(path)
+                );
+                eprintln!(
+                    "  hint: the folder must exist and be writable by the user pressfeed runs as"
+                );
+                if result == status::OK {
+                    result = status::IO;
                 }
             }
         }
+        result
     }
 }
 
@@ -652,7 +797,7 @@ fn print_deploy_error(e: &pressfeed::delivery::deploy::DeployError) {
 /// Ends the process with [`status::TIMED_OUT`] once `secs` have passed (never,
 /// for 0). The library is told first, so that it finishes a batch of renames
 /// in progress and removes its temporary files.
-fn watchdog(secs: u64) {
+fn watchdog(secs: u64, monitor: Monitor) {
     if secs == 0 {
         return;
     }
@@ -672,6 +817,8 @@ fn watchdog(secs: u64) {
                 "  hint: look for a seed or output folder on a file system that hangs; raise --timeout if the archive is simply that large"
             );
         }
+        let error = format!("the run took longer than --timeout {secs}s and was stopped");
+        monitor.record(status::TIMED_OUT, None, Some(error));
         std::process::exit(i32::from(status::TIMED_OUT));
     });
 }
@@ -764,19 +911,25 @@ fn peak_memory() -> String {
 /// or with --quiet), and the stage timings for --timings.
 struct Bar {
     bar: Option<ProgressBar>,
-    /// With --timings: the current stage and when it started.
-    timings: Option<Mutex<(&'static str, u64, Instant)>>,
+    /// The stages' times, for --timings and --metrics.
+    stopwatch: Arc<Stopwatch>,
+    /// With --timings: the steps of the current stage.
+    timings: Option<AtomicU64>,
 }
 
 impl Bar {
-    fn new(common: &Common) -> Bar {
-        Bar::with(common.quiet, common.timings)
+    fn new(common: &Common, stopwatch: Arc<Stopwatch>) -> Bar {
+        Bar::with(common.quiet, common.timings, stopwatch)
     }
 
-    fn with(quiet: bool, timings: bool) -> Bar {
-        let timings = timings.then(|| Mutex::new(("starting", 0, Instant::now())));
+    fn with(quiet: bool, timings: bool, stopwatch: Arc<Stopwatch>) -> Bar {
+        let timings = timings.then(|| AtomicU64::new(0));
         if quiet || !std::io::stderr().is_terminal() {
-            return Bar { bar: None, timings };
+            return Bar {
+                bar: None,
+                stopwatch,
+                timings,
+            };
         }
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
         bar.set_style(
@@ -786,6 +939,7 @@ impl Bar {
         );
         Bar {
             bar: Some(bar),
+            stopwatch,
             timings,
         }
     }
@@ -799,17 +953,14 @@ impl Bar {
 
 impl Progress for Bar {
     fn stage(&self, name: &'static str, len: u64) {
-        if let Some(timings) = &self.timings
-            && let Ok(mut t) = timings.lock()
-        {
-            let now = Instant::now();
-            let ms = (now - t.2).as_secs_f64() * 1e3;
-            let items = match t.1 {
+        let (ended, took) = self.stopwatch.lap(name);
+        if let Some(steps) = &self.timings {
+            let ms = took.as_secs_f64() * 1e3;
+            let items = match steps.swap(len, Ordering::Relaxed) {
                 0 => String::new(),
                 n => format!("  {n} items"),
             };
-            eprintln!("timing: {:<12} {ms:>8.1} ms{}{items}", t.0, peak_memory());
-            *t = (name, len, now);
+            eprintln!("timing: {ended:<12} {ms:>8.1} ms{}{items}", peak_memory());
         }
         if let Some(bar) = &self.bar {
             bar.set_message(name);
