@@ -327,6 +327,7 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
                     .count(),
                 removed: 0,
                 changed: Vec::new(),
+                warnings: Vec::new(),
             },
             up_to_date: true,
         });
@@ -360,13 +361,23 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
         publish,
         paths,
         warnings,
-    } = write_outputs(&site, &config, progress, |planned| {
-        #[cfg(feature = "test-hooks")]
-        let fail_after = options.fail_after;
-        #[cfg(not(feature = "test-hooks"))]
-        let fail_after = None;
-        publish::Session::begin(&lock, planned, fail_after)
-    })?;
+    } = write_outputs(
+        &site,
+        &config,
+        progress,
+        |planned| {
+            #[cfg(feature = "test-hooks")]
+            let fail_after = options.fail_after;
+            #[cfg(not(feature = "test-hooks"))]
+            let fail_after = None;
+            publish::Session::begin(&lock, planned, fail_after)
+        },
+        // Owed to the hubs before any is renamed into place: a run stopped
+        // during the renames leaves them for the next run to send.
+        |changed| {
+            keep_pending(options, &config, changed);
+        },
+    )?;
     // What fitting the documents to their size took is reported with the
     // seeds' warnings (and repeated, like them, by up-to-date runs).
     checked.diagnostics.extend(warnings);
@@ -399,6 +410,9 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
             cache::store(&options.out, &record);
         }
     }
+    // The manifest's warnings concern this run's publishing, not the seeds:
+    // an up-to-date run does not repeat them.
+    checked.diagnostics.extend(publish.warnings.iter().cloned());
     progress.stage("pinging", 0);
     let (ping, pings_pending) = deliver(options, &config, &publish.changed);
     drop(lock);
@@ -420,6 +434,38 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
 /// the output folder is locked, so two runs never both send or both keep the
 /// same pings. Returns what was sent and how many documents are pending.
 fn deliver(options: &Options, config: &Config, changed: &[String]) -> (websub::PingReport, usize) {
+    let mut pending = owed(options, config, changed);
+    let report = match options.ping && !pending.is_empty() {
+        true => websub::notify(&pending, &websub::PingSettings::default()),
+        false => websub::PingReport::default(),
+    };
+    if options.ping {
+        pending = report
+            .failures
+            .iter()
+            .map(|f| (f.hub.clone(), f.urls.iter().cloned().collect()))
+            .collect();
+    }
+    let left = pending.values().map(|urls| urls.len()).sum();
+    websub::store_pending(&options.out, pending);
+    (report, left)
+}
+
+/// Records the feed documents among `changed` as owed to every configured
+/// hub, with what earlier runs could not tell them.
+fn keep_pending(options: &Options, config: &Config, changed: &[String]) {
+    if !config.hubs.is_empty() {
+        websub::store_pending(&options.out, owed(options, config, changed));
+    }
+}
+
+/// What the hubs are owed: what earlier runs could not tell them, and the
+/// feed documents among `changed` (paths in the output folder).
+fn owed(
+    options: &Options,
+    config: &Config,
+    changed: &[String],
+) -> std::collections::BTreeMap<String, BTreeSet<String>> {
     let mut pending = websub::load_pending(&options.out);
     // A hub no longer configured is not told anything more.
     pending.retain(|hub, _| config.hubs.iter().any(|h| h.as_str() == hub));
@@ -441,20 +487,7 @@ fn deliver(options: &Options, config: &Config, changed: &[String]) -> (websub::P
             .extend(documents.iter().cloned());
     }
     pending.retain(|_, urls| !urls.is_empty());
-    let report = match options.ping && !pending.is_empty() {
-        true => websub::notify(&pending, &websub::PingSettings::default()),
-        false => websub::PingReport::default(),
-    };
-    if options.ping {
-        pending = report
-            .failures
-            .iter()
-            .map(|f| (f.hub.clone(), f.urls.iter().cloned().collect()))
-            .collect();
-    }
-    let left = pending.values().map(|urls| urls.len()).sum();
-    websub::store_pending(&options.out, pending);
-    (report, left)
+    pending
 }
 
 /// Stages 1 and 2 for every seed, in parallel; with `stamps`, the stamp of
@@ -574,6 +607,7 @@ pub fn write_outputs<'l>(
     config: &Config,
     progress: &dyn Progress,
     begin: impl FnOnce(BTreeSet<String>) -> Result<publish::Session<'l>, publish::PublishError>,
+    before_renames: impl FnOnce(&[String]),
 ) -> Result<Written, Error> {
     let plan = Plan::new(site, config);
 
@@ -706,7 +740,7 @@ pub fn write_outputs<'l>(
     drop(archived);
     progress.stage("syncing", 0);
     Ok(Written {
-        publish: session.finish()?,
+        publish: session.finish_with(before_renames)?,
         paths: planned,
         warnings,
     })

@@ -32,6 +32,9 @@ mod status {
     pub const SKIPPED_INVALID: u8 = 5;
     pub const TIMED_OUT: u8 = 6;
     pub const PING_FAILED: u8 = 7;
+    /// 128 + the signal's number, as a shell reports a program it stopped.
+    pub const INTERRUPTED: u8 = 130;
+    pub const TERMINATED: u8 = 143;
 }
 
 const EXIT_STATUSES: &str = "\
@@ -46,7 +49,9 @@ Exit status:
   6  the run took longer than --timeout and was stopped: nothing was
      published half-done and its temporary files were removed
   7  published, but a WebSub hub could not be notified; what it was not told
-     is kept and sent on the next run";
+     is kept and sent on the next run
+  130, 143  stopped by SIGINT (Ctrl-C) or SIGTERM (systemd, kill): as for 6,
+     and the documents that changed are kept for the hubs' next run";
 
 /// Publish RSS 2.0, Atom 1.0 and JSON Feed 1.1 feeds from a folder of Markdown
 /// press releases.
@@ -177,6 +182,7 @@ fn run(cli: Cli) -> u8 {
     let started = Instant::now();
     let (Command::Check { common } | Command::Build { common, .. }) = &cli.command;
     watchdog(common.timeout);
+    on_signals();
     match cli.command {
         Command::Check { common } => {
             let progress = Bar::new(&common);
@@ -323,6 +329,32 @@ fn watchdog(secs: u64) {
     });
 }
 
+/// On SIGTERM or SIGINT, stops the run as [`watchdog`] does (a batch of
+/// renames in progress is finished, temporary files are removed, the lock
+/// is released as the process ends) and exits with 128 + the signal's
+/// number. What the hubs must be told of the files already renamed is
+/// recorded before the renames start, so the next run sends it.
+fn on_signals() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            pressfeed::delivery::publish::abandon(Duration::from_secs(10));
+            let (name, code) = match signal {
+                SIGINT => ("SIGINT", status::INTERRUPTED),
+                _ => ("SIGTERM", status::TERMINATED),
+            };
+            eprintln!(
+                "pressfeed: stopped by {name}; nothing was published half-done and the run's temporary files were removed"
+            );
+            eprintln!("  hint: the next run finishes the job");
+            std::process::exit(i32::from(code));
+        }
+    });
+}
+
 /// ", 2 held until their time (the next at ...)" for a summary line.
 fn held(checked: &pressfeed::Checked) -> String {
     match checked.next_due() {
@@ -377,7 +409,7 @@ fn report_error(e: &Error, quiet: bool) -> u8 {
         Error::Publish(pressfeed::delivery::publish::PublishError::Foreign { .. }) => {
             eprintln!("pressfeed: {e}");
             eprintln!(
-                "  hint: move those files out of the output folder (or choose another --out); if an earlier pressfeed run wrote them and its .pressfeed-manifest was lost, delete them"
+                "  hint: nothing was published; move those entries out of the output folder (or choose another --out): pressfeed never follows a link there, nor replaces a file it did not write or one changed since; if an earlier pressfeed run wrote them and its .pressfeed-manifest was lost, delete them"
             );
             status::IO
         }
