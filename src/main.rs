@@ -42,16 +42,17 @@ Exit status:
   0  success (warnings may have been printed)
   1  invalid input: some seeds cannot be used; nothing was written
   2  usage or configuration error
-  3  I/O failure reading seeds or writing the output folder, or a file
-     pressfeed did not write is where it would write one
+  3  I/O failure reading seeds or writing the output folder, or a link or
+     a file pressfeed did not write is where it would write one
   4  another pressfeed run held the output folder for longer than --lock-wait
   5  published with --skip-invalid, but some seeds were invalid and left out
   6  the run took longer than --timeout and was stopped: nothing was
      published half-done and its temporary files were removed
   7  published, but a WebSub hub could not be notified; what it was not told
      is kept and sent on the next run
-  130, 143  stopped by SIGINT (Ctrl-C) or SIGTERM (systemd, kill): as for 6,
-     and the documents that changed are kept for the hubs' next run";
+  130  stopped by SIGINT (Ctrl-C), as by --timeout (see 6); what the hubs
+     were not told is kept for the next run
+  143  stopped by SIGTERM (systemd, kill), likewise";
 
 /// Publish RSS 2.0, Atom 1.0 and JSON Feed 1.1 feeds from a folder of Markdown
 /// press releases.

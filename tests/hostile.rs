@@ -370,6 +370,56 @@ fn a_base_url_with_a_query_or_fragment_is_a_configuration_error() {
 
 #[cfg(unix)]
 #[test]
+fn control_characters_in_the_configuration_are_refused_with_their_position() {
+    for (toml, key, at) in [
+        ("title = \"Releases\\u0007\"\n", "title", "1:9"),
+        (
+            "language = \"en\"\ndescription = \"ok\\tfine\"\nauthor = \"A\\bB\"\n",
+            "author",
+            "3:10",
+        ),
+        (
+            "[ministers]\naliases = { \"X\\u001b[2J\" = \"Y\" }\n",
+            "ministers.aliases.X",
+            "2:13",
+        ),
+        (
+            "honorifics = [\"Hon\", \"Rt\\u0000Hon\"]\n",
+            "honorifics",
+            "1:22",
+        ),
+    ] {
+        let dir = site(&[("a.md", good_seed(1))]);
+        std::fs::write(dir.path().join("pressfeed.toml"), toml).unwrap();
+        let o = build(dir.path());
+        assert_eq!(o.status.code(), Some(2), "{toml}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(
+            err.contains(&format!("pressfeed.toml:{at}: error: {key}"))
+                && err.contains("control character"),
+            "{toml}: {err}"
+        );
+        assert!(err.contains("hint:"), "{err}");
+        assert!(!dir.path().join("out").exists());
+    }
+}
+
+#[test]
+fn spaces_around_a_configured_url_are_trimmed() {
+    let dir = site(&[("a.md", good_seed(1))]);
+    std::fs::write(
+        dir.path().join("pressfeed.toml"),
+        "base_url = \" https://x.nz/feeds   \"\nsite_url = \"https://x.nz/ \"\n",
+    )
+    .unwrap();
+    let o = build(dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let atom = std::fs::read_to_string(dir.path().join("out/atom.xml")).unwrap();
+    assert!(atom.contains("https://x.nz/feeds/atom.xml"), "{atom}");
+    assert!(!atom.contains("%20"), "{atom}");
+}
+
+#[test]
 fn control_characters_in_file_names_cannot_forge_diagnostics() {
     let name = "bad\nforged.md:1:1: error: forged.md";
     let dir = site(&[(name, "no front matter\n".to_string())]);

@@ -1238,13 +1238,15 @@ fn summary_is_one_line_and_quiet_prints_nothing() {
 // ---------------------------------------------------------------------------
 
 /// Each exit status, by a word its description must contain.
-const STATUSES: [(u8, &str); 6] = [
+const STATUSES: [(u8, &str); 8] = [
     (0, "success"),
     (1, "invalid input"),
     (2, "usage"),
     (3, "i/o"),
     (4, "another pressfeed run"),
     (5, "skip-invalid"),
+    (130, "sigint"),
+    (143, "sigterm"),
 ];
 
 /// `--help` (of `build` and of the program) and README.md list every exit
