@@ -553,3 +553,54 @@ fn a_feed_carries_fewer_items_to_stay_within_the_budget_never_dropping_the_newes
         stderr(&o)
     );
 }
+
+/// 40 releases with one title and one URL, 5 days apart over 200 days,
+/// each with its own text: the same-title rule (an update within 7 days)
+/// is measured from the first version of an entry, not chained from update
+/// to update, so they are 20 entries (each first version and its update
+/// five days later), each under its own id, not one release updated 39
+/// times.
+#[test]
+fn releases_sharing_a_url_and_title_for_months_are_not_chained_into_one() {
+    let files: Vec<(String, String)> = (0..40)
+        .map(|n| {
+            let date = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap()
+                + chrono::Duration::days(5 * n);
+            (
+                format!("r{n:02}.md"),
+                seed(
+                    &format!(
+                        "title: \"Weekly update\"\ndate: {date}\nurl: https://example.govt.nz/weekly\nministers:\n  - Jane Doe"
+                    ),
+                    &format!("Week {n} news."),
+                ),
+            )
+        })
+        .collect();
+    let named: Vec<(&str, String)> = files.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
+    let dir = site(&named);
+    std::fs::write(
+        dir.path().join("pressfeed.toml"),
+        "items_per_feed = 0\narchives = false\n",
+    )
+    .unwrap();
+    let o = build(dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let feed = parse_feed(&std::fs::read(dir.path().join("out/atom.xml")).unwrap());
+    let ids: std::collections::BTreeSet<&str> =
+        feed.entries.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(feed.entries.len(), 20, "{ids:?}");
+    assert_eq!(ids.len(), 20, "ids are not unique: {ids:?}");
+    // Each entry carries the text of the later of its two versions.
+    for n in (1..40).step_by(2) {
+        let text = format!("Week {n} news.");
+        assert!(
+            feed.entries.iter().any(|e| e
+                .content
+                .as_ref()
+                .and_then(|c| c.body.as_deref())
+                .is_some_and(|b| b.contains(&text))),
+            "{text} is in no entry"
+        );
+    }
+}
