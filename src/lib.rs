@@ -697,11 +697,25 @@ pub fn write_outputs<'l>(
         Ok(())
     };
     let mut warnings = Vec::new();
-    let mut shortened: BTreeMap<u32, Vec<&str>> = BTreeMap::new();
+    let mut shortened: BTreeMap<u32, Vec<(&str, usize)>> = BTreeMap::new();
+    // Stubs, by release (index in the site): the item and the documents.
+    let mut stubbed: BTreeMap<u32, (&Item, Vec<String>)> = BTreeMap::new();
     for format in FEED_FORMATS {
         let fitted = format.write_documents(&plan, &items, &archived, &put)?;
-        for n in fitted.shortened {
-            shortened.entry(n).or_default().push(format.info().label);
+        for (n, size) in fitted.shortened {
+            shortened
+                .entry(n)
+                .or_default()
+                .push((format.info().label, size));
+        }
+        let stubs = fitted.stubbed.iter().map(|&n| (&items[n as usize], ""));
+        let archive_stubs = fitted
+            .stubbed_archived
+            .iter()
+            .map(|&n| (&archived[n as usize], " archive documents"));
+        for (item, which) in stubs.chain(archive_stubs) {
+            let labels = &mut stubbed.entry(item.index).or_insert((item, Vec::new())).1;
+            labels.push(format!("{}{which}", format.info().label));
         }
         warnings.extend(fitted.trimmed.into_iter().map(|(path, carried, planned)| {
             Diagnostic::warning(
@@ -718,18 +732,36 @@ pub fn write_outputs<'l>(
     }
     warnings.extend(shortened.into_iter().map(|(n, labels)| {
         let item = &items[n as usize];
+        let r = item.release;
+        let size = labels.iter().map(|(_, s)| *s).max().unwrap_or_default();
+        Diagnostic::warning(
+            &r.path,
+            0,
+            0,
+            format!(
+                "its entry is {size} bytes ({} of title, {} of rendered body, {} attachment(s)), too big for a feed document of max_document_bytes ({} bytes): {} carry its summary and a link to the full release",
+                r.title.len(),
+                item.rendered.html.len(),
+                r.attachments.len(),
+                config.max_document_bytes.unwrap_or_default(),
+                labels.iter().map(|(l, _)| *l).collect::<Vec<_>>().join(", ")
+            ),
+        )
+        .with_hint("split the release, or raise max_document_bytes in pressfeed.toml")
+    }));
+    warnings.extend(stubbed.into_values().map(|(item, labels)| {
         Diagnostic::warning(
             &item.release.path,
             0,
             0,
             format!(
-                "rendered body is {} bytes, too big for a feed document of max_document_bytes ({} bytes): {} carry its summary and a link to the full release",
-                item.rendered.html.len(),
+                "too big for a feed document of max_document_bytes ({} bytes) even as its summary: {} carry a stub ({}) with a link to the full release",
                 config.max_document_bytes.unwrap_or_default(),
-                labels.join(", ")
+                labels.join(", "),
+                item.stub_cuts()
             ),
         )
-        .with_hint("split the release, or raise max_document_bytes in pressfeed.toml")
+        .with_hint("shorten its title, list fewer attachments, or raise max_document_bytes in pressfeed.toml")
     }));
     html::write_pages(&plan, &items, &directory, &put)?;
     html::write_history(&plan, &archived, &put)?;

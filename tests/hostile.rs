@@ -466,7 +466,7 @@ fn a_huge_body_is_carried_as_its_summary_within_the_size_budget() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(
-        err.contains("seeds/huge.md: warning: rendered body is")
+        err.contains("seeds/huge.md: warning: its entry is")
             && err
                 .contains("RSS, Atom, JSON Feed carry its summary and a link to the full release"),
         "{err}"
@@ -603,4 +603,80 @@ fn releases_sharing_a_url_and_title_for_months_are_not_chained_into_one() {
             "{text} is in no entry"
         );
     }
+}
+
+/// A valid release with a 2 MB title (the newest of six) and one with
+/// 20,000 attachments (the oldest): neither fits a document even as its
+/// summary, so each is carried as a stub (title cut, attachments left out,
+/// a link to the release) with a warning saying so; every document stays
+/// within the budget, every feed document carries all six, and every
+/// release is in exactly one archive document.
+#[test]
+fn a_release_too_big_even_as_its_summary_is_carried_as_a_stub_and_none_is_lost() {
+    let title = "Long title words ".repeat(2 << 20 >> 4);
+    let attachments: String = (0..20_000)
+        .map(|n| format!("\n  - https://example.govt.nz/files/attachment-{n}.pdf"))
+        .collect();
+    let mut files = vec![
+        (
+            "title.md",
+            seed(
+                &format!(
+                    "title: \"{title}\"\ndate: 2024-03-28\nurl: https://example.govt.nz/title\nministers:\n  - Jane Doe"
+                ),
+                "A short body.",
+            ),
+        ),
+        (
+            "attachments.md",
+            seed(
+                &format!(
+                    "title: \"Many files\"\ndate: 2024-01-01\nurl: https://example.govt.nz/files\nministers:\n  - Jane Doe\nattachments:{attachments}"
+                ),
+                "A short body.",
+            ),
+        ),
+    ];
+    for n in 1..=4 {
+        files.push((["a.md", "b.md", "c.md", "d.md"][n - 1], good_seed(n)));
+    }
+    let dir = site(&files);
+    let o = build(dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("seeds/title.md: warning: too big for a feed document")
+            && err.contains("carry a stub (title cut from"),
+        "{err}"
+    );
+    assert!(
+        err.contains("seeds/attachments.md: warning: too big")
+            && err.contains("20000 attachment(s) left out"),
+        "{err}"
+    );
+    assert!(!err.contains("rendered body is"), "{err}");
+    let out = dir.path().join("out");
+    for (path, size) in feed_documents(&out) {
+        assert!(size <= 1 << 20, "{path} is {size} bytes");
+    }
+    for doc in [
+        "atom.xml",
+        "rss.xml",
+        "feed.json",
+        "ministers/jane-doe/atom.xml",
+    ] {
+        let feed = parse_feed(&std::fs::read(out.join(doc)).unwrap());
+        assert_eq!(feed.entries.len(), 6, "{doc} lost releases");
+    }
+    let mut archived: Vec<String> = Vec::new();
+    for (path, bytes) in tree(&out.join("archive")) {
+        if path.ends_with("atom.xml") {
+            archived.extend(parse_feed(&bytes).entries.into_iter().map(|e| e.id));
+        }
+    }
+    archived.sort();
+    let mut unique = archived.clone();
+    unique.dedup();
+    assert_eq!(archived.len(), 6, "{archived:?}");
+    assert_eq!(unique, archived, "a release is in two archive documents");
 }
