@@ -680,3 +680,52 @@ fn a_release_too_big_even_as_its_summary_is_carried_as_a_stub_and_none_is_lost()
     assert_eq!(archived.len(), 6, "{archived:?}");
     assert_eq!(unique, archived, "a release is in two archive documents");
 }
+
+/// 300 releases in 300 years: each year's history page links the years
+/// either side and the feed's list of years, not all 300 years, so the
+/// pages stay small and the output grows linearly with the years (2,000
+/// seeds in 2,000 years wrote 889 MB when every page listed every year).
+#[test]
+fn history_pages_do_not_grow_with_the_number_of_years() {
+    let files: Vec<(String, String)> = (0..300)
+        .map(|n| {
+            (
+                format!("r{n}.md"),
+                seed(
+                    &format!(
+                        "title: \"Release {n}\"\ndate: {}-06-01\nurl: https://example.govt.nz/r/{n}\nministers:\n  - Jane Doe",
+                        1700 + n
+                    ),
+                    "Text.",
+                ),
+            )
+        })
+        .collect();
+    let named: Vec<(&str, String)> = files.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
+    let dir = site(&named);
+    let o = build(dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = dir.path().join("out");
+    let pages: Vec<(String, usize)> = tree(&out)
+        .into_iter()
+        .filter(|(p, _)| p.contains("history/"))
+        .map(|(p, b)| (p, b.len()))
+        .collect();
+    assert_eq!(pages.len(), 2 * 300, "a page per year of each of 2 feeds");
+    for (path, size) in &pages {
+        assert!(*size < 8 << 10, "{path} is {size} bytes");
+    }
+    let page = std::fs::read_to_string(out.join("history/1850.html")).unwrap();
+    assert!(
+        page.contains("<a href=\"1849.html\" rel=\"prev\">← 1849</a>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<a href=\"1851.html\" rel=\"next\">1851 →</a>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<a href=\"../index.html#history\">Every year</a>"),
+        "{page}"
+    );
+}
