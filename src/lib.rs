@@ -678,11 +678,11 @@ pub fn write_outputs<'l>(
     let mut planned = plan.paths();
     planned.extend(small.iter().map(|f| f.path.clone()));
     if archive::enabled(config) {
-        small.push(OutputFile {
-            path: archive::SITEMAP_FILE.to_string(),
-            bytes: archive::sitemap(config, planned.iter().map(String::as_str)),
-        });
-        planned.insert(archive::SITEMAP_FILE.to_string());
+        let sitemaps = archive::sitemaps(config, planned.iter().map(String::as_str));
+        for (path, bytes) in sitemaps {
+            planned.insert(path.clone());
+            small.push(OutputFile { path, bytes });
+        }
     }
     progress.stage("preparing", 0);
     let session = begin(planned.clone())?;
