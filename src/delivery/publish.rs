@@ -655,11 +655,6 @@ impl<'l> Session<'l> {
             .stamps
             .into_inner()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(missing) = self.new.iter().find(|p| !stamps.contains_key(*p)) {
-            return Err(io_err(&out.join(missing))(io::Error::other(
-                "a planned file was not written",
-            )));
-        }
         let mut warnings = self.warnings;
 
         // The manifest owns both versions of every file about to change,
@@ -761,12 +756,22 @@ impl<'l> Session<'l> {
             sync_all(&tree)?;
         }
 
-        let after = Manifest(
+        // A planned file the run did not write after all (a document with
+        // nothing to carry) keeps what the manifest said of it: the file
+        // there, if any, is still pressfeed's.
+        let mut after = Manifest(
             stamps
                 .into_iter()
                 .map(|(rel, (_, s))| (rel, Owned::Stamped(vec![s])))
                 .collect(),
         );
+        for rel in &self.new {
+            if let (false, Some(Owned::Stamped(v))) = (after.0.contains_key(rel), during.0.get(rel))
+                && !v.is_empty()
+            {
+                after.0.insert(rel.clone(), Owned::Stamped(v.clone()));
+            }
+        }
         let after_text = after.text();
         if after_text != during_text {
             write_manifest(&tree, &after_text)?;
