@@ -282,6 +282,7 @@ impl Config {
             Diagnostic::error(path, line, col, message)
                 .with_hint("see README.md, section Configuration, for every key and its default")
         })?;
+        refuse_controls(text, path)?;
         Config::from_raw(raw, path)
     }
 
@@ -290,7 +291,9 @@ impl Config {
             |message: String, hint: &str| Diagnostic::error(path, 0, 0, message).with_hint(hint);
         let site_url = parse_http_url(raw.site_url.as_deref().unwrap_or(DEFAULT_SITE_URL))
             .map_err(|e| bad(format!("site_url: {e}"), "use an absolute http(s) URL"))?;
-        let mut base = raw.base_url.unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
+        let mut base = raw
+            .base_url
+            .map_or_else(|| DEFAULT_BASE_URL.to_string(), |b| b.trim().to_string());
         if !base.ends_with('/') {
             base.push('/');
         }
@@ -523,7 +526,74 @@ fn redact(s: &str) -> String {
     }
 }
 
+/// Refuses a control character in any key or text of the configuration
+/// (they come from escapes such as `\u0007`): published in a title or a
+/// name, most make every feed document invalid XML. Only `description` may
+/// hold tabs and line breaks. The error points at the value.
+fn refuse_controls(text: &str, path: &Path) -> Result<(), Diagnostic> {
+    use toml::de::{DeTable, DeValue};
+    fn bad_char(key: &str, s: &str) -> Option<char> {
+        s.chars()
+            .find(|&c| c.is_control() && !(key == "description" && matches!(c, '\t' | '\n' | '\r')))
+    }
+    fn walk(
+        key: &str,
+        value: &toml::Spanned<DeValue<'_>>,
+        found: &mut Option<(String, char, usize)>,
+    ) {
+        if found.is_some() {
+            return;
+        }
+        match value.get_ref() {
+            DeValue::String(s) => {
+                if let Some(c) = bad_char(key, s) {
+                    *found = Some((key.to_string(), c, value.span().start));
+                }
+            }
+            DeValue::Array(items) => items.iter().for_each(|v| walk(key, v, found)),
+            DeValue::Table(table) => {
+                for (k, v) in table.iter() {
+                    let name = match key {
+                        "" => k.get_ref().to_string(),
+                        _ => format!("{key}.{}", k.get_ref()),
+                    };
+                    match bad_char("", k.get_ref()) {
+                        Some(c) if found.is_none() => {
+                            *found = Some((name, c, k.span().start));
+                        }
+                        _ => walk(&name, v, found),
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let Ok(table) = DeTable::parse(text) else {
+        return Ok(());
+    };
+    let mut found = None;
+    for (k, v) in table.get_ref().iter() {
+        walk(k.get_ref(), v, &mut found);
+    }
+    match found {
+        None => Ok(()),
+        Some((key, c, at)) => {
+            let (line, col) = crate::text::line_col(text, at);
+            Err(Diagnostic::error(
+                path,
+                line,
+                col,
+                format!("{key}: control character U+{:04X} in the text", c as u32),
+            )
+            .with_hint("remove it (an escape such as \\u0007 or \\b): published, it makes feed documents invalid XML"))
+        }
+    }
+}
+
+/// An absolute http(s) URL; spaces around it (easy to leave in a quoted
+/// value) are trimmed.
 fn parse_http_url(s: &str) -> Result<Url, String> {
+    let s = s.trim();
     let url = Url::parse(s).map_err(|e| format!("{s:?} is not a URL ({e})"))?;
     match url.scheme() {
         "http" | "https" => Ok(url),

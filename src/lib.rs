@@ -342,6 +342,7 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
                     .count(),
                 removed: 0,
                 changed: Vec::new(),
+                warnings: Vec::new(),
             },
             up_to_date: true,
         });
@@ -387,11 +388,11 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
             let fail_after = None;
             publish::Session::begin(&lock, planned, fail_after)
         },
-        |changing| {
+        |changed| {
             // What the hubs must be told is kept before the first changed
             // document is in place: a run stopped from here on (killed,
             // timed out) leaves the next run all of it to tell.
-            let documents = subscription_documents(&config, changing);
+            let documents = subscription_documents(&config, changed);
             pings_pending = websub::record(&options.out, &config.hubs, &documents)
                 .map_err(|e| pending_error(&options.out, e))?;
             Ok(())
@@ -429,6 +430,9 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
             cache::store(&options.out, &record);
         }
     }
+    // The manifest's warnings concern this run's publishing, not the seeds:
+    // an up-to-date run does not repeat them.
+    checked.diagnostics.extend(publish.warnings.iter().cloned());
     let deploy = deploy_after_publish(options, &config, progress);
     drop(lock);
     progress.stage("done", 0);
@@ -514,11 +518,11 @@ pub fn deploy(
 }
 
 /// The pending pings of `out` could not be kept: nothing is published.
-fn pending_error(out: &Path, source: std::io::Error) -> Error {
-    Error::Publish(publish::PublishError::Io {
+fn pending_error(out: &Path, source: std::io::Error) -> publish::PublishError {
+    publish::PublishError::Io {
         path: out.join(websub::PENDING_FILE),
         source,
-    })
+    }
 }
 
 /// The URLs of the subscription documents among `paths` (in the output
@@ -672,7 +676,7 @@ pub fn write_outputs<'l>(
     config: &Config,
     progress: &dyn Progress,
     begin: impl FnOnce(BTreeSet<String>) -> Result<publish::Session<'l>, publish::PublishError>,
-    before_commit: impl FnOnce(&[String]) -> Result<(), Error>,
+    before_commit: impl FnOnce(&[String]) -> Result<(), publish::PublishError>,
 ) -> Result<Written, Error> {
     let plan = Plan::new(site, config);
 
@@ -743,11 +747,11 @@ pub fn write_outputs<'l>(
     let mut planned = plan.paths();
     planned.extend(small.iter().map(|f| f.path.clone()));
     if archive::enabled(config) {
-        small.push(OutputFile {
-            path: archive::SITEMAP_FILE.to_string(),
-            bytes: archive::sitemap(config, planned.iter().map(String::as_str)),
-        });
-        planned.insert(archive::SITEMAP_FILE.to_string());
+        let sitemaps = archive::sitemaps(config, planned.iter().map(String::as_str));
+        for (path, bytes) in sitemaps {
+            planned.insert(path.clone());
+            small.push(OutputFile { path, bytes });
+        }
     }
     progress.stage("preparing", 0);
     let session = begin(planned.clone())?;
@@ -762,11 +766,25 @@ pub fn write_outputs<'l>(
         Ok(())
     };
     let mut warnings = Vec::new();
-    let mut shortened: BTreeMap<u32, Vec<&str>> = BTreeMap::new();
+    let mut shortened: BTreeMap<u32, Vec<(&str, usize)>> = BTreeMap::new();
+    // Stubs, by release (index in the site): the item and the documents.
+    let mut stubbed: BTreeMap<u32, (&Item, Vec<String>)> = BTreeMap::new();
     for format in FEED_FORMATS {
         let fitted = format.write_documents(&plan, &items, &archived, &put)?;
-        for n in fitted.shortened {
-            shortened.entry(n).or_default().push(format.info().label);
+        for (n, size) in fitted.shortened {
+            shortened
+                .entry(n)
+                .or_default()
+                .push((format.info().label, size));
+        }
+        let stubs = fitted.stubbed.iter().map(|&n| (&items[n as usize], ""));
+        let archive_stubs = fitted
+            .stubbed_archived
+            .iter()
+            .map(|&n| (&archived[n as usize], " archive documents"));
+        for (item, which) in stubs.chain(archive_stubs) {
+            let labels = &mut stubbed.entry(item.index).or_insert((item, Vec::new())).1;
+            labels.push(format!("{}{which}", format.info().label));
         }
         warnings.extend(fitted.trimmed.into_iter().map(|(path, carried, planned)| {
             Diagnostic::warning(
@@ -783,18 +801,36 @@ pub fn write_outputs<'l>(
     }
     warnings.extend(shortened.into_iter().map(|(n, labels)| {
         let item = &items[n as usize];
+        let r = item.release;
+        let size = labels.iter().map(|(_, s)| *s).max().unwrap_or_default();
+        Diagnostic::warning(
+            &r.path,
+            0,
+            0,
+            format!(
+                "its entry is {size} bytes ({} of title, {} of rendered body, {} attachment(s)), too big for a feed document of max_document_bytes ({} bytes): {} carry its summary and a link to the full release",
+                r.title.len(),
+                item.rendered.html.len(),
+                r.attachments.len(),
+                config.max_document_bytes.unwrap_or_default(),
+                labels.iter().map(|(l, _)| *l).collect::<Vec<_>>().join(", ")
+            ),
+        )
+        .with_hint("split the release, or raise max_document_bytes in pressfeed.toml")
+    }));
+    warnings.extend(stubbed.into_values().map(|(item, labels)| {
         Diagnostic::warning(
             &item.release.path,
             0,
             0,
             format!(
-                "rendered body is {} bytes, too big for a feed document of max_document_bytes ({} bytes): {} carry its summary and a link to the full release",
-                item.rendered.html.len(),
+                "too big for a feed document of max_document_bytes ({} bytes) even as its summary: {} carry a stub ({}) with a link to the full release",
                 config.max_document_bytes.unwrap_or_default(),
-                labels.join(", ")
+                labels.join(", "),
+                item.stub_cuts()
             ),
         )
-        .with_hint("split the release, or raise max_document_bytes in pressfeed.toml")
+        .with_hint("shorten its title, list fewer attachments, or raise max_document_bytes in pressfeed.toml")
     }));
     html::write_pages(&plan, &items, &directory, &put)?;
     html::write_history(&plan, &archived, &put)?;
@@ -803,10 +839,9 @@ pub fn write_outputs<'l>(
     }
     drop(items);
     drop(archived);
-    before_commit(&session.changing())?;
     progress.stage("syncing", 0);
     Ok(Written {
-        publish: session.finish()?,
+        publish: session.finish_with(before_commit)?,
         paths: planned,
         warnings,
     })

@@ -35,6 +35,9 @@ mod status {
     pub const TIMED_OUT: u8 = 6;
     pub const PING_FAILED: u8 = 7;
     pub const DEPLOY_FAILED: u8 = 8;
+    /// 128 + the signal's number, as a shell reports a program it stopped.
+    pub const INTERRUPTED: u8 = 130;
+    pub const TERMINATED: u8 = 143;
 }
 
 const EXIT_STATUSES: &str = "\
@@ -42,8 +45,8 @@ Exit status:
   0  success (warnings may have been printed)
   1  invalid input: some seeds cannot be used; nothing was written
   2  usage or configuration error
-  3  I/O failure reading seeds or writing the output folder, or a file
-     pressfeed did not write is where it would write one
+  3  I/O failure reading seeds or writing the output folder, or a link or
+     a file pressfeed did not write is where it would write one
   4  another pressfeed run held the output folder for longer than --lock-wait
   5  published with --skip-invalid, but some seeds were invalid and left out
   6  the run took longer than --timeout and was stopped: nothing was
@@ -53,7 +56,10 @@ Exit status:
      in a row has its pings dropped, with a warning)
   8  published into the output folder, but the [deploy] target could not be
      brought up to date; it still serves a consistent site, the next run
-     completes the deploy, and the hubs are told then";
+     completes the deploy, and the hubs are told then
+  130  stopped by SIGINT (Ctrl-C), as by --timeout (see 6); what the hubs
+     were not told is kept for the next run
+  143  stopped by SIGTERM (systemd, kill), likewise";
 
 /// Publish RSS 2.0, Atom 1.0 and JSON Feed 1.1 feeds from a folder of Markdown
 /// press releases.
@@ -328,6 +334,7 @@ fn run(cli: Cli) -> u8 {
         (None, Command::Deploy { timeout, .. }) => watchdog(*timeout, monitor.clone()),
         (None, _) => {}
     }
+    on_signals(monitor.clone());
     match cli.command {
         Command::Deploy {
             out,
@@ -823,6 +830,33 @@ fn watchdog(secs: u64, monitor: Monitor) {
     });
 }
 
+/// On SIGTERM or SIGINT, stops the run as [`watchdog`] does (a batch of
+/// renames in progress is finished, temporary files are removed, the lock
+/// is released as the process ends) and exits with 128 + the signal's
+/// number. What the hubs must be told of the files already renamed is
+/// recorded before the renames start, so the next run sends it.
+fn on_signals(monitor: Monitor) {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            pressfeed::delivery::publish::abandon(Duration::from_secs(10));
+            let (name, code) = match signal {
+                SIGINT => ("SIGINT", status::INTERRUPTED),
+                _ => ("SIGTERM", status::TERMINATED),
+            };
+            eprintln!(
+                "pressfeed: stopped by {name}; nothing was published half-done and the run's temporary files were removed"
+            );
+            eprintln!("  hint: the next run finishes the job");
+            monitor.record(code, None, Some(format!("stopped by {name}")));
+            std::process::exit(i32::from(code));
+        }
+    });
+}
+
 /// ", 2 held until their time (the next at ...)" for a summary line.
 fn held(checked: &pressfeed::Checked) -> String {
     match checked.next_due() {
@@ -877,7 +911,7 @@ fn report_error(e: &Error, quiet: bool) -> u8 {
         Error::Publish(pressfeed::delivery::publish::PublishError::Foreign { .. }) => {
             eprintln!("pressfeed: {e}");
             eprintln!(
-                "  hint: move those files out of the output folder (or choose another --out); if an earlier pressfeed run wrote them and its .pressfeed-manifest was lost, delete them"
+                "  hint: nothing was published; move those entries out of the output folder (or choose another --out): pressfeed never follows a link there, nor replaces a file it did not write or one changed since; if an earlier pressfeed run wrote them and its .pressfeed-manifest was lost, delete them"
             );
             status::IO
         }

@@ -262,7 +262,7 @@ fn is_inline_end(end: &TagEnd) -> bool {
 /// `text` (words joined by single spaces) cut to at most `max` characters
 /// at a word boundary, with `…` when cut. A first word longer than `max`
 /// is cut where the limit falls.
-fn cut_at_word(text: String, max: usize) -> String {
+pub fn cut_at_word(text: String, max: usize) -> String {
     let Some((at, _)) = text.char_indices().nth(max) else {
         return text;
     };

@@ -395,7 +395,9 @@ fn a_busy_year_has_a_page_per_month() {
             let links = release_links(&page);
             assert_eq!(links.len(), 50, "{page}");
             let month = text(&page);
-            // It links its year, in its crumbs and its list of years.
+            // It links its year (in its crumbs and its year links), the
+            // year before, and the feed's list of every year: not every
+            // year itself, so pages do not grow with the number of years.
             assert!(
                 month.contains("› <a href=\"2023.html\">2023</a></p>"),
                 "{page}"
@@ -405,7 +407,11 @@ fn a_busy_year_has_a_page_per_month() {
                 "{page}"
             );
             assert!(
-                month.contains("<li><a href=\"2022.html\">2022</a></li>"),
+                month.contains("<li><a href=\"2022.html\" rel=\"prev\">← 2022</a></li>"),
+                "{page}"
+            );
+            assert!(
+                month.contains("<li><a href=\"../index.html#history\">Every year</a></li>"),
                 "{page}"
             );
             seen.extend(links);

@@ -143,9 +143,12 @@ fn a_site_file_in_the_way_is_never_overwritten() {
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(
-        err.contains("would overwrite files it did not write: index.html"),
+        err.contains("would write over or through entries it did not write: index.html (a file pressfeed did not write)"),
         "{err}"
     );
-    assert!(err.contains("hint: move those files"), "{err}");
+    assert!(
+        err.contains("hint: nothing was published; move those entries"),
+        "{err}"
+    );
     assert_eq!(tree(out.path()), before, "nothing written, nothing touched");
 }

@@ -370,6 +370,56 @@ fn a_base_url_with_a_query_or_fragment_is_a_configuration_error() {
 
 #[cfg(unix)]
 #[test]
+fn control_characters_in_the_configuration_are_refused_with_their_position() {
+    for (toml, key, at) in [
+        ("title = \"Releases\\u0007\"\n", "title", "1:9"),
+        (
+            "language = \"en\"\ndescription = \"ok\\tfine\"\nauthor = \"A\\bB\"\n",
+            "author",
+            "3:10",
+        ),
+        (
+            "[ministers]\naliases = { \"X\\u001b[2J\" = \"Y\" }\n",
+            "ministers.aliases.X",
+            "2:13",
+        ),
+        (
+            "honorifics = [\"Hon\", \"Rt\\u0000Hon\"]\n",
+            "honorifics",
+            "1:22",
+        ),
+    ] {
+        let dir = site(&[("a.md", good_seed(1))]);
+        std::fs::write(dir.path().join("pressfeed.toml"), toml).unwrap();
+        let o = build(dir.path());
+        assert_eq!(o.status.code(), Some(2), "{toml}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(
+            err.contains(&format!("pressfeed.toml:{at}: error: {key}"))
+                && err.contains("control character"),
+            "{toml}: {err}"
+        );
+        assert!(err.contains("hint:"), "{err}");
+        assert!(!dir.path().join("out").exists());
+    }
+}
+
+#[test]
+fn spaces_around_a_configured_url_are_trimmed() {
+    let dir = site(&[("a.md", good_seed(1))]);
+    std::fs::write(
+        dir.path().join("pressfeed.toml"),
+        "base_url = \" https://x.nz/feeds   \"\nsite_url = \"https://x.nz/ \"\n",
+    )
+    .unwrap();
+    let o = build(dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let atom = std::fs::read_to_string(dir.path().join("out/atom.xml")).unwrap();
+    assert!(atom.contains("https://x.nz/feeds/atom.xml"), "{atom}");
+    assert!(!atom.contains("%20"), "{atom}");
+}
+
+#[test]
 fn control_characters_in_file_names_cannot_forge_diagnostics() {
     let name = "bad\nforged.md:1:1: error: forged.md";
     let dir = site(&[(name, "no front matter\n".to_string())]);
@@ -416,7 +466,7 @@ fn a_huge_body_is_carried_as_its_summary_within_the_size_budget() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(
-        err.contains("seeds/huge.md: warning: rendered body is")
+        err.contains("seeds/huge.md: warning: its entry is")
             && err
                 .contains("RSS, Atom, JSON Feed carry its summary and a link to the full release"),
         "{err}"
@@ -501,5 +551,181 @@ fn a_feed_carries_fewer_items_to_stay_within_the_budget_never_dropping_the_newes
         stderr(&o).contains("max_document_bytes: 1000 is too small"),
         "{}",
         stderr(&o)
+    );
+}
+
+/// 40 releases with one title and one URL, 5 days apart over 200 days,
+/// each with its own text: the same-title rule (an update within 7 days)
+/// is measured from the first version of an entry, not chained from update
+/// to update, so they are 20 entries (each first version and its update
+/// five days later), each under its own id, not one release updated 39
+/// times.
+#[test]
+fn releases_sharing_a_url_and_title_for_months_are_not_chained_into_one() {
+    let files: Vec<(String, String)> = (0..40)
+        .map(|n| {
+            let date = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap()
+                + chrono::Duration::days(5 * n);
+            (
+                format!("r{n:02}.md"),
+                seed(
+                    &format!(
+                        "title: \"Weekly update\"\ndate: {date}\nurl: https://example.govt.nz/weekly\nministers:\n  - Jane Doe"
+                    ),
+                    &format!("Week {n} news."),
+                ),
+            )
+        })
+        .collect();
+    let named: Vec<(&str, String)> = files.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
+    let dir = site(&named);
+    std::fs::write(
+        dir.path().join("pressfeed.toml"),
+        "items_per_feed = 0\narchives = false\n",
+    )
+    .unwrap();
+    let o = build(dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let feed = parse_feed(&std::fs::read(dir.path().join("out/atom.xml")).unwrap());
+    let ids: std::collections::BTreeSet<&str> =
+        feed.entries.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(feed.entries.len(), 20, "{ids:?}");
+    assert_eq!(ids.len(), 20, "ids are not unique: {ids:?}");
+    // Each entry carries the text of the later of its two versions.
+    for n in (1..40).step_by(2) {
+        let text = format!("Week {n} news.");
+        assert!(
+            feed.entries.iter().any(|e| e
+                .content
+                .as_ref()
+                .and_then(|c| c.body.as_deref())
+                .is_some_and(|b| b.contains(&text))),
+            "{text} is in no entry"
+        );
+    }
+}
+
+/// A valid release with a 2 MB title (the newest of six) and one with
+/// 20,000 attachments (the oldest): neither fits a document even as its
+/// summary, so each is carried as a stub (title cut, attachments left out,
+/// a link to the release) with a warning saying so; every document stays
+/// within the budget, every feed document carries all six, and every
+/// release is in exactly one archive document.
+#[test]
+fn a_release_too_big_even_as_its_summary_is_carried_as_a_stub_and_none_is_lost() {
+    let title = "Long title words ".repeat(2 << 20 >> 4);
+    let attachments: String = (0..20_000)
+        .map(|n| format!("\n  - https://example.govt.nz/files/attachment-{n}.pdf"))
+        .collect();
+    let mut files = vec![
+        (
+            "title.md",
+            seed(
+                &format!(
+                    "title: \"{title}\"\ndate: 2024-03-28\nurl: https://example.govt.nz/title\nministers:\n  - Jane Doe"
+                ),
+                "A short body.",
+            ),
+        ),
+        (
+            "attachments.md",
+            seed(
+                &format!(
+                    "title: \"Many files\"\ndate: 2024-01-01\nurl: https://example.govt.nz/files\nministers:\n  - Jane Doe\nattachments:{attachments}"
+                ),
+                "A short body.",
+            ),
+        ),
+    ];
+    for n in 1..=4 {
+        files.push((["a.md", "b.md", "c.md", "d.md"][n - 1], good_seed(n)));
+    }
+    let dir = site(&files);
+    let o = build(dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("seeds/title.md: warning: too big for a feed document")
+            && err.contains("carry a stub (title cut from"),
+        "{err}"
+    );
+    assert!(
+        err.contains("seeds/attachments.md: warning: too big")
+            && err.contains("20000 attachment(s) left out"),
+        "{err}"
+    );
+    assert!(!err.contains("rendered body is"), "{err}");
+    let out = dir.path().join("out");
+    for (path, size) in feed_documents(&out) {
+        assert!(size <= 1 << 20, "{path} is {size} bytes");
+    }
+    for doc in [
+        "atom.xml",
+        "rss.xml",
+        "feed.json",
+        "ministers/jane-doe/atom.xml",
+    ] {
+        let feed = parse_feed(&std::fs::read(out.join(doc)).unwrap());
+        assert_eq!(feed.entries.len(), 6, "{doc} lost releases");
+    }
+    let mut archived: Vec<String> = Vec::new();
+    for (path, bytes) in tree(&out.join("archive")) {
+        if path.ends_with("atom.xml") {
+            archived.extend(parse_feed(&bytes).entries.into_iter().map(|e| e.id));
+        }
+    }
+    archived.sort();
+    let mut unique = archived.clone();
+    unique.dedup();
+    assert_eq!(archived.len(), 6, "{archived:?}");
+    assert_eq!(unique, archived, "a release is in two archive documents");
+}
+
+/// 300 releases in 300 years: each year's history page links the years
+/// either side and the feed's list of years, not all 300 years, so the
+/// pages stay small and the output grows linearly with the years (2,000
+/// seeds in 2,000 years wrote 889 MB when every page listed every year).
+#[test]
+fn history_pages_do_not_grow_with_the_number_of_years() {
+    let files: Vec<(String, String)> = (0..300)
+        .map(|n| {
+            (
+                format!("r{n}.md"),
+                seed(
+                    &format!(
+                        "title: \"Release {n}\"\ndate: {}-06-01\nurl: https://example.govt.nz/r/{n}\nministers:\n  - Jane Doe",
+                        1700 + n
+                    ),
+                    "Text.",
+                ),
+            )
+        })
+        .collect();
+    let named: Vec<(&str, String)> = files.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
+    let dir = site(&named);
+    let o = build(dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = dir.path().join("out");
+    let pages: Vec<(String, usize)> = tree(&out)
+        .into_iter()
+        .filter(|(p, _)| p.contains("history/"))
+        .map(|(p, b)| (p, b.len()))
+        .collect();
+    assert_eq!(pages.len(), 2 * 300, "a page per year of each of 2 feeds");
+    for (path, size) in &pages {
+        assert!(*size < 8 << 10, "{path} is {size} bytes");
+    }
+    let page = std::fs::read_to_string(out.join("history/1850.html")).unwrap();
+    assert!(
+        page.contains("<a href=\"1849.html\" rel=\"prev\">← 1849</a>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<a href=\"1851.html\" rel=\"next\">1851 →</a>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<a href=\"../index.html#history\">Every year</a>"),
+        "{page}"
     );
 }

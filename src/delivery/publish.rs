@@ -1,36 +1,82 @@
 //! Stage 6: put the files in the output folder without ever showing a reader
 //! a half-written feed, touching a file whose bytes did not change, or
-//! deleting anything pressfeed did not write.
+//! touching anything pressfeed did not write.
 //!
 //! - One run at a time: the output folder itself is locked (`flock`), so no
 //!   lock file appears in it.
+//! - The output folder is a boundary. Every entry below it is reached from
+//!   the folder's open descriptor one name at a time (`openat` with
+//!   `O_NOFOLLOW | O_DIRECTORY`), and files are made, renamed and removed
+//!   relative to their folder's descriptor (`openat` with `O_EXCL |
+//!   O_NOFOLLOW`, `renameat`, `unlinkat`, `mkdirat`), so a symbolic link
+//!   planted anywhere in the folder is never followed. A link, folder or
+//!   special file where pressfeed would write is an error naming it, raised
+//!   before anything is published. Walking the names is portable to every
+//!   Unix and costs one `openat` per folder level (feeds are at most four
+//!   deep); Linux's `openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)` would
+//!   save those calls but needs a fallback anyway, and `cap-std` follows
+//!   links that stay inside the folder, which is what must not happen here.
 //! - Every changed file is written to a temporary file in its own folder;
 //!   the temporary files are synced (one `syncfs` for the batch on Linux),
 //!   then each is renamed over the old file; the folders are synced after
 //!   (again one `syncfs` on Linux).
 //! - A file whose bytes would not change is left alone, so its mtime (and a
 //!   web server's ETag and Last-Modified) stay put.
-//! - The manifest (`.pressfeed-manifest`) lists the files pressfeed owns. It
-//!   is extended before any new file appears and trimmed after stale files are
-//!   removed, so a run killed at any point leaves no file unaccounted for and
-//!   the next run finishes the job. Temporary files of a killed run are
-//!   removed by the next run.
+//! - The manifest (`.pressfeed-manifest`, see [`Manifest`]) lists the files
+//!   pressfeed owns, each with its size and BLAKE3 hash. A listed file is
+//!   overwritten or removed only while it is still the file pressfeed wrote
+//!   (same size and hash), at a path pressfeed could have produced. Just
+//!   before the renames, the manifest lists every file with both its old
+//!   and its new contents; after the stale files are removed it lists the
+//!   new ones only. So a run killed at any point leaves no file
+//!   unaccounted for, and the next run finishes the job. A manifest that
+//!   cannot be read line by line is reported and rebuilt from the files
+//!   pressfeed can prove it wrote; it never blocks a run. Temporary files
+//!   of a killed run are removed by the next run.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
+
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-#[cfg(not(target_os = "linux"))]
 use rayon::prelude::*;
+use rustix::fs::{AtFlags, FileType, Mode, OFlags};
+use rustix::io::Errno;
+
+use crate::diag::Diagnostic;
 
 /// The list of files pressfeed owns, in the output folder.
 pub const MANIFEST: &str = ".pressfeed-manifest";
 /// Temporary files end with this; a run removes any it finds in its folders.
 const TMP_SUFFIX: &str = ".pressfeed-tmp";
+/// The first line of a manifest in the current format.
+const MANIFEST_HEADER: &str = "# pressfeed manifest 2";
+/// A manifest longer than this is not read (a million feeds take 110 MB).
+const MANIFEST_MAX_BYTES: u64 = 512 << 20;
+/// The extensions of the files pressfeed writes.
+const OUTPUT_EXTENSIONS: [&str; 4] = ["xml", "json", "html", "opml"];
+/// Deepest output path pressfeed writes (`portfolios/x/archive/3/atom.xml`
+/// is five), with room to spare.
+const MAX_DEPTH: usize = 8;
+
+const DIR_FLAGS: OFlags = OFlags::RDONLY
+    .union(OFlags::DIRECTORY)
+    .union(OFlags::NOFOLLOW)
+    .union(OFlags::CLOEXEC);
+const READ_FLAGS: OFlags = OFlags::RDONLY
+    .union(OFlags::NOFOLLOW)
+    .union(OFlags::NONBLOCK)
+    .union(OFlags::CLOEXEC);
+const CREATE_FLAGS: OFlags = OFlags::WRONLY
+    .union(OFlags::CREATE)
+    .union(OFlags::EXCL)
+    .union(OFlags::NOFOLLOW)
+    .union(OFlags::CLOEXEC);
 
 /// What a publish did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -41,6 +87,10 @@ pub struct PublishStats {
     /// The files written (new or changed), relative to the output folder,
     /// in order.
     pub changed: Vec<String>,
+    /// Entries of the manifest that were not trusted (a corrupt line, a
+    /// path pressfeed never writes, a file changed since pressfeed wrote
+    /// it): each left alone and no longer listed.
+    pub warnings: Vec<Diagnostic>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -48,7 +98,7 @@ pub enum PublishError {
     #[error("{}: {source}", crate::diag::shown(path))]
     Io { path: PathBuf, source: io::Error },
     #[error(
-        "{}: pressfeed would overwrite files it did not write: {files}",
+        "{}: pressfeed would write over or through entries it did not write: {files}",
         crate::diag::shown(path)
     )]
     Foreign { path: PathBuf, files: String },
@@ -67,7 +117,7 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> PublishError + '_ {
 #[derive(Debug)]
 pub struct OutputLock {
     out: PathBuf,
-    _dir: File,
+    dir: File,
 }
 
 impl OutputLock {
@@ -75,6 +125,293 @@ impl OutputLock {
     pub fn path(&self) -> &Path {
         &self.out
     }
+}
+
+/// The size and BLAKE3 hash of a file pressfeed wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Stamp {
+    size: u64,
+    hash: [u8; 32],
+}
+
+impl Stamp {
+    fn of(pieces: &[&[u8]]) -> Stamp {
+        let mut h = blake3::Hasher::new();
+        let mut size = 0;
+        for p in pieces {
+            h.update(p);
+            size += p.len() as u64;
+        }
+        Stamp {
+            size,
+            hash: *h.finalize().as_bytes(),
+        }
+    }
+}
+
+/// What the manifest says of one path: the versions pressfeed wrote there
+/// (two while a run renames: the old and the new), or, for a manifest of
+/// the first format, nothing but the path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Owned {
+    Stamped(Vec<Stamp>),
+    /// Listed by a manifest of format 1 (paths only): trusted once, for a
+    /// path pressfeed could have produced, and stamped from then on.
+    Legacy,
+}
+
+/// The manifest: every file pressfeed owns in the output folder.
+///
+/// Format 2 is text: the line [`MANIFEST_HEADER`], comment lines starting
+/// with `#`, then one line per file version, `PATH SIZE BLAKE3-HEX`, sorted.
+/// A path appears twice only in the manifest written just before a batch
+/// of renames (its old and its new version). A path alone is one a run
+/// planned to write (so that folders it made for it are removed if it is
+/// stopped); it vouches for no file. Format 1 (no header) listed one path
+/// a line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Manifest(BTreeMap<String, Owned>);
+
+impl Manifest {
+    /// Reads a manifest's text. Lines that do not parse, and paths
+    /// pressfeed could not have produced, are left out, each with a warning
+    /// (the first ten, then a count).
+    fn parse(bytes: &[u8]) -> (Manifest, Vec<String>) {
+        let mut lines = bytes.split(|&b| b == b'\n').enumerate().peekable();
+        let stamped = lines
+            .peek()
+            .is_some_and(|(_, l)| *l == MANIFEST_HEADER.as_bytes());
+        let mut entries: BTreeMap<String, Owned> = BTreeMap::new();
+        let mut problems = Vec::new();
+        for (n, line) in lines {
+            if line.is_empty() || line.starts_with(b"#") {
+                continue;
+            }
+            let parsed = std::str::from_utf8(line)
+                .ok()
+                .and_then(|l| match stamped {
+                    true => parse_stamped(l).map(|(p, s)| (p, Some(s))),
+                    false => Some((l, None)),
+                })
+                .filter(|(p, _)| producible(p));
+            // A path alone, in this format, is a file a run planned to write
+            // and had not yet written when the manifest was saved.
+            let parsed = parsed.or_else(|| {
+                std::str::from_utf8(line)
+                    .ok()
+                    .filter(|l| stamped && producible(l))
+                    .map(|l| (l, None))
+            });
+            match parsed {
+                Some((path, None)) if stamped => {
+                    entries
+                        .entry(path.to_string())
+                        .or_insert_with(|| Owned::Stamped(Vec::new()));
+                }
+                Some((path, Some(stamp))) => match entries
+                    .entry(path.to_string())
+                    .or_insert_with(|| Owned::Stamped(Vec::new()))
+                {
+                    Owned::Stamped(v) if v.len() < 2 => v.push(stamp),
+                    _ => problems.push(n + 1),
+                },
+                Some((path, None)) => {
+                    entries.insert(path.to_string(), Owned::Legacy);
+                }
+                None => problems.push(n + 1),
+            }
+        }
+        let warnings = match problems.len() {
+            0 => Vec::new(),
+            n => {
+                let shown: Vec<String> = problems.iter().take(10).map(|l| l.to_string()).collect();
+                let more = match n {
+                    n if n > 10 => format!(" and {} more", n - 10),
+                    _ => String::new(),
+                };
+                vec![format!(
+                    "{n} line(s) of the manifest name no file pressfeed writes or cannot be read (line {}{more}): ignored, and the files they name left alone",
+                    shown.join(", ")
+                )]
+            }
+        };
+        (Manifest(entries), warnings)
+    }
+
+    fn text(&self) -> Vec<u8> {
+        let mut text = format!(
+            "{MANIFEST_HEADER}\n# Files written by pressfeed, with their size and BLAKE3 hash. pressfeed\n# replaces or deletes a listed file only while it is still the one it wrote,\n# and never touches a file not listed here.\n"
+        );
+        for (path, owned) in &self.0 {
+            use std::fmt::Write as _;
+            match owned {
+                Owned::Stamped(stamps) if stamps.is_empty() => {
+                    let _ = writeln!(text, "{path}");
+                }
+                Owned::Stamped(stamps) => {
+                    for s in stamps {
+                        let _ = writeln!(text, "{path} {} {}", s.size, hex(&s.hash));
+                    }
+                }
+                Owned::Legacy => {}
+            }
+        }
+        text.into_bytes()
+    }
+
+    /// Whether `stamp` is a version pressfeed wrote at `path`.
+    fn vouches(&self, path: &str, stamp: &Stamp) -> bool {
+        match self.0.get(path) {
+            Some(Owned::Stamped(v)) => v.contains(stamp),
+            Some(Owned::Legacy) => true,
+            None => false,
+        }
+    }
+
+    /// Whether a file of `size` bytes at `path` may be pressfeed's (the
+    /// hash decides).
+    fn may_own(&self, path: &str, size: u64) -> bool {
+        match self.0.get(path) {
+            Some(Owned::Stamped(v)) => v.iter().any(|s| s.size == size),
+            Some(Owned::Legacy) => true,
+            None => false,
+        }
+    }
+}
+
+fn parse_stamped(line: &str) -> Option<(&str, Stamp)> {
+    let mut fields = line.rsplitn(3, ' ');
+    let hash = fields.next()?;
+    let size = fields.next()?.parse().ok()?;
+    let path = fields.next()?;
+    if hash.len() != 64 {
+        return None;
+    }
+    let mut bytes = [0u8; 32];
+    for (i, b) in bytes.iter_mut().enumerate() {
+        *b = u8::from_str_radix(hash.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some((path, Stamp { size, hash: bytes }))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The output folder, reached through its open descriptor: every path below
+/// it is walked one name at a time, never following a link.
+#[derive(Clone, Copy)]
+struct Tree<'a> {
+    root: BorrowedFd<'a>,
+    out: &'a Path,
+}
+
+impl Tree<'_> {
+    /// Opens the folder `rel` (`""` is the output folder itself), creating
+    /// missing folders with `create` (their paths are added to `created`).
+    /// `None` when it is missing. An entry on the way that is not a folder
+    /// (a link, a file) is a [`PublishError::Foreign`] naming it.
+    fn dir(
+        &self,
+        rel: &str,
+        create: Option<&mut Vec<String>>,
+    ) -> Result<Option<OwnedFd>, PublishError> {
+        let mut created = create;
+        let mut cur = rustix::fs::openat(self.root, ".", DIR_FLAGS, Mode::empty())
+            .map_err(|e| io_err(self.out)(e.into()))?;
+        let mut end = 0;
+        for name in rel.split('/').filter(|n| !n.is_empty()) {
+            end += name.len() + usize::from(end > 0);
+            let here = &rel[..end];
+            let opened = match rustix::fs::openat(&cur, name, DIR_FLAGS, Mode::empty()) {
+                Err(Errno::NOENT) => match created.as_deref_mut() {
+                    None => return Ok(None),
+                    Some(made) => {
+                        match rustix::fs::mkdirat(&cur, name, Mode::from_raw_mode(0o777)) {
+                            Ok(()) => made.push(here.to_string()),
+                            Err(Errno::EXIST) => {}
+                            Err(e) => return Err(io_err(&self.out.join(here))(e.into())),
+                        }
+                        rustix::fs::openat(&cur, name, DIR_FLAGS, Mode::empty())
+                    }
+                },
+                other => other,
+            };
+            cur = match opened {
+                Ok(fd) => fd,
+                Err(Errno::LOOP | Errno::NOTDIR | Errno::MLINK) => {
+                    return Err(self.foreign(&[(here.to_string(), kind_at(&cur, name))]));
+                }
+                Err(e) => return Err(io_err(&self.out.join(here))(e.into())),
+            };
+        }
+        Ok(Some(cur))
+    }
+
+    fn foreign(&self, found: &[(String, &str)]) -> PublishError {
+        let listed: Vec<String> = found
+            .iter()
+            .take(10)
+            .map(|(p, kind)| format!("{p} ({kind})"))
+            .collect();
+        let more = match found.len() {
+            n if n > 10 => format!(" and {} more", n - 10),
+            _ => String::new(),
+        };
+        PublishError::Foreign {
+            path: self.out.join(found.first().map_or("", |(p, _)| p.as_str())),
+            files: format!("{}{more}", listed.join(", ")),
+        }
+    }
+}
+
+/// What the entry `name` in `dir` is, for a message.
+fn kind_at(dir: impl AsFd, name: &str) -> &'static str {
+    match rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) {
+        Ok(st) => describe(FileType::from_raw_mode(st.st_mode)),
+        Err(_) => "an entry that cannot be read",
+    }
+}
+
+fn describe(t: FileType) -> &'static str {
+    match t {
+        FileType::Symlink => "a symbolic link",
+        FileType::Directory => "a folder",
+        FileType::RegularFile => "a file pressfeed did not write",
+        _ => "a special file",
+    }
+}
+
+/// `dir/name` split at the last `/` (`""` for the output folder).
+fn split(rel: &str) -> (&str, &str) {
+    rel.rsplit_once('/').unwrap_or(("", rel))
+}
+
+/// The entry `name` in `dir`, not followed: its type and size.
+fn entry(dir: impl AsFd, name: &str) -> io::Result<Option<(FileType, u64)>> {
+    match rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) {
+        Ok(st) => Ok(Some((
+            FileType::from_raw_mode(st.st_mode),
+            st.st_size as u64,
+        ))),
+        Err(Errno::NOENT) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The stamp of the regular file `name` in `dir` (opened without following
+/// a link), read to its end.
+fn stamp_file(dir: impl AsFd, name: &str) -> io::Result<Stamp> {
+    let file = File::from(rustix::fs::openat(dir, name, READ_FLAGS, Mode::empty())?);
+    if !file.metadata()?.is_file() {
+        return Err(io::Error::other("not a regular file"));
+    }
+    let mut h = blake3::Hasher::new();
+    h.update_reader(&file)?;
+    Ok(Stamp {
+        size: h.count(),
+        hash: *h.finalize().as_bytes(),
+    })
 }
 
 /// One publish, file by file, so a caller can write each file as soon as it
@@ -85,29 +422,29 @@ impl OutputLock {
 /// [`Session::begin`] with every path the run will write, [`Session::put`]
 /// each file (from any thread), then [`Session::finish`].
 pub struct Session<'l> {
-    out: &'l Path,
-    manifest_path: PathBuf,
-    old: BTreeSet<String>,
+    tree: Tree<'l>,
+    old: Manifest,
+    /// The manifest's bytes as read, so an unchanged one is not rewritten.
+    old_text: Vec<u8>,
     new: BTreeSet<String>,
-    union: BTreeSet<String>,
     /// Test hook: fail with an I/O error after renaming this many new files
     /// into place (the moment a killed run leaves some feeds new, some old).
     fail_after: Option<usize>,
-    /// Temporary files written, with the paths they replace: renamed into
-    /// place by `finish`, after they are synced.
+    /// Temporary files written (their paths, and the paths they replace):
+    /// renamed into place by `finish`, after they are synced.
     pending: Mutex<Temps>,
+    /// Every planned file put so far: the stamp of the file it replaces,
+    /// if there was one, and its own.
+    stamps: Mutex<BTreeMap<String, (Option<Stamp>, Stamp)>>,
     unchanged: AtomicUsize,
-    /// Folders created by this run, and the folders holding them: synced at
-    /// the end so that a power cut loses no new folder.
-    created: BTreeSet<PathBuf>,
-    /// Folders a file was renamed into.
-    touched: Mutex<BTreeSet<PathBuf>>,
+    warnings: Vec<Diagnostic>,
 }
 
 impl<'l> Session<'l> {
     /// Starts publishing `planned` (every path the run will [`put`]) into
-    /// the locked folder: removes temporary files of killed runs, makes the
-    /// manifest own every planned file before any exists, creates folders.
+    /// the locked folder: reads the manifest, refuses to start if a link,
+    /// folder or file pressfeed did not write is where it would write,
+    /// removes temporary files of killed runs, creates folders.
     ///
     /// [`put`]: Session::put
     pub fn begin(
@@ -115,11 +452,12 @@ impl<'l> Session<'l> {
         planned: BTreeSet<String>,
         fail_after: Option<usize>,
     ) -> Result<Session<'l>, PublishError> {
-        let out = lock.path();
-        let manifest_path = out.join(MANIFEST);
-        let old = read_manifest(&manifest_path)?;
-        let new = planned;
-        for p in &new {
+        let tree = Tree {
+            root: lock.dir.as_fd(),
+            out: lock.path(),
+        };
+        let out = tree.out;
+        for p in &planned {
             if !is_safe(p) || p == MANIFEST {
                 return Err(PublishError::Io {
                     path: out.join(p),
@@ -130,63 +468,88 @@ impl<'l> Session<'l> {
                 });
             }
         }
+        let (old, old_text, warnings) = read_manifest(&tree)?;
 
-        // Never overwrite a file pressfeed did not write (a site's own
-        // index.html, say): stop before anything changes, naming them all.
-        let foreign: Vec<&String> = new
-            .iter()
-            .filter(|p| !old.contains(*p) && fs::symlink_metadata(out.join(p)).is_ok())
-            .collect();
-        if let Some(first) = foreign.first() {
-            let listed: Vec<&str> = foreign.iter().take(10).map(|p| p.as_str()).collect();
-            let more = match foreign.len() {
-                n if n > 10 => format!(" and {} more", n - 10),
-                _ => String::new(),
-            };
-            return Err(PublishError::Foreign {
-                path: out.join(first),
-                files: format!("{}{more}", listed.join(", ")),
-            });
+        // Never write over or through an entry pressfeed did not write (a
+        // site's own index.html, a link to another folder): stop before
+        // anything changes, naming them all.
+        let found: Vec<Vec<(String, &str)>> = planned
+            .par_iter()
+            .map(|rel| -> Result<Vec<(String, &str)>, PublishError> {
+                let (dir, name) = split(rel);
+                let dir = match tree.dir(dir, None) {
+                    Ok(Some(d)) => d,
+                    Ok(None) => return Ok(Vec::new()),
+                    Err(PublishError::Foreign { path, .. }) => {
+                        let at = path.strip_prefix(out).unwrap_or(&path);
+                        let at = at.to_string_lossy().into_owned();
+                        let kind = kind_at(tree.root, &at);
+                        return Ok(vec![(at, kind)]);
+                    }
+                    Err(e) => return Err(e),
+                };
+                match entry(&dir, name).map_err(io_err(&out.join(rel)))? {
+                    None => Ok(Vec::new()),
+                    Some((FileType::RegularFile, size)) if old.may_own(rel, size) => Ok(Vec::new()),
+                    Some((t, _)) => Ok(vec![(rel.clone(), describe(t))]),
+                }
+            })
+            .collect::<Result<_, _>>()?;
+        let found: BTreeMap<String, &str> = found.into_iter().flatten().collect();
+        if !found.is_empty() {
+            let found: Vec<(String, &str)> = found.into_iter().collect();
+            return Err(tree.foreign(&found));
         }
 
         // Folders this run may write to or remove from; always the output
         // folder, where the manifest's temporary file goes.
-        let mut dirs: BTreeSet<PathBuf> =
-            old.iter().chain(&new).map(|p| parent_of(out, p)).collect();
-        dirs.insert(out.to_path_buf());
+        let mut dirs: BTreeSet<&str> = old.0.keys().chain(&planned).map(|p| split(p).0).collect();
+        dirs.insert("");
         for dir in &dirs {
-            remove_stale_temps(dir)?;
-        }
-
-        // Own every file before it exists, so an interrupted run leaves none
-        // unaccounted for.
-        let union: BTreeSet<String> = old.union(&new).cloned().collect();
-        if union != old {
-            write_manifest(&manifest_path, &union)?;
-        }
-
-        let mut created = BTreeSet::new();
-        let new_dirs: BTreeSet<PathBuf> = new.iter().map(|p| parent_of(out, p)).collect();
-        for dir in &new_dirs {
-            let mut d = dir.as_path();
-            while !d.is_dir() {
-                let Some(parent) = d.parent() else { break };
-                created.insert(parent.to_path_buf());
-                d = parent;
+            // A folder pressfeed cannot reach without following a link
+            // holds none of its files.
+            if let Ok(Some(fd)) = tree.dir(dir, None) {
+                remove_stale_temps(&fd, &out.join(dir))?;
             }
-            fs::create_dir_all(dir).map_err(io_err(dir))?;
         }
+
+        // Own every planned path before its folder is made, so the folders
+        // of a run stopped before its renames are removed by the next one.
+        let mut old = old;
+        let mut old_text = old_text;
+        if planned.iter().any(|p| !old.0.contains_key(p)) {
+            stamp_legacy(&tree, &mut old);
+            for p in &planned {
+                old.0
+                    .entry(p.clone())
+                    .or_insert_with(|| Owned::Stamped(Vec::new()));
+            }
+            old_text = old.text();
+            write_manifest(&tree, &old_text)?;
+        }
+        let mut created = Vec::new();
+        let new_dirs: BTreeSet<&str> = planned.iter().map(|p| split(p).0).collect();
+        for dir in new_dirs {
+            tree.dir(dir, Some(&mut created))?;
+        }
+        set_root(tree.root)?;
+        let warnings = warnings
+            .into_iter()
+            .map(|w| {
+                Diagnostic::warning(&out.join(MANIFEST), 0, 0, w)
+                    .with_hint("pressfeed rebuilt the manifest from the files it can prove it wrote; delete any file it no longer writes by hand")
+            })
+            .collect();
         Ok(Session {
-            out,
-            manifest_path,
+            tree,
             old,
-            new,
-            union,
+            old_text,
+            new: planned,
             fail_after,
             pending: Mutex::new(Temps::default()),
+            stamps: Mutex::new(BTreeMap::new()),
             unchanged: AtomicUsize::new(0),
-            created,
-            touched: Mutex::new(BTreeSet::new()),
+            warnings,
         })
     }
 
@@ -200,56 +563,86 @@ impl<'l> Session<'l> {
     /// [`put`](Session::put) for a file given as the pieces it is made of,
     /// written with vectored writes rather than joined first.
     pub fn put_pieces(&self, rel: &str, pieces: &[&[u8]]) -> Result<(), PublishError> {
-        let path = self.out.join(rel);
+        let path = self.tree.out.join(rel);
         if !self.new.contains(rel) {
             return Err(PublishError::Io {
                 path,
                 source: io::Error::new(io::ErrorKind::InvalidInput, "file was not planned"),
             });
         }
-        if same_bytes(&path, pieces)? {
-            self.unchanged.fetch_add(1, Ordering::Relaxed);
-            return Ok(());
+        let stamp = Stamp::of(pieces);
+        let (dir_rel, name) = split(rel);
+        let dir = self
+            .tree
+            .dir(dir_rel, None)?
+            .ok_or_else(|| io_err(&path)(io::ErrorKind::NotFound.into()))?;
+        let mut replaced = None;
+        match entry(&dir, name).map_err(io_err(&path))? {
+            None => {}
+            Some((FileType::RegularFile, size)) if self.old.may_own(rel, size) => {
+                let there = stamp_file(&dir, name).map_err(io_err(&path))?;
+                if !self.old.vouches(rel, &there) {
+                    return Err(self
+                        .tree
+                        .foreign(&[(rel.to_string(), "a file changed since pressfeed wrote it")]));
+                }
+                if there == stamp {
+                    self.unchanged.fetch_add(1, Ordering::Relaxed);
+                    self.stamp(rel, None, stamp);
+                    return Ok(());
+                }
+                replaced = Some(there);
+            }
+            Some((t, _)) => return Err(self.tree.foreign(&[(rel.to_string(), describe(t))])),
         }
-        let tmp = write_temp(&path, pieces, false)?;
-        self.touched
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(parent_of(self.out, rel));
+        let tmp = write_temp(&dir, rel, pieces, false).map_err(io_err(&path))?;
+        self.stamp(rel, replaced, stamp);
         match self.pending.lock() {
-            Ok(mut pending) => pending.0.push((tmp, path)),
+            Ok(mut pending) => pending.0.push((tmp, rel.to_string())),
             Err(_) => return Err(io_err(&path)(io::Error::other("a writer thread panicked"))),
         }
         Ok(())
     }
 
-    /// The paths (relative, `/` separated) whose new bytes [`finish`] will
-    /// rename into place: known after the last [`put`], before any rename,
-    /// so that what must follow a change (telling hubs) can be recorded
-    /// first.
-    ///
-    /// [`finish`]: Session::finish
-    /// [`put`]: Session::put
-    pub fn changing(&self) -> Vec<String> {
+    fn stamp(&self, rel: &str, replaced: Option<Stamp>, stamp: Stamp) {
+        self.stamps
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(rel.to_string(), (replaced, stamp));
+    }
+
+    /// The files written (new or changed) so far, relative to the output
+    /// folder, in order: those [`finish`](Session::finish) will rename into
+    /// place.
+    pub fn changed(&self) -> Vec<String> {
         let pending = self
             .pending
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut paths: Vec<String> = pending
-            .0
-            .iter()
-            .filter_map(|(_, path)| path.strip_prefix(self.out).ok())
-            .map(|rel| rel.to_string_lossy().replace('\\', "/"))
-            .collect();
-        paths.sort();
-        paths
+        let mut changed: Vec<String> = pending.0.iter().map(|(_, rel)| rel.clone()).collect();
+        changed.sort();
+        changed
     }
 
     /// Makes the writes durable, removes the files of the last run that
     /// this one did not produce (and folders they leave empty), and trims
     /// the manifest.
     pub fn finish(self) -> Result<PublishStats, PublishError> {
-        let out = self.out;
+        self.finish_with(|_| Ok(()))
+    }
+
+    /// [`finish`](Session::finish), calling `before_renames` with the files
+    /// that change (as [`changed`](Session::changed) lists them, perhaps
+    /// none) once they are durable and just before the first is renamed into
+    /// place: what must outlive a run stopped during the renames (the pings
+    /// hubs are owed) is recorded there. When it fails, nothing is renamed
+    /// and the run's temporary files are removed.
+    pub fn finish_with(
+        self,
+        before_renames: impl FnOnce(&[String]) -> Result<(), PublishError>,
+    ) -> Result<PublishStats, PublishError> {
+        let tree = self.tree;
+        let out = tree.out;
         // A poisoned lock means a writer thread panicked, and the panic is
         // already on its way: what it holds is still every file written. On
         // any error below, dropping `pending` removes the temporary files
@@ -258,110 +651,243 @@ impl<'l> Session<'l> {
             .pending
             .into_inner()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        pending.0.sort();
+        pending.0.sort_by(|a, b| a.1.cmp(&b.1));
+        let stamps = self
+            .stamps
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut warnings = self.warnings;
+
+        // The manifest owns both versions of every file about to change,
+        // before the first is renamed, so a run killed at any point leaves
+        // no file unaccounted for.
+        let mut during = self.old.clone();
+        for (rel, (replaced, stamp)) in &stamps {
+            let versions = replaced.iter().chain([stamp]).copied().collect();
+            during.0.insert(rel.clone(), Owned::Stamped(versions));
+        }
+        // A legacy entry kept (a stale path) is written stamped with what is
+        // there now, if it is a file; else it is dropped.
+        stamp_legacy(&tree, &mut during);
+        let during_text = during.text();
+        if during_text != self.old_text {
+            write_manifest(&tree, &during_text)?;
+        }
+
         // The new files are on disk before any is renamed into place.
-        sync_paths(out, pending.0.iter().map(|(tmp, _)| tmp))?;
+        let changed: Vec<String> = pending.0.iter().map(|(_, rel)| rel.clone()).collect();
+        if !pending.0.is_empty() {
+            sync_all(&tree)?;
+        }
+        before_renames(&changed)?;
         // Each rename swaps a whole old file for a whole new one; an
         // abandoned run (see [`abandon`]) stops before the batch or after it.
         let commit = COMMIT
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        for (n, (tmp, path)) in pending.0.iter().enumerate() {
+        // Test hook: a pause before each rename, so a test can stop the run
+        // while it renames.
+        #[cfg(feature = "test-hooks")]
+        let pause = std::env::var("PRESSFEED_TEST_RENAME_PAUSE_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .map(Duration::from_millis);
+        let mut current: Option<(&str, OwnedFd)> = None;
+        for (n, (tmp, rel)) in pending.0.iter().enumerate() {
+            #[cfg(feature = "test-hooks")]
+            if let Some(pause) = pause {
+                std::thread::sleep(pause);
+            }
+            let path = out.join(rel);
             if self.fail_after.is_some_and(|limit| n >= limit) {
                 return Err(PublishError::Io {
-                    path: path.clone(),
+                    path,
                     source: io::Error::other("injected failure (test hook)"),
                 });
             }
-            fs::rename(tmp, path).map_err(io_err(path))?;
+            let (dir_rel, name) = split(rel);
+            let fd = match current.take() {
+                Some((d, fd)) if d == dir_rel => fd,
+                _ => tree
+                    .dir(dir_rel, None)?
+                    .ok_or_else(|| io_err(&path)(io::ErrorKind::NotFound.into()))?,
+            };
+            let (_, tmp_name) = split(tmp);
+            rustix::fs::renameat(&fd, tmp_name, &fd, name).map_err(|e| io_err(&path)(e.into()))?;
+            current = Some((dir_rel, fd));
         }
+        drop(current);
         drop(commit);
-        let changed: Vec<String> = pending
-            .0
-            .iter()
-            .filter_map(|(_, path)| path.strip_prefix(out).ok())
-            .map(|rel| rel.to_string_lossy().replace('\\', "/"))
-            .collect();
         forget_temps(pending.0.drain(..).map(|(tmp, _)| tmp));
-        let mut to_sync = self
-            .touched
-            .into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        to_sync.extend(self.created);
-        sync_paths(out, &to_sync)?;
+        sync_all(&tree)?;
 
         let mut removed = 0;
-        // Folders that lost an entry and remain.
-        let mut shrunk = BTreeSet::new();
-        for stale in self.old.difference(&self.new) {
-            let path = out.join(stale);
-            match fs::remove_file(&path) {
-                Ok(()) => removed += 1,
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => return Err(io_err(&path)(e)),
+        let mut left = Vec::new();
+        for stale in self.old.0.keys().filter(|p| !self.new.contains(*p)) {
+            match remove_owned(&tree, &during, stale)? {
+                Removal::Removed => removed += 1,
+                Removal::Gone => {}
+                Removal::Left(why) => left.push(format!("{stale} ({why})")),
             }
-            // Remove folders left empty, up to (not including) the output
-            // folder. One that is not empty (it holds a file pressfeed did
-            // not write) stays, and so do its parents.
-            let mut dir = path.parent();
-            while let Some(d) = dir {
-                if d == out {
-                    shrunk.insert(d.to_path_buf());
-                    break;
-                }
-                match fs::remove_dir(d) {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                    Err(_) => {
-                        shrunk.insert(d.to_path_buf());
-                        break;
-                    }
-                }
-                dir = d.parent();
-            }
+        }
+        if !left.is_empty() {
+            let n = left.len();
+            left.truncate(10);
+            let more = match n {
+                n if n > 10 => format!(" and {} more", n - 10),
+                _ => String::new(),
+            };
+            warnings.push(
+                Diagnostic::warning(
+                    out,
+                    0,
+                    0,
+                    format!(
+                        "{n} file(s) pressfeed no longer writes were left in place, because they are not the files it wrote: {}{more}",
+                        left.join(", ")
+                    ),
+                )
+                .with_hint("they are no longer listed in the manifest; delete them by hand if they should not be served"),
+            );
         }
         // The removals are on disk before the manifest forgets the files:
         // after a power cut, a file that comes back is still owned, and
-        // still removed. (A folder emptied by a later removal is gone; its
-        // parent is synced.)
-        shrunk.retain(|d| d.is_dir());
-        sync_paths(out, &shrunk)?;
+        // still removed.
+        if removed > 0 {
+            sync_all(&tree)?;
+        }
 
-        if self.union != self.new {
-            write_manifest(&self.manifest_path, &self.new)?;
+        // A planned file the run did not write after all (a document with
+        // nothing to carry) keeps what the manifest said of it: the file
+        // there, if any, is still pressfeed's.
+        let mut after = Manifest(
+            stamps
+                .into_iter()
+                .map(|(rel, (_, s))| (rel, Owned::Stamped(vec![s])))
+                .collect(),
+        );
+        for rel in &self.new {
+            if let (false, Some(Owned::Stamped(v))) = (after.0.contains_key(rel), during.0.get(rel))
+                && !v.is_empty()
+            {
+                after.0.insert(rel.clone(), Owned::Stamped(v.clone()));
+            }
+        }
+        let after_text = after.text();
+        if after_text != during_text {
+            write_manifest(&tree, &after_text)?;
         }
         Ok(PublishStats {
             written: changed.len(),
             unchanged: self.unchanged.into_inner(),
             removed,
             changed,
+            warnings,
         })
     }
 }
 
-/// Temporary files written by a session and the paths they replace. Those
-/// still listed when it is dropped (the run failed before renaming them)
-/// are removed.
+/// Replaces each legacy entry of `m` with the stamp of the regular file at
+/// its path, reached without following a link, or drops it.
+fn stamp_legacy(tree: &Tree<'_>, m: &mut Manifest) {
+    let legacy: Vec<String> =
+        m.0.iter()
+            .filter(|(_, o)| **o == Owned::Legacy)
+            .map(|(p, _)| p.clone())
+            .collect();
+    for rel in legacy {
+        let (dir, name) = split(&rel);
+        let stamp = match tree.dir(dir, None) {
+            Ok(Some(fd)) => stamp_file(&fd, name).ok(),
+            _ => None,
+        };
+        match stamp {
+            Some(s) => m.0.insert(rel, Owned::Stamped(vec![s])),
+            None => m.0.remove(&rel),
+        };
+    }
+}
+
+enum Removal {
+    Removed,
+    Gone,
+    Left(&'static str),
+}
+
+/// Removes the stale file `rel` if it is still a version `owned` vouches
+/// for, then the folders it leaves empty, up to (not including) the output
+/// folder. A folder that is not empty (it holds a file pressfeed did not
+/// write) stays, and so do its parents.
+fn remove_owned(tree: &Tree<'_>, owned: &Manifest, rel: &str) -> Result<Removal, PublishError> {
+    let (dir_rel, name) = split(rel);
+    let dir = match tree.dir(dir_rel, None) {
+        Ok(Some(d)) => d,
+        Ok(None) => return Ok(Removal::Gone),
+        Err(PublishError::Foreign { .. }) => return Ok(Removal::Left("behind a link or file")),
+        Err(e) => return Err(e),
+    };
+    let path = tree.out.join(rel);
+    let done = match entry(&dir, name).map_err(io_err(&path))? {
+        None => Removal::Gone,
+        Some((FileType::RegularFile, _)) => {
+            let stamp = stamp_file(&dir, name).map_err(io_err(&path))?;
+            if !owned.vouches(rel, &stamp) {
+                return Ok(Removal::Left("changed since pressfeed wrote it"));
+            }
+            match rustix::fs::unlinkat(&dir, name, AtFlags::empty()) {
+                Ok(()) | Err(Errno::NOENT) => {}
+                Err(e) => return Err(io_err(&path)(e.into())),
+            }
+            Removal::Removed
+        }
+        Some((t, _)) => return Ok(Removal::Left(describe(t))),
+    };
+    drop(dir);
+    let mut folder = dir_rel;
+    while !folder.is_empty() {
+        let (parent, name) = split(folder);
+        let Ok(Some(fd)) = tree.dir(parent, None) else {
+            break;
+        };
+        // AT_REMOVEDIR never follows a link, and fails on a folder that is
+        // not empty.
+        if rustix::fs::unlinkat(&fd, name, AtFlags::REMOVEDIR).is_err() {
+            break;
+        }
+        folder = parent;
+    }
+    Ok(done)
+}
+
+/// Temporary files written by a session (relative to the output folder)
+/// and the paths they replace. Those still listed when it is dropped (the
+/// run failed before renaming them) are removed.
 #[derive(Debug, Default)]
-struct Temps(Vec<(PathBuf, PathBuf)>);
+struct Temps(Vec<(String, String)>);
 
 impl Drop for Temps {
     fn drop(&mut self) {
-        for (tmp, _) in &self.0 {
-            let _ = fs::remove_file(tmp);
+        let temps: Vec<String> = self.0.drain(..).map(|(tmp, _)| tmp).collect();
+        let mut in_flight = in_flight();
+        for tmp in temps {
+            if in_flight.temps.remove(&tmp) {
+                remove_temp(&in_flight, &tmp);
+            }
         }
-        forget_temps(self.0.drain(..).map(|(tmp, _)| tmp));
     }
 }
 
 /// Every temporary file this process has made and not yet renamed or
-/// removed, so that [`abandon`] can remove them; and whether it has.
+/// removed (relative to the output folder `root`), so that [`abandon`] can
+/// remove them; and whether it has.
 struct InFlight {
-    temps: BTreeSet<PathBuf>,
+    root: Option<OwnedFd>,
+    temps: BTreeSet<String>,
     abandoned: bool,
 }
 
 static IN_FLIGHT: Mutex<InFlight> = Mutex::new(InFlight {
+    root: None,
     temps: BTreeSet::new(),
     abandoned: false,
 });
@@ -375,18 +901,39 @@ fn in_flight() -> std::sync::MutexGuard<'static, InFlight> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-fn forget_temps(temps: impl Iterator<Item = PathBuf>) {
+/// Records the output folder the temporary files are made in.
+fn set_root(root: BorrowedFd<'_>) -> Result<(), PublishError> {
+    let fd = root.try_clone_to_owned().map_err(io_err(Path::new(".")))?;
+    in_flight().root = Some(fd);
+    Ok(())
+}
+
+fn remove_temp(in_flight: &InFlight, tmp: &str) {
+    if let Some(root) = &in_flight.root {
+        let tree = Tree {
+            root: root.as_fd(),
+            out: Path::new(""),
+        };
+        let (dir, name) = split(tmp);
+        if let Ok(Some(fd)) = tree.dir(dir, None) {
+            let _ = rustix::fs::unlinkat(&fd, name, AtFlags::empty());
+        }
+    }
+}
+
+fn forget_temps(temps: impl Iterator<Item = String>) {
     let mut in_flight = in_flight();
     for tmp in temps {
         in_flight.temps.remove(&tmp);
     }
 }
 
-/// Gives up the run from another thread (a watchdog whose time ran out),
-/// before the process exits: waits up to `grace` for a batch of renames in
-/// progress to finish, so that a feed set is never left half old, half new;
-/// then removes every temporary file the run made, and makes any further
-/// attempt to write one fail. Whatever is already published stays.
+/// Gives up the run from another thread (a watchdog whose time ran out, or
+/// a signal), before the process exits: waits up to `grace` for a batch of
+/// renames in progress to finish, so that a feed set is never left half
+/// old, half new; then removes every temporary file the run made, and makes
+/// any further attempt to write one fail. Whatever is already published
+/// stays.
 pub fn abandon(grace: Duration) {
     let start = Instant::now();
     let _commit = loop {
@@ -402,7 +949,7 @@ pub fn abandon(grace: Duration) {
     let mut in_flight = in_flight();
     in_flight.abandoned = true;
     for tmp in std::mem::take(&mut in_flight.temps) {
-        let _ = fs::remove_file(tmp);
+        remove_temp(&in_flight, &tmp);
     }
     // The commit guard is kept until the process exits: no batch starts.
     std::mem::forget(_commit);
@@ -419,7 +966,7 @@ pub fn lock(out: &Path, wait: Duration) -> Result<OutputLock, PublishError> {
             Ok(()) => {
                 return Ok(OutputLock {
                     out: out.to_path_buf(),
-                    _dir: dir,
+                    dir,
                 });
             }
             Err(fs::TryLockError::WouldBlock) => {
@@ -446,91 +993,126 @@ fn is_safe(rel: &str) -> bool {
             .all(|c| matches!(c, Component::Normal(_)))
 }
 
-fn parent_of(out: &Path, rel: &str) -> PathBuf {
-    out.join(rel)
-        .parent()
-        .map_or_else(|| out.to_path_buf(), Path::to_path_buf)
+/// A path pressfeed could have produced: plain names of lowercase ASCII
+/// letters, digits, `-`, `_` and `.` (slugs, numbers, file names), none
+/// hidden or longer than a file name may be, a few levels deep, ending in a
+/// file of one of the output formats.
+fn producible(rel: &str) -> bool {
+    let names: Vec<&str> = rel.split('/').collect();
+    is_safe(rel)
+        && rel != MANIFEST
+        && names.len() <= MAX_DEPTH
+        && names.iter().all(|n| {
+            !n.is_empty()
+                && n.len() <= 255
+                && !n.starts_with('.')
+                && n.bytes().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.')
+                })
+        })
+        && names
+            .last()
+            .and_then(|n| n.rsplit_once('.'))
+            .is_some_and(|(_, ext)| OUTPUT_EXTENSIONS.contains(&ext))
 }
 
-fn read_manifest(path: &Path) -> Result<BTreeSet<String>, PublishError> {
-    match fs::read_to_string(path) {
-        Ok(text) => Ok(text
-            .lines()
-            .filter(|l| !l.starts_with('#') && is_safe(l) && *l != MANIFEST)
-            .map(str::to_string)
-            .collect()),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(BTreeSet::new()),
-        Err(e) => Err(io_err(path)(e)),
-    }
-}
-
-fn write_manifest(path: &Path, files: &BTreeSet<String>) -> Result<(), PublishError> {
-    let mut text = String::from(
-        "# Files written by pressfeed. pressfeed deletes a listed file when it\n# no longer produces it, and never touches a file not listed here.\n",
-    );
-    for f in files {
-        text.push_str(f);
-        text.push('\n');
-    }
-    write_atomic(path, text.as_bytes())?;
-    sync_dir(path.parent().unwrap_or(Path::new(".")))
-}
-
-/// Whether `path` holds exactly the concatenation of `pieces`.
-fn same_bytes(path: &Path, pieces: &[&[u8]]) -> Result<bool, PublishError> {
-    let len: usize = pieces.iter().map(|p| p.len()).sum();
-    match fs::metadata(path) {
-        Ok(m) if m.is_file() && m.len() == len as u64 => {
-            let old = fs::read(path).map_err(io_err(path))?;
-            let mut rest = old.as_slice();
-            for piece in pieces {
-                let Some(tail) = rest.strip_prefix(*piece) else {
-                    return Ok(false);
-                };
-                rest = tail;
-            }
-            Ok(rest.is_empty())
+/// The manifest, its bytes, and warnings about what in it was not trusted.
+/// A manifest that is not a regular file, or too big, is treated as empty
+/// (with a warning) and replaced.
+fn read_manifest(tree: &Tree<'_>) -> Result<(Manifest, Vec<u8>, Vec<String>), PublishError> {
+    let path = tree.out.join(MANIFEST);
+    let file = match rustix::fs::openat(tree.root, MANIFEST, READ_FLAGS, Mode::empty()) {
+        Ok(fd) => File::from(fd),
+        Err(Errno::NOENT) => return Ok((Manifest::default(), Vec::new(), Vec::new())),
+        Err(Errno::LOOP) => {
+            return Ok((
+                Manifest::default(),
+                Vec::new(),
+                vec!["the manifest is a symbolic link: ignored, and replaced".into()],
+            ));
         }
-        Ok(m) if m.is_dir() => Err(PublishError::Io {
-            path: path.to_path_buf(),
-            source: io::Error::new(
-                io::ErrorKind::IsADirectory,
-                "a folder is in the way of a feed file",
-            ),
-        }),
-        Ok(_) => Ok(false),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
-        Err(e) => Err(io_err(path)(e)),
+        Err(e) => return Err(io_err(&path)(e.into())),
+    };
+    let meta = file.metadata().map_err(io_err(&path))?;
+    if !meta.is_file() || meta.len() > MANIFEST_MAX_BYTES {
+        return Ok((
+            Manifest::default(),
+            Vec::new(),
+            vec![format!(
+                "the manifest is not a regular file of at most {MANIFEST_MAX_BYTES} bytes: ignored, and replaced"
+            )],
+        ));
     }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MANIFEST_MAX_BYTES)
+        .read_to_end(&mut bytes)
+        .map_err(io_err(&path))?;
+    let (manifest, warnings) = Manifest::parse(&bytes);
+    Ok((manifest, bytes, warnings))
+}
+
+/// Replaces the manifest with `text`, atomically and durably.
+fn write_manifest(tree: &Tree<'_>, text: &[u8]) -> Result<(), PublishError> {
+    let path = tree.out.join(MANIFEST);
+    let root = tree
+        .dir("", None)?
+        .ok_or_else(|| io_err(&path)(io::ErrorKind::NotFound.into()))?;
+    let tmp = write_temp(&root, MANIFEST, &[text], true).map_err(io_err(&path))?;
+    // A folder or link named like the manifest is replaced only if it is a
+    // link (rename never follows one); a folder is an error.
+    let renamed = rustix::fs::renameat(&root, tmp.as_str(), &root, MANIFEST);
+    if renamed.is_err() {
+        let _ = rustix::fs::unlinkat(&root, tmp.as_str(), AtFlags::empty());
+    }
+    forget_temps(std::iter::once(tmp));
+    renamed.map_err(|e| io_err(&path)(e.into()))?;
+    rustix::fs::fsync(&root).map_err(|e| io_err(&path)(e.into()))
 }
 
 /// Writes `bytes` to a temporary file beside `path`, syncs it and renames it
-/// over `path`. Readers see the old file or the new one, never a mix.
+/// over `path`. Readers see the old file or the new one, never a mix. For
+/// files outside the output folder (pressfeed's cache folder).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), PublishError> {
-    let tmp = write_temp(path, &[bytes], true)?;
-    let renamed = fs::rename(&tmp, path);
-    if renamed.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    forget_temps(std::iter::once(tmp));
-    renamed.map_err(io_err(path))
-}
-
-/// Writes `bytes` to a new temporary file beside `path` (synced when `sync`
-/// is set) and returns its path. Its name ends with [`TMP_SUFFIX`], so a run
-/// that is killed leaves nothing the next run does not clean up.
-fn write_temp(path: &Path, pieces: &[&[u8]], sync: bool) -> Result<PathBuf, PublishError> {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let tmp = dir.join(format!(
         ".{name}.{}-{}{TMP_SUFFIX}",
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
     ));
+    let result = (|| {
+        let mut file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result.map_err(io_err(path))
+}
+
+/// Writes the pieces to a new temporary file in `dir` (the folder of `rel`,
+/// relative to the output folder), synced when `sync` is set, and returns
+/// its path relative to the output folder. Its name ends with
+/// [`TMP_SUFFIX`], so a run that is killed leaves nothing the next run does
+/// not clean up.
+fn write_temp(dir: &OwnedFd, rel: &str, pieces: &[&[u8]], sync: bool) -> io::Result<String> {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let (dir_rel, name) = split(rel);
+    let tmp_name = format!(
+        ".{name}.{}-{}{TMP_SUFFIX}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
+    let tmp = match dir_rel {
+        "" => tmp_name.clone(),
+        d => format!("{d}/{tmp_name}"),
+    };
     let result = (|| {
         // Mode 0666 less the umask, like any file a program writes: readable
         // by the web server, unlike the 0600 of most temp-file helpers.
@@ -540,9 +1122,14 @@ fn write_temp(path: &Path, pieces: &[&[u8]], sync: bool) -> Result<PathBuf, Publ
             if in_flight.abandoned {
                 return Err(io::Error::other("the run was abandoned"));
             }
-            let file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+            let fd = rustix::fs::openat(
+                dir,
+                tmp_name.as_str(),
+                CREATE_FLAGS,
+                Mode::from_raw_mode(0o666),
+            )?;
             in_flight.temps.insert(tmp.clone());
-            file
+            File::from(fd)
         };
         write_all_pieces(&mut file, pieces)?;
         start_writeback(&file);
@@ -554,9 +1141,9 @@ fn write_temp(path: &Path, pieces: &[&[u8]], sync: bool) -> Result<PathBuf, Publ
     match result {
         Ok(()) => Ok(tmp),
         Err(e) => {
-            let _ = fs::remove_file(&tmp);
+            let _ = rustix::fs::unlinkat(dir, tmp_name.as_str(), AtFlags::empty());
             forget_temps(std::iter::once(tmp));
-            Err(io_err(path)(e))
+            Err(e)
         }
     }
 }
@@ -595,61 +1182,33 @@ fn start_writeback(file: &File) {
     let _ = file;
 }
 
-/// Makes `paths` (files, or folders whose entries changed) durable. On
-/// Linux one `syncfs` flushes them all in one pass, far cheaper than a sync
-/// per path (1,800 files and 450 folders in a full build); elsewhere each is
-/// synced.
-fn sync_paths<'p>(
-    out: &Path,
-    paths: impl IntoIterator<Item = &'p PathBuf>,
-) -> Result<(), PublishError> {
-    let mut paths = paths.into_iter().peekable();
-    if paths.peek().is_none() {
-        return Ok(());
-    }
+/// Makes everything written to the output folder durable: one `syncfs` on
+/// Linux (far cheaper than a sync per path: 1,800 files and 450 folders in
+/// a full build); elsewhere a `sync` of the whole system.
+fn sync_all(tree: &Tree<'_>) -> Result<(), PublishError> {
     #[cfg(target_os = "linux")]
     {
-        syncfs(out)
+        rustix::fs::syncfs(tree.root).map_err(|e| io_err(tree.out)(e.into()))
     }
     #[cfg(not(target_os = "linux"))]
     {
-        let _ = out;
-        let paths: Vec<&PathBuf> = paths.collect();
-        paths
-            .par_iter()
-            .try_for_each(|p| File::open(p).and_then(|f| f.sync_all()).map_err(io_err(p)))
+        let _ = tree;
+        rustix::fs::sync();
+        Ok(())
     }
 }
 
-/// Flushes the whole file system `out` is on.
-#[cfg(target_os = "linux")]
-fn syncfs(out: &Path) -> Result<(), PublishError> {
-    let dir = File::open(out).map_err(io_err(out))?;
-    rustix::fs::syncfs(&dir).map_err(|e| io_err(out)(e.into()))
-}
-
-fn sync_dir(dir: &Path) -> Result<(), PublishError> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io_err(dir))
-}
-
 /// Removes temporary files left in `dir` by a run that was killed.
-fn remove_stale_temps(dir: &Path) -> Result<(), PublishError> {
-    let entries = match fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(io_err(dir)(e)),
-    };
+fn remove_stale_temps(dir: &OwnedFd, shown: &Path) -> Result<(), PublishError> {
+    let entries = rustix::fs::Dir::read_from(dir).map_err(|e| io_err(shown)(e.into()))?;
     for entry in entries.flatten() {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with('.') && name.ends_with(TMP_SUFFIX) {
-            let path = entry.path();
-            if let Err(e) = fs::remove_file(&path)
-                && e.kind() != io::ErrorKind::NotFound
-            {
-                return Err(io_err(&path)(e));
+        let name = entry.file_name().to_bytes();
+        if name.starts_with(b".") && name.ends_with(TMP_SUFFIX.as_bytes()) {
+            match rustix::fs::unlinkat(dir, name, AtFlags::empty()) {
+                Ok(()) | Err(Errno::NOENT) => {}
+                // A folder named like a temporary file is not pressfeed's.
+                Err(Errno::ISDIR | Errno::PERM) if entry.file_type() == FileType::Directory => {}
+                Err(e) => return Err(io_err(shown)(e.into())),
             }
         }
     }
@@ -669,25 +1228,55 @@ mod tests {
         }
     }
 
-    /// More pieces than one `writev` takes (1,024 on Linux), some empty: the
-    /// file holds all of them in order, and is then seen as unchanged.
     #[test]
-    fn many_pieces_are_written_in_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("feed.xml");
-        let owned: Vec<String> = (0..3000).map(|i| format!("<{i}>")).collect();
-        let mut pieces: Vec<&[u8]> = Vec::new();
-        for (i, p) in owned.iter().enumerate() {
-            pieces.push(p.as_bytes());
-            if i % 7 == 0 {
-                pieces.push(b"");
-            }
+    fn producible_paths() {
+        for good in [
+            "rss.xml",
+            "feeds.opml",
+            "ministers/phil-goff/archive/3/feed.json",
+            "history/2020-03.html",
+        ] {
+            assert!(producible(good), "{good}");
         }
-        let tmp = write_temp(&path, &pieces, false).unwrap();
-        fs::rename(&tmp, &path).unwrap();
-        assert_eq!(fs::read(&path).unwrap(), pieces.concat());
-        assert!(same_bytes(&path, &pieces).unwrap());
-        pieces.swap(2, 3);
-        assert!(!same_bytes(&path, &pieces).unwrap());
+        let long = format!("{}.xml", "a".repeat(300));
+        for bad in [
+            "robots.txt",
+            ".htaccess",
+            "a/.b/rss.xml",
+            "Index.html",
+            "a b.xml",
+            "x/",
+            long.as_str(),
+            "a/b/c/d/e/f/g/h/i.xml",
+            MANIFEST,
+        ] {
+            assert!(!producible(bad), "{bad}");
+        }
+    }
+
+    /// A manifest survives being written and read back; a first-format one
+    /// is read as legacy entries; bad lines are dropped with one warning.
+    #[test]
+    fn manifest_round_trip_and_bad_lines() {
+        let mut m = Manifest::default();
+        m.0.insert(
+            "a/rss.xml".into(),
+            Owned::Stamped(vec![Stamp::of(&[b"x"]), Stamp::of(&[b"y"])]),
+        );
+        m.0.insert("b.html".into(), Owned::Stamped(vec![Stamp::of(&[b""])]));
+        let (back, warnings) = Manifest::parse(&m.text());
+        assert_eq!(back, m);
+        assert!(warnings.is_empty());
+
+        let (legacy, warnings) = Manifest::parse(b"# old\nrss.xml\nrobots.txt\n");
+        assert_eq!(legacy.0.get("rss.xml"), Some(&Owned::Legacy));
+        assert_eq!(legacy.0.len(), 1);
+        assert_eq!(warnings.len(), 1);
+
+        let mut bad = m.text();
+        bad.extend_from_slice(b"c.xml 1 zz\n\xff\xfe.xml 1 00\nd.xml\0 1 2\n");
+        let (back, warnings) = Manifest::parse(&bad);
+        assert_eq!(back, m);
+        assert!(warnings[0].starts_with("3 line(s)"), "{warnings:?}");
     }
 }

@@ -509,11 +509,12 @@ struct HistoryPage<'a> {
     /// What the page lists: `2016`, or `March 2016` for a month's page.
     period: String,
     count: String,
-    years: &'a [YearLink],
-    years_prefix: &'static str,
-    /// History pages leave the counts to the feed's page, so a release
-    /// changes only its own year's page (and its month's).
-    year_counts: bool,
+    /// The years before and after this page's, if any. A history page links
+    /// those and the feed's list of every year, not every year itself: a
+    /// feed of N years writes N pages of constant size, not N pages of N
+    /// links (2,000 seeds in 2,000 years wrote 889 MB).
+    older: Option<i32>,
+    newer: Option<i32>,
     /// The months of the year, when it has a page per month.
     months: Vec<MonthLink>,
     /// The page of a year that lists its months, not its releases.
@@ -551,7 +552,14 @@ pub fn write_history(
     archived: &[Item<'_>],
     put: &Put<'_>,
 ) -> Result<(), PublishError> {
-    let years: Vec<Vec<YearLink>> = (0..plan.feeds.len()).map(|n| year_links(plan, n)).collect();
+    // Each feed's years, oldest first.
+    let years: Vec<Vec<i32>> = (0..plan.feeds.len())
+        .map(|n| {
+            let mut ys: Vec<i32> = year_links(plan, n).iter().map(|y| y.year).collect();
+            ys.sort_unstable();
+            ys
+        })
+        .collect();
     let config = plan.config;
     let wording = Wording::new();
     plan.history.par_iter().try_for_each(|h| {
@@ -589,9 +597,15 @@ pub fn write_history(
                 count(h.count),
                 if h.count == 1 { "" } else { "s" }
             ),
-            years: &years[h.feed],
-            years_prefix: "",
-            year_counts: false,
+            older: {
+                let ys = &years[h.feed];
+                let at = ys.partition_point(|&y| y < h.year);
+                at.checked_sub(1).map(|i| ys[i])
+            },
+            newer: {
+                let ys = &years[h.feed];
+                ys.get(ys.partition_point(|&y| y <= h.year)).copied()
+            },
             months: h
                 .months
                 .iter()

@@ -127,8 +127,14 @@ const ITEM_ALLOWANCE: usize = 16;
 #[derive(Debug, Default)]
 pub struct Fitted {
     /// Items (positions in [`Plan::carried`]) carried as their summary and
-    /// a link, since their whole body would not fit in a document.
-    pub shortened: Vec<u32>,
+    /// a link, since their whole entry would not fit in a document, with
+    /// the size of that whole entry.
+    pub shortened: Vec<(u32, usize)>,
+    /// Items too big for a document even as their summary (positions in
+    /// [`Plan::carried`], then in [`Plan::archived`]): carried as a stub
+    /// (see [`Item::stub`]).
+    pub stubbed: Vec<u32>,
+    pub stubbed_archived: Vec<u32>,
     /// Documents that carry fewer items than planned: path, items carried,
     /// items planned.
     pub trimmed: Vec<(String, usize, usize)>,
@@ -152,16 +158,23 @@ impl<F: FeedFormat> Format for F {
         let config = plan.config;
         let budget = config.max_document_bytes;
         let item_budget = budget.map(|b| b.saturating_sub(HEAD_ALLOWANCE));
-        // An item too big for any document is carried as its summary.
-        let (fragments, shortened): (Vec<F::Fragment>, Vec<bool>) = items
+        // An item too big for any document is carried as its summary, and
+        // one too big even so (a huge title, thousands of attachments) as a
+        // stub: no release is ever left out of a document for its size.
+        let (fragments, cuts): (Vec<F::Fragment>, Vec<Cut>) = items
             .par_iter()
             .map(|item| {
                 let whole = self.item(item, config);
                 match item_budget {
                     Some(room) if F::size(&whole) > room => {
-                        (self.item(&item.shortened(), config), true)
+                        let short = self.item(&item.shortened(), config);
+                        if F::size(&short) <= room {
+                            return (short, Cut::Shortened(F::size(&whole)));
+                        }
+                        let (release, rendered) = item.stub();
+                        (self.item(&item.with(&release, rendered), config), Cut::Stub)
                     }
-                    _ => (whole, false),
+                    _ => (whole, Cut::None),
                 }
             })
             .unzip();
@@ -169,28 +182,59 @@ impl<F: FeedFormat> Format for F {
         // its own fragments, so only one set is in memory at a time.
         let mut trimmed = write_set(self, plan, false, &fragments, put)?;
         drop(fragments);
+        let mut stubbed_archived = Vec::new();
         if !archived.is_empty() && config.archives_in(F::INFO.file) {
             // Archive documents carry summaries (see [`crate::site::archive`]):
             // the items hold the summary, the short body is made here.
-            let archived: Vec<F::Fragment> = archived
+            let (archived, stubs): (Vec<F::Fragment>, Vec<bool>) = archived
                 .par_iter()
                 .map(|item| {
                     let mut fragment = self.archive_item(item, config);
+                    let stub = item_budget.is_some_and(|room| F::size(&fragment) > room);
+                    if stub {
+                        let (release, rendered) = item.stub();
+                        fragment = self.archive_item(&item.with(&release, rendered), config);
+                    }
                     F::shrink(&mut fragment);
-                    fragment
+                    (fragment, stub)
                 })
-                .collect();
+                .unzip();
             trimmed.extend(write_set(self, plan, true, &archived, put)?);
+            stubbed_archived = (0u32..)
+                .zip(stubs)
+                .filter_map(|(n, stub)| stub.then_some(n))
+                .collect();
         }
         Ok(Fitted {
             trimmed,
             shortened: (0u32..)
-                .zip(shortened)
-                .filter_map(|(n, short)| short.then_some(n))
+                .zip(&cuts)
+                .filter_map(|(n, cut)| match cut {
+                    Cut::Shortened(size) => Some((n, *size)),
+                    _ => None,
+                })
                 .collect(),
+            stubbed: (0u32..)
+                .zip(&cuts)
+                .filter_map(|(n, cut)| matches!(cut, Cut::Stub).then_some(n))
+                .collect(),
+            stubbed_archived,
         })
     }
 }
+
+/// How an item was fitted to the document budget.
+enum Cut {
+    None,
+    /// Carried as its summary; the size of its whole entry.
+    Shortened(usize),
+    Stub,
+}
+
+/// Longest title a stub keeps, in characters.
+pub const STUB_TITLE_CHARS: usize = 200;
+/// Longest summary a stub keeps, in characters.
+pub const STUB_SUMMARY_CHARS: usize = 300;
 
 /// Writes the documents of `plan` that are archive documents (or are not,
 /// by `archive`) in format `F`, from `fragments` (indexed by their
@@ -330,6 +374,67 @@ impl<'a> Item<'a> {
                 &self.release.url,
                 &self.release.attachments,
             ),
+        }
+    }
+
+    /// What a document carries of a release too big for it even as its
+    /// summary: the release with its title cut to [`STUB_TITLE_CHARS`] and
+    /// no attachments, and as body its summary cut to
+    /// [`STUB_SUMMARY_CHARS`] and a link to the full release. Use with
+    /// [`Item::with`].
+    pub fn stub(&self) -> (Release, Rendered) {
+        let r = self.release;
+        let release = Release {
+            path: r.path.clone(),
+            title: crate::render::cut_at_word(r.title.clone(), STUB_TITLE_CHARS),
+            date: r.date,
+            url: r.url.clone(),
+            amended: r.amended.clone(),
+            ministers: r.ministers.clone(),
+            portfolios: r.portfolios.clone(),
+            attachments: Vec::new(),
+            body_offset: r.body_offset,
+        };
+        let summary = crate::render::cut_at_word(self.rendered.summary.clone(), STUB_SUMMARY_CHARS);
+        let rendered = crate::render::shortened(&summary, &r.url, &[]);
+        (release, rendered)
+    }
+
+    /// This item with `release` and `rendered` in place of its own (its
+    /// names kept).
+    pub fn with<'b>(&self, release: &'b Release, rendered: Rendered) -> Item<'b>
+    where
+        'a: 'b,
+    {
+        Item {
+            index: self.index,
+            release,
+            ministers: self.ministers.clone(),
+            portfolios: self.portfolios.clone(),
+            rendered,
+        }
+    }
+
+    /// What [`Item::stub`] cuts, for a warning: "title cut from 2000000 to
+    /// 200 characters, 20000 attachments left out".
+    pub fn stub_cuts(&self) -> String {
+        let r = self.release;
+        let mut cuts = Vec::new();
+        let chars = r.title.chars().count();
+        if chars > STUB_TITLE_CHARS {
+            cuts.push(format!(
+                "title cut from {chars} to {STUB_TITLE_CHARS} characters"
+            ));
+        }
+        if !r.attachments.is_empty() {
+            cuts.push(format!("{} attachment(s) left out", r.attachments.len()));
+        }
+        if self.rendered.summary.chars().count() > STUB_SUMMARY_CHARS {
+            cuts.push(format!("summary cut to {STUB_SUMMARY_CHARS} characters"));
+        }
+        match cuts.is_empty() {
+            true => "body left out".to_string(),
+            false => cuts.join(", "),
         }
     }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, FixedOffset};
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::config::Config;
 use crate::diag::Diagnostic;
@@ -243,10 +243,11 @@ fn dedupe(mut releases: Vec<Release>, warnings: &mut Vec<Diagnostic>) -> Vec<Rel
             let (x, y) = (&releases[group[a]], &releases[group[b]]);
             y.date.cmp(&x.date).then_with(|| x.path.cmp(&y.path))
         });
+        // One hash lookup per release: linear in the group, however many
+        // releases share the URL.
+        let mut seen: FxHashSet<&str> = FxHashSet::default();
         for &k in &order {
-            let same = distinct
-                .iter()
-                .any(|&d| bodies[d].is_some() && bodies[d] == bodies[k]);
+            let same = bodies[k].as_deref().is_some_and(|b| !seen.insert(b));
             if same {
                 dropped[group[k]] = true;
             } else {
@@ -262,21 +263,28 @@ fn dedupe(mut releases: Vec<Release>, warnings: &mut Vec<Diagnostic>) -> Vec<Rel
             let (x, y) = (&releases[a], &releases[b]);
             x.date.cmp(&y.date).then_with(|| x.path.cmp(&y.path))
         });
-        // A same-title release a few days after the one before it replaces
-        // it: the later text under the earlier date and id.
+        // A same-title release at most a few days after the first version
+        // of the entry before it replaces that entry: the later text under
+        // the first date and id. The window is measured from the first
+        // version, never from the last update, so a series of releases
+        // sharing a title and URL over months is not folded into one.
         let mut published: Vec<usize> = Vec::new();
         let mut updates: Vec<(usize, usize)> = Vec::new();
+        // The date and title slug of the first version of the last entry.
+        let mut first_of_last: Option<(DateTime<FixedOffset>, String)> = None;
         for i in kept {
-            if let Some(&prev) = published.last() {
-                let (p, r) = (&releases[prev], &releases[i]);
-                let close = (r.date - p.date).num_days() <= UPDATE_DAYS;
-                if close && names::slug(&p.title) == names::slug(&r.title) {
+            let r = &releases[i];
+            let slug = names::slug(&r.title);
+            if let (Some(&prev), Some((first, first_slug))) = (published.last(), &first_of_last) {
+                let close = (r.date - *first).num_days() <= UPDATE_DAYS;
+                if close && *first_slug == slug {
                     updates.push((prev, i));
                     published.pop();
                     published.push(i);
                     continue;
                 }
             }
+            first_of_last = Some((r.date, slug));
             published.push(i);
         }
         for &(earlier, later) in &updates {
@@ -288,21 +296,21 @@ fn dedupe(mut releases: Vec<Release>, warnings: &mut Vec<Diagnostic>) -> Vec<Rel
             redated = true;
         }
         // Ids: the earliest keeps the URL; later ones get their date.
-        let mut taken: Vec<String> = Vec::new();
+        // Each date's stem and how many ids it has given: `-2`, `-3`...
+        // follow without a search, however many releases share a day.
+        let mut taken: FxHashMap<String, usize> = FxHashMap::default();
         for (n, &i) in published.iter().enumerate() {
             let r = &releases[i];
             let id = if n == 0 {
                 None
             } else {
                 let stem = format!("{}#{}", r.url, r.date.format("%Y-%m-%d"));
-                let mut id = stem.clone();
-                let mut k = 2;
-                while taken.iter().any(|t| **t == *id) {
-                    id = format!("{stem}-{k}");
-                    k += 1;
-                }
-                taken.push(id.clone());
-                Some(id)
+                let count = taken.entry(stem.clone()).or_insert(0);
+                *count += 1;
+                Some(match *count {
+                    1 => stem,
+                    k => format!("{stem}-{k}"),
+                })
             };
             if id.is_some() {
                 releases[i].amended.get_or_insert_default().id = id;
