@@ -901,9 +901,14 @@ fn in_flight() -> std::sync::MutexGuard<'static, InFlight> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Records the output folder the temporary files are made in.
+/// Records the output folder the temporary files are made in. The folder
+/// is opened anew, not duplicated: a duplicate would share the lock's open
+/// file and so hold the output folder's lock for as long as the process
+/// lives (a later step of the same run, telling the hubs, could not take
+/// it).
 fn set_root(root: BorrowedFd<'_>) -> Result<(), PublishError> {
-    let fd = root.try_clone_to_owned().map_err(io_err(Path::new(".")))?;
+    let fd = rustix::fs::openat(root, ".", DIR_FLAGS, Mode::empty())
+        .map_err(|e| io_err(Path::new("."))(e.into()))?;
     in_flight().root = Some(fd);
     Ok(())
 }
