@@ -10,7 +10,7 @@
 //!    [`input::validate::Release`] ([`input::validate`], with the name rules
 //!    of [`input::names`]);
 //! 2. [`site`]: one entry per URL, newest first, the feeds of each kind of
-//!    [`site::kinds::KINDS`] ([`site::group`]); which documents each feed has
+//!    [`site::kinds::kinds`] ([`site::group`]); which documents each feed has
 //!    and which items each carries ([`site::plan`], [`site::archive`]);
 //! 3. [`render`]: Markdown to sanitised HTML, for emitted releases only;
 //! 4. [`output`]: each of [`output::FEED_FORMATS`] (RSS 2.0, Atom 1.0,
@@ -551,7 +551,7 @@ fn load_bytes(path: &Path, bytes: &[u8], config: &Config) -> (Loaded, Vec<Diagno
         .and_then(|(text, skip)| load::split(path, text, skip))
         .map_err(|d| vec![d])
         .and_then(|split| {
-            let fm = frontmatter::parse(path, &split, &mut diags)?;
+            let fm = frontmatter::parse(path, &split, config, &mut diags)?;
             validate::validate(path, &split, fm, config, &mut diags)
         });
     match release {

@@ -30,11 +30,11 @@ pub struct Release {
     /// all, and boxed so that every other release stays small. Use
     /// [`Release::id`] and [`Release::updated`].
     pub amended: Option<Box<Amended>>,
-    /// Cleaned names (whitespace collapsed; honorifics removed, and for
-    /// ministers titles and post-nominals), at most
+    /// The names of each taxonomy, by its place in
+    /// [`Config::taxonomies`]: cleaned (whitespace collapsed; honorifics
+    /// removed, and from people's names titles and post-nominals), at most
     /// [`crate::input::names::MAX_NAMES_PER_RELEASE`] of each.
-    pub ministers: Vec<String>,
-    pub portfolios: Vec<String>,
+    pub terms: Box<[Vec<String>]>,
     pub attachments: Vec<String>,
     pub body_offset: usize,
 }
@@ -250,24 +250,24 @@ pub fn validate(
     if skip {
         return Ok(None);
     }
-    let ministers = bounded_names(
-        path,
-        split,
-        "ministers",
-        fm.ministers
-            .iter()
-            .map(|n| crate::input::names::clean_minister(n, config)),
-        warnings,
-    );
-    let portfolios = bounded_names(
-        path,
-        split,
-        "portfolios",
-        fm.portfolios
-            .iter()
-            .map(|n| crate::input::names::clean(n, &config.honorifics)),
-        warnings,
-    );
+    // Each taxonomy's names, cleaned by its rules; none for a list the
+    // front matter does not have.
+    let terms: Box<[Vec<String>]> = config
+        .taxonomies
+        .iter()
+        .zip(fm.terms.iter().chain(std::iter::repeat(&Vec::new())))
+        .map(|(taxonomy, written)| {
+            bounded_names(
+                path,
+                split,
+                &taxonomy.key,
+                written
+                    .iter()
+                    .map(|n| crate::input::names::clean_term(n, taxonomy)),
+                warnings,
+            )
+        })
+        .collect();
     let url = url.expect("a release without errors has a url");
     Ok(Some(Release {
         path: path.to_path_buf(),
@@ -281,8 +281,7 @@ pub fn validate(
             })
         }),
         url,
-        ministers,
-        portfolios,
+        terms,
         attachments,
         body_offset: split.body_offset,
     }))

@@ -2,13 +2,11 @@
 //! declaration of their own: they are only ever read inside the feed's
 //! `<feed xmlns="http://www.w3.org/2005/Atom">`.
 
-use super::rss::folder_of;
 use super::xml::Xml;
 use super::{
     FeedFormat, FormatInfo, GENERATOR, HISTORY_NAMESPACE, Head, Item, VERSION, attachment_type,
 };
-use crate::config::Config;
-use crate::site::kinds::Field;
+use crate::config::{Config, Role};
 use crate::site::plan::Target;
 
 const NAMESPACE: &str = "http://www.w3.org/2005/Atom";
@@ -39,14 +37,15 @@ impl FeedFormat for Atom {
         // A corrected release keeps its id: readers update the entry.
         let updated = r.updated().map(|u| u.to_rfc3339());
         x.element("updated", &[], updated.as_deref().unwrap_or(&date));
-        for m in &item.ministers {
+        for (_, m) in item.names(config, Role::Authors) {
             x.start("author", &[]);
             x.element("name", &[], &m.display);
             x.element("uri", &[], &config.output_url(&m.dir));
             x.end("author");
         }
-        let scheme = config.output_url(folder_of(Field::Portfolios));
-        for p in &item.portfolios {
+        // The scheme of a category is its taxonomy's folder.
+        for (taxonomy, p) in item.names(config, Role::Categories) {
+            let scheme = config.output_url(&taxonomy.folder);
             let attrs = [
                 ("term", p.slug.as_str()),
                 ("scheme", &scheme),

@@ -8,7 +8,7 @@
 //! `index.html`, so the folder also works opened from disk), and each page
 //! carries autodiscovery `<link rel="alternate">` for each of its feed's
 //! formats ([`super::FEED_FORMATS`]). Kinds of feed are the entries of
-//! [`KINDS`]; the lists and the pages' wording iterate them.
+//! [`Site::kinds`]; the lists and the pages' wording iterate them.
 //!
 //! Paths, relative to the output folder:
 //!
@@ -25,12 +25,12 @@ use chrono::{DateTime, Datelike, FixedOffset};
 use rayon::prelude::*;
 
 use super::{FEED_FORMATS, FeedInfo, GENERATOR, Item, PAGE_FILE, Put, VERSION, attachment_type};
-use crate::config::Config;
+use crate::config::{Config, Role};
 use crate::delivery::publish::PublishError;
 use crate::render::attachment_name;
 use crate::site::archive;
 use crate::site::group::{Feed, Site};
-use crate::site::kinds::{KINDS, Kind};
+use crate::site::kinds::Kind;
 use crate::site::plan::Plan;
 use crate::text::xml_safe;
 
@@ -43,7 +43,7 @@ pub const FEED_ROOT: &str = "../../";
 const SECTION_ROOT: &str = "../";
 
 /// How the pages name the formats and kinds, from [`FEED_FORMATS`] and
-/// [`KINDS`].
+/// [`Site::kinds`].
 pub struct Wording {
     formats: Formats,
     kinds: Kinds,
@@ -90,12 +90,12 @@ fn join(words: &[&str], last: &str) -> String {
 }
 
 impl Wording {
-    pub fn new() -> Wording {
+    pub fn new(kinds: &[std::sync::Arc<Kind>]) -> Wording {
         let labels: Vec<&str> = FEED_FORMATS.iter().map(|f| f.info().label).collect();
         const COUNTS: [&str; 10] = [
             "no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
         ];
-        let named = || KINDS.iter().filter(|k| !k.is_global());
+        let named = || kinds.iter().filter(|k| !k.is_global());
         Wording {
             formats: Formats {
                 list: FEED_FORMATS
@@ -117,17 +117,17 @@ impl Wording {
                 others: join(labels.get(1..).unwrap_or(&[]), "and"),
             },
             kinds: Kinds {
-                groups: join(&KINDS.iter().map(|k| k.group).collect::<Vec<_>>(), "and"),
-                each: join(&KINDS.iter().map(|k| k.each).collect::<Vec<_>>(), "and"),
-                one: join(&named().map(|k| k.one).collect::<Vec<_>>(), "or"),
+                groups: join(
+                    &kinds.iter().map(|k| k.group.as_str()).collect::<Vec<_>>(),
+                    "and",
+                ),
+                each: join(
+                    &kinds.iter().map(|k| k.each.as_str()).collect::<Vec<_>>(),
+                    "and",
+                ),
+                one: join(&named().map(|k| k.one.as_str()).collect::<Vec<_>>(), "or"),
             },
         }
-    }
-}
-
-impl Default for Wording {
-    fn default() -> Wording {
-        Wording::new()
     }
 }
 
@@ -213,20 +213,20 @@ struct ItemView<'a> {
     /// When a corrected release was last changed.
     updated: Option<Date>,
     summary: &'a str,
-    /// Ministers, then portfolios, each linking to its feed's page.
+    /// Its authors (ministers), then its categories (portfolios), each
+    /// linking to its feed's page.
     names: Vec<NameLink<'a>>,
     attachments: Vec<AttachmentLink<'a>>,
 }
 
 /// One release as it appears on a page whose path back to the output folder
 /// is `root` (`""` or [`FEED_ROOT`]).
-pub fn item(item: &Item<'_>, root: &str) -> String {
+pub fn item(item: &Item<'_>, root: &str, config: &Config) -> String {
     let r = item.release;
     let names = item
-        .ministers
-        .iter()
-        .chain(&item.portfolios)
-        .map(|n| NameLink {
+        .names(config, Role::Authors)
+        .chain(item.names(config, Role::Categories))
+        .map(|(_, n)| NameLink {
             name: &n.display,
             dir: &n.dir,
         })
@@ -275,11 +275,11 @@ struct Letter {
 
 /// The feeds of one kind.
 pub struct Section {
-    kind: &'static Kind,
-    id: &'static str,
-    heading: &'static str,
+    kind: std::sync::Arc<Kind>,
+    id: String,
+    heading: String,
     /// Heading of the names column.
-    column: &'static str,
+    column: String,
     /// Feeds whose newest release is within a year of the archive's
     /// newest, A–Z.
     rows: Vec<Row>,
@@ -300,13 +300,14 @@ pub struct Directory {
 
 impl Directory {
     pub fn new(site: &Site, config: &Config) -> Directory {
-        let mut sections: Vec<Section> = KINDS
+        let mut sections: Vec<Section> = site
+            .kinds
             .iter()
             .map(|kind| Section {
-                kind,
-                id: kind.id,
-                heading: kind.heading,
-                column: kind.column,
+                kind: kind.clone(),
+                id: kind.id.clone(),
+                heading: kind.heading.clone(),
+                column: kind.column.clone(),
                 rows: Vec::new(),
                 letters: Vec::new(),
                 earlier: Vec::new(),
@@ -321,7 +322,7 @@ impl Directory {
             .first()
             .and_then(|r| r.date.checked_sub_months(chrono::Months::new(12)));
         for feed in &site.feeds {
-            let section = &mut sections[feed.kind.index()];
+            let section = &mut sections[feed.kind.index];
             let dir = feed.dir.clone();
             let newest = site.newest(feed);
             let current =
@@ -377,7 +378,7 @@ impl Directory {
         }
         Directory {
             sections,
-            wording: Wording::new(),
+            wording: Wording::new(&site.kinds),
         }
     }
 }
@@ -467,7 +468,7 @@ struct HistoryPage<'a> {
     site_title: String,
     name: String,
     /// The kind's list: heading and path (none for the global feed).
-    section: Option<(&'static str, String)>,
+    section: Option<(&'a str, String)>,
     year: i32,
     /// The year the list of years shows as this page's, not as a link (0
     /// on a month's page, which links its year).
@@ -533,7 +534,7 @@ pub fn write_history(
             },
             section: (!feed.kind.is_global()).then(|| {
                 (
-                    feed.kind.heading,
+                    feed.kind.heading.as_str(),
                     format!("{}{PAGE_FILE}", feed.kind.folder),
                 )
             }),
@@ -568,7 +569,7 @@ pub fn write_history(
             items: h
                 .entries
                 .iter()
-                .map(|&e| item(&archived[e as usize], &h.root))
+                .map(|&e| item(&archived[e as usize], &h.root, config))
                 .collect(),
         };
         put(&path, &finish(page.render()))
@@ -609,7 +610,7 @@ struct FeedPage<'a> {
     title: String,
     name: &'a str,
     description: String,
-    section_heading: &'static str,
+    section_heading: &'a str,
     section_page: String,
     count: String,
     plural: bool,
@@ -653,7 +654,7 @@ pub fn write_pages(
     wanted.dedup();
     let fragments: Vec<String> = wanted
         .par_iter()
-        .map(|&(e, root)| item(&items[e as usize], root))
+        .map(|&(e, root)| item(&items[e as usize], root, plan.config))
         .collect();
     plan.pages.par_iter().try_for_each(|page| {
         let shown = page.entries.iter().map(|&e| {
@@ -717,7 +718,7 @@ pub fn feed_page<'s>(
             title,
             name: &feed.name,
             description,
-            section_heading: feed.kind.heading,
+            section_heading: &feed.kind.heading,
             section_page: format!("{}{PAGE_FILE}", feed.kind.folder),
             count: count(total),
             plural: total != 1,
@@ -744,7 +745,7 @@ pub fn section_pages(directory: &Directory, config: &Config) -> Vec<(String, Vec
         .iter()
         .filter(|s| !s.kind.is_global())
         .map(|section| {
-            let dir = section.kind.folder;
+            let dir = section.kind.folder.as_str();
             let page = SectionPage {
                 frame: Frame::new(config, dir),
                 formats: &directory.wording.formats,
@@ -799,7 +800,7 @@ mod tests {
         assert_eq!(join(&["a"], "and"), "a");
         assert_eq!(join(&["a", "b"], "or"), "a or b");
         assert_eq!(join(&["a", "b", "c"], "and"), "a, b and c");
-        let w = Wording::new();
+        let w = Wording::new(&crate::site::kinds::kinds(&Config::default()));
         assert_eq!(w.formats.and, "RSS, Atom and JSON Feed");
         assert_eq!(w.kinds.one, "a portfolio or a minister");
     }

@@ -11,7 +11,7 @@ use serde_json::value::RawValue;
 #[cfg(test)]
 use super::FeedInfo;
 use super::{FeedFormat, FormatInfo, Head, Item, attachment_type};
-use crate::config::Config;
+use crate::config::{Config, Role};
 use crate::render::attachment_name;
 use crate::site::plan::Target;
 
@@ -121,14 +121,16 @@ fn json_item<'a>(item: &'a Item<'_>, config: &Config) -> JsonItem<'a> {
         date_published: r.date.to_rfc3339(),
         date_modified: r.updated().map(|d| d.to_rfc3339()),
         authors: item
-            .ministers
-            .iter()
-            .map(|m| Author {
+            .names(config, Role::Authors)
+            .map(|(_, m)| Author {
                 name: &m.display,
                 url: config.output_url(&m.dir),
             })
             .collect(),
-        tags: item.portfolios.iter().map(|p| p.display.as_str()).collect(),
+        tags: item
+            .names(config, Role::Categories)
+            .map(|(_, p)| p.display.as_str())
+            .collect(),
         attachments: r
             .attachments
             .iter()

@@ -33,12 +33,11 @@ use std::cell::RefCell;
 use chrono::{DateTime, FixedOffset};
 use rayon::prelude::*;
 
-use crate::config::Config;
+use crate::config::{Config, Role, Taxonomy};
 use crate::delivery::publish::PublishError;
 use crate::input::validate::Release;
 use crate::render::Rendered;
 use crate::site::group::{Feed, Name, Site};
-use crate::site::kinds::Field;
 use crate::site::plan::{DocumentPlan, Link, Plan};
 
 /// Every feed format, in the order pages and lists show them. The first is
@@ -310,12 +309,29 @@ pub struct Item<'a> {
     /// Index of the release in [`Site::releases`].
     pub index: u32,
     pub release: &'a Release,
-    pub ministers: Vec<&'a Name>,
-    pub portfolios: Vec<&'a Name>,
+    /// Its names in each taxonomy, by the taxonomy's place in
+    /// [`Config::taxonomies`].
+    pub terms: Vec<Vec<&'a Name>>,
     pub rendered: Rendered,
 }
 
 impl<'a> Item<'a> {
+    /// Its names in the taxonomies of `role`, taxonomy by taxonomy, each
+    /// with its taxonomy: what a format writes as the entry's authors or
+    /// categories.
+    pub fn names<'i>(
+        &'i self,
+        config: &'i Config,
+        role: Role,
+    ) -> impl Iterator<Item = (&'i Taxonomy, &'a Name)> + 'i {
+        config
+            .taxonomies
+            .iter()
+            .zip(&self.terms)
+            .filter(move |(t, _)| t.role == role)
+            .flat_map(|(t, names)| names.iter().map(move |&name| (t, name)))
+    }
+
     /// The same release with its body replaced by its summary and a link
     /// to the full release: what a document carries of a release too big
     /// for it, and what archive documents carry.
@@ -323,8 +339,7 @@ impl<'a> Item<'a> {
         Item {
             index: self.index,
             release: self.release,
-            ministers: self.ministers.clone(),
-            portfolios: self.portfolios.clone(),
+            terms: self.terms.clone(),
             rendered: crate::render::shortened(
                 &self.rendered.summary,
                 &self.release.url,
@@ -337,8 +352,11 @@ impl<'a> Item<'a> {
         Item {
             index,
             release: &site.releases[index as usize],
-            ministers: site.names_of(Field::Ministers, index).collect(),
-            portfolios: site.names_of(Field::Portfolios, index).collect(),
+            terms: site
+                .names
+                .iter()
+                .map(|table| table.of(index).collect())
+                .collect(),
             rendered,
         }
     }

@@ -5,8 +5,7 @@ use super::xml::Xml;
 use super::{
     FeedFormat, FormatInfo, GENERATOR, HISTORY_NAMESPACE, Head, Item, VERSION, attachment_type,
 };
-use crate::config::Config;
-use crate::site::kinds::{Field, KINDS, Key};
+use crate::config::{Config, Role};
 use crate::site::plan::Target;
 
 const DC_NAMESPACE: &str = "http://purl.org/dc/elements/1.1/";
@@ -35,8 +34,9 @@ impl FeedFormat for Rss {
         x.element("title", &[], &r.title);
         x.element("link", &[], &r.url);
         x.cdata_element("description", html);
-        let domain = config.output_url(folder_of(Field::Portfolios));
-        for p in &item.portfolios {
+        // The domain of a category is its taxonomy's folder.
+        for (taxonomy, p) in item.names(config, Role::Categories) {
+            let domain = config.output_url(&taxonomy.folder);
             x.element("category", &[("domain", &domain)], &p.display);
         }
         // RSS allows one enclosure; the others are linked from the body.
@@ -50,7 +50,7 @@ impl FeedFormat for Rss {
         // readers only trust an explicit attribute.
         x.element("guid", &[("isPermaLink", "true")], r.id());
         x.element("pubDate", &[], &r.date.to_rfc2822());
-        for m in &item.ministers {
+        for (_, m) in item.names(config, Role::Authors) {
             x.element("dc:creator", &[], &m.display);
         }
         x.end("item");
@@ -132,16 +132,6 @@ impl FeedFormat for Rss {
         x.end("rss");
         x.raw(b"\n");
     }
-}
-
-/// The folder of the kind whose feeds are those of the names in `field`
-/// (`portfolios/`), for the scheme of categories and the address of
-/// authors.
-pub(crate) fn folder_of(field: Field) -> &'static str {
-    KINDS
-        .iter()
-        .find(|k| k.key == Key::Names(field))
-        .map_or("", |k| k.folder)
 }
 
 #[cfg(test)]
