@@ -59,15 +59,10 @@ pub struct Config {
     pub archives: bool,
     /// Releases in each archive document, counted from each feed's oldest.
     pub archive_page_size: usize,
-    /// The formats with archive documents, by file name (`atom.xml`).
-    pub archive_formats: Vec<&'static str>,
-}
-
-impl Config {
-    /// Whether format `file` (`atom.xml`) has archive documents.
-    pub fn archives_in(&self, file: &str) -> bool {
-        self.archives && self.archive_formats.contains(&file)
-    }
+    /// The formats with archive documents, by name (`"atom"`), each once.
+    /// The configuration does not know the formats: the output stage
+    /// checks the names ([`crate::output::check_config`]).
+    pub archive_formats: Vec<String>,
 }
 
 /// How spellings of one kind of name (ministers or portfolios) are mapped.
@@ -379,34 +374,15 @@ impl Config {
                 ));
             }
         };
-        let names: Vec<(String, &'static str)> = crate::output::FEED_FORMATS
-            .iter()
-            .map(|f| (f.info().short_label.to_ascii_lowercase(), f.info().file))
-            .collect();
-        let wanted: Vec<String> = raw.archive_formats.unwrap_or_else(|| {
+        let mut archive_formats: Vec<String> = Vec::new();
+        for name in raw.archive_formats.unwrap_or_else(|| {
             DEFAULT_ARCHIVE_FORMATS
                 .iter()
                 .map(|s| s.to_string())
                 .collect()
-        });
-        let mut archive_formats = Vec::new();
-        for w in &wanted {
-            match names.iter().find(|(n, _)| n == w) {
-                Some((_, file)) if !archive_formats.contains(file) => archive_formats.push(*file),
-                Some(_) => {}
-                None => {
-                    return Err(bad(
-                        format!("archive_formats: unknown format {w:?}"),
-                        &format!(
-                            "use some of {}",
-                            names
-                                .iter()
-                                .map(|(n, _)| format!("{n:?}"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    ));
-                }
+        }) {
+            if !archive_formats.contains(&name) {
+                archive_formats.push(name);
             }
         }
         let mut honorifics: Vec<String> = raw
@@ -740,24 +716,16 @@ mod tests {
     #[test]
     fn archive_keys() {
         let c = Config::default();
-        assert!(c.archives && c.archives_in("atom.xml") && !c.archives_in("rss.xml"));
+        assert!(c.archives && c.archive_formats == ["atom"]);
         assert_eq!(c.archive_page_size, DEFAULT_ARCHIVE_PAGE_SIZE);
         let c = Config::parse(
-            "archive_formats = [\"json\", \"rss\"]\narchive_page_size = 7",
+            "archive_formats = [\"json\", \"rss\", \"json\"]\narchive_page_size = 7",
             Path::new("p.toml"),
         )
         .unwrap();
-        assert!(
-            c.archives_in("feed.json") && c.archives_in("rss.xml") && !c.archives_in("atom.xml")
-        );
+        assert_eq!(c.archive_formats, ["json", "rss"]);
         assert_eq!(c.archive_page_size, 7);
-        let c = Config::parse("archives = false", Path::new("p.toml")).unwrap();
-        assert!(!c.archives_in("atom.xml"));
-        for bad in [
-            "archive_formats = [\"xml\"]",
-            "archive_page_size = 0",
-            "archive_page_size = 1001",
-        ] {
+        for bad in ["archive_page_size = 0", "archive_page_size = 1001"] {
             let e = Config::parse(bad, Path::new("p.toml")).unwrap_err();
             assert!(e.message.starts_with("archive_"), "{bad}: {}", e.message);
         }

@@ -51,7 +51,7 @@ use crate::input::{frontmatter, load, validate};
 use crate::output::{FEED_FORMATS, Item, html};
 use crate::site::group::Site;
 use crate::site::plan::Plan;
-use crate::site::{archive, group};
+use crate::site::{archive, group, paths};
 
 /// Where a run reads from and writes to.
 #[derive(Debug, Clone)]
@@ -202,10 +202,18 @@ pub struct BuildReport {
 
 /// Reads and validates every seed and groups them, writing nothing.
 pub fn check(options: &Options, progress: &dyn Progress) -> Result<(Checked, Site, Config), Error> {
-    let config = Config::load(&options.config, options.config_required).map_err(Error::Config)?;
+    let config = load_config(options)?;
     let found = find(&options.seeds, progress)?;
     let (checked, site, _) = check_paths(&found, &config, now(options), false, progress)?;
     Ok((checked, site, config))
+}
+
+/// The configuration `options` names, checked by every stage that reads it
+/// (the formats check the names of `archive_formats`).
+fn load_config(options: &Options) -> Result<Config, Error> {
+    let config = Config::load(&options.config, options.config_required).map_err(Error::Config)?;
+    output::check_config(&config, &options.config).map_err(Error::Config)?;
+    Ok(config)
 }
 
 fn find(seeds: &Path, progress: &dyn Progress) -> Result<load::Found, Error> {
@@ -260,7 +268,7 @@ fn now(options: &Options) -> DateTime<FixedOffset> {
 /// inputs are those of the last successful build and its output is intact,
 /// nothing is read or written (see [`cache`]).
 pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, Error> {
-    let config = Config::load(&options.config, options.config_required).map_err(Error::Config)?;
+    let config = load_config(options)?;
     // One run at a time, from before the seeds are read to after the cache
     // record is stored: a run never publishes seeds older than those another
     // run already published. An output folder that does not exist yet is
@@ -298,7 +306,7 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
     });
     if let Some(record) = cached {
         progress.stage("pinging", 0);
-        let (ping, pings_pending) = deliver(options, &config, &[]);
+        let (ping, pings_pending) = deliver(options, &config, &[], &BTreeSet::new());
         progress.stage("done", 0);
         return Ok(BuildReport {
             ping,
@@ -359,6 +367,7 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
     let Written {
         publish,
         paths,
+        subscriptions,
         warnings,
     } = write_outputs(&site, &config, progress, |planned| {
         #[cfg(feature = "test-hooks")]
@@ -400,7 +409,7 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
         }
     }
     progress.stage("pinging", 0);
-    let (ping, pings_pending) = deliver(options, &config, &publish.changed);
+    let (ping, pings_pending) = deliver(options, &config, &publish.changed, &subscriptions);
     drop(lock);
     progress.stage("done", 0);
     Ok(BuildReport {
@@ -414,24 +423,26 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
     })
 }
 
-/// Tells the configured hubs about the feed documents among `changed` (paths
-/// in the output folder) and about what earlier runs could not tell them,
+/// Tells the configured hubs about the subscription documents among
+/// `changed` (paths in the output folder; `subscriptions` are those the
+/// plan made) and about what earlier runs could not tell them,
 /// and keeps what they still have not been told for the next run. Runs while
 /// the output folder is locked, so two runs never both send or both keep the
 /// same pings. Returns what was sent and how many documents are pending.
-fn deliver(options: &Options, config: &Config, changed: &[String]) -> (websub::PingReport, usize) {
+fn deliver(
+    options: &Options,
+    config: &Config,
+    changed: &[String],
+    subscriptions: &BTreeSet<String>,
+) -> (websub::PingReport, usize) {
     let mut pending = websub::load_pending(&options.out);
     // A hub no longer configured is not told anything more.
     pending.retain(|hub, _| config.hubs.iter().any(|h| h.as_str() == hub));
     let documents: Vec<String> = changed
         .iter()
-        .filter(|path| {
-            let file = path.rsplit('/').next().unwrap_or(path);
-            // Subscription documents: archive documents are not subscribed
-            // to, and do not declare hubs.
-            output::FEED_FORMATS.iter().any(|f| f.info().file == file)
-                && !archive::is_archive_path(path)
-        })
+        // Subscription documents: archive documents are not subscribed to,
+        // and do not declare hubs.
+        .filter(|path| subscriptions.contains(*path))
         .map(|path| config.output_url(path))
         .collect();
     for hub in &config.hubs {
@@ -638,17 +649,17 @@ pub fn write_outputs<'l>(
         .map(|(path, bytes)| OutputFile { path, bytes })
         .collect();
     small.push(OutputFile {
-        path: output::OPML_FILE.to_string(),
+        path: paths::OPML_FILE.to_string(),
         bytes: output::opml::document(site, config),
     });
-    let mut planned = plan.paths();
+    let mut planned = output::planned_paths(&plan);
     planned.extend(small.iter().map(|f| f.path.clone()));
     if archive::enabled(config) {
         small.push(OutputFile {
-            path: archive::SITEMAP_FILE.to_string(),
-            bytes: archive::sitemap(config, planned.iter().map(String::as_str)),
+            path: paths::SITEMAP_FILE.to_string(),
+            bytes: output::sitemap::sitemap(config, planned.iter().map(String::as_str)),
         });
-        planned.insert(archive::SITEMAP_FILE.to_string());
+        planned.insert(paths::SITEMAP_FILE.to_string());
     }
     progress.stage("preparing", 0);
     let session = begin(planned.clone())?;
@@ -656,16 +667,28 @@ pub fn write_outputs<'l>(
     // One format at a time, so only one format's fragments are in memory at
     // once; each file goes to the output folder as soon as it is made, so
     // the whole output is never in memory either.
-    progress.stage("writing", plan.files() as u64);
+    progress.stage("writing", output::planned_files(&plan) as u64);
+    // Publishing keeps why it refused a file; the writers stop.
+    let refusal: std::sync::Mutex<Option<publish::PublishError>> = std::sync::Mutex::new(None);
     let put = |path: &str, bytes: &[u8]| {
-        session.put(path, bytes)?;
+        session.put(path, bytes).map_err(|e| {
+            let mut first = refusal.lock().unwrap_or_else(|p| p.into_inner());
+            first.get_or_insert(e);
+            output::Refused
+        })?;
         progress.advance(1);
         Ok(())
+    };
+    let refused = |_: output::Refused| -> Error {
+        let why = refusal.lock().unwrap_or_else(|p| p.into_inner()).take();
+        Error::Publish(why.expect("a refused file has its reason kept"))
     };
     let mut warnings = Vec::new();
     let mut shortened: BTreeMap<u32, Vec<&str>> = BTreeMap::new();
     for format in FEED_FORMATS {
-        let fitted = format.write_documents(&plan, &items, &archived, &put)?;
+        let fitted = format
+            .write_documents(&plan, &items, &archived, &put)
+            .map_err(refused)?;
         for n in fitted.shortened {
             shortened.entry(n).or_default().push(format.info().label);
         }
@@ -697,8 +720,8 @@ pub fn write_outputs<'l>(
         )
         .with_hint("split the release, or raise max_document_bytes in pressfeed.toml")
     }));
-    html::write_pages(&plan, &items, &directory, &put)?;
-    html::write_history(&plan, &archived, &put)?;
+    html::write_pages(&plan, &items, &directory, &put).map_err(refused)?;
+    html::write_history(&plan, &archived, &put).map_err(refused)?;
     for f in &small {
         session.put(&f.path, &f.bytes)?;
     }
@@ -708,6 +731,7 @@ pub fn write_outputs<'l>(
     Ok(Written {
         publish: session.finish()?,
         paths: planned,
+        subscriptions: output::subscription_paths(&plan),
         warnings,
     })
 }
@@ -717,6 +741,8 @@ pub struct Written {
     pub publish: PublishStats,
     /// Every path written or left unchanged.
     pub paths: BTreeSet<String>,
+    /// The subscription documents among them (what hubs are told of).
+    pub subscriptions: BTreeSet<String>,
     /// What keeping feed documents within `max_document_bytes` took.
     pub warnings: Vec<Diagnostic>,
 }

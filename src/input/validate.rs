@@ -215,8 +215,8 @@ pub fn validate(
                 .with_hint("remove them from the file"),
         );
     }
-    let depth = crate::render::raw_html_depth(split.body);
-    if depth > crate::render::MAX_HTML_DEPTH {
+    let depth = crate::text::raw_html_depth(split.body);
+    if depth > crate::text::MAX_HTML_DEPTH {
         warnings.push(
             Diagnostic::warning(
                 path,
@@ -228,7 +228,7 @@ pub fn validate(
             )
             .with_hint(format!(
                 "nest HTML at most {} levels deep, or write the body in Markdown",
-                crate::render::MAX_HTML_DEPTH
+                crate::text::MAX_HTML_DEPTH
             )),
         );
     }

@@ -16,6 +16,7 @@ pub struct Atom;
 
 impl FeedFormat for Atom {
     const INFO: FormatInfo = FormatInfo {
+        key: "atom",
         file: "atom.xml",
         media_type: "application/atom+xml",
         label: "Atom",
@@ -112,7 +113,7 @@ impl FeedFormat for Atom {
         x.declaration(None);
         x.raw(b"\n");
         let mut attrs = vec![("xmlns", NAMESPACE), ("xml:lang", config.language.as_str())];
-        if head.archive {
+        if head.is_archive() {
             attrs.push(("xmlns:fh", HISTORY_NAMESPACE));
         }
         x.start("feed", &attrs);
@@ -154,14 +155,18 @@ impl FeedFormat for Atom {
                     let href = config.output_url(&format!("{folder}{}", Self::INFO.file));
                     x.empty(
                         "link",
-                        &[("href", &href), ("rel", link.rel), ("type", media_type)],
+                        &[
+                            ("href", &href),
+                            ("rel", link.rel.name()),
+                            ("type", media_type),
+                        ],
                     );
                 }
-                Target::Url(url) => x.empty("link", &[("href", url), ("rel", link.rel)]),
+                Target::Url(url) => x.empty("link", &[("href", url), ("rel", link.rel.name())]),
             }
         }
         x.element("subtitle", &[], &info.description);
-        if head.archive {
+        if head.is_archive() {
             x.empty("fh:archive", &[]);
         }
         for entry in entries {

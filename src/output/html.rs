@@ -24,18 +24,14 @@ use chrono::{DateTime, Datelike, FixedOffset};
 
 use rayon::prelude::*;
 
-use super::{FEED_FORMATS, FeedInfo, GENERATOR, Item, PAGE_FILE, Put, VERSION, attachment_type};
+use super::{FEED_FORMATS, GENERATOR, Item, Put, Refused, VERSION, attachment_type};
 use crate::config::{Config, Role};
-use crate::delivery::publish::PublishError;
 use crate::render::attachment_name;
-use crate::site::archive;
-use crate::site::group::{Feed, Site};
+use crate::site::group::Site;
 use crate::site::kinds::Kind;
-use crate::site::plan::Plan;
+use crate::site::paths::{self, HISTORY_FOLDER, PAGE_FILE};
+use crate::site::plan::{FeedInfo, Plan};
 use crate::text::xml_safe;
-
-/// The most releases a page shows (feeds may carry more).
-pub const PAGE_ITEMS: usize = 50;
 
 /// From a feed's page (`<kind>/<slug>/`) back to the output folder.
 pub const FEED_ROOT: &str = "../../";
@@ -129,12 +125,6 @@ impl Wording {
             },
         }
     }
-}
-
-/// The releases of `feed` its page shows, newest first.
-pub fn page_items(feed: &Feed, limit: Option<usize>) -> &[u32] {
-    let emitted = feed.emitted(limit);
-    &emitted[..emitted.len().min(PAGE_ITEMS)]
 }
 
 /// A date for people and for `<time datetime>`.
@@ -472,7 +462,9 @@ struct HistoryPage<'a> {
     year: i32,
     /// The year the list of years shows as this page's, not as a link (0
     /// on a month's page, which links its year).
-    current_year: i32,
+    /// The year whose page this is, shown as the current one in the list
+    /// of years (`None` on pages that are not a year's).
+    current_year: Option<i32>,
     /// What the page lists: `2016`, or `March 2016` for a month's page.
     period: String,
     count: String,
@@ -513,11 +505,7 @@ fn year_links(plan: &Plan<'_>, n: usize) -> Vec<YearLink> {
 /// years; `archived` are the items of [`Plan::archived`]),
 /// giving each to `put`. Each page renders its items itself, so no more
 /// than the pages being written are in memory.
-pub fn write_history(
-    plan: &Plan<'_>,
-    archived: &[Item<'_>],
-    put: &Put<'_>,
-) -> Result<(), PublishError> {
+pub fn write_history(plan: &Plan<'_>, archived: &[Item<'_>], put: &Put<'_>) -> Result<(), Refused> {
     let years: Vec<Vec<YearLink>> = (0..plan.feeds.len()).map(|n| year_links(plan, n)).collect();
     let config = plan.config;
     plan.history.par_iter().try_for_each(|h| {
@@ -540,8 +528,8 @@ pub fn write_history(
             }),
             year: h.year,
             current_year: match h.month {
-                None => h.year,
-                Some(_) => 0,
+                None => Some(h.year),
+                Some(_) => None,
             },
             period: match h.month {
                 None => h.year.to_string(),
@@ -560,7 +548,7 @@ pub fn write_history(
                 .iter()
                 .map(|&(m, n)| MonthLink {
                     name: month_name(m),
-                    file: archive::history_file(h.year, Some(m)),
+                    file: paths::history_file(h.year, Some(m)),
                     count: count(n),
                     current: h.month == Some(m),
                 })
@@ -595,7 +583,9 @@ struct IndexPage<'a> {
     total: usize,
     items: Vec<&'a str>,
     years: Vec<YearLink>,
-    current_year: i32,
+    /// The year whose page this is, shown as the current one in the list
+    /// of years (`None` on pages that are not a year's).
+    current_year: Option<i32>,
     years_prefix: &'static str,
     year_counts: bool,
 }
@@ -620,7 +610,9 @@ struct FeedPage<'a> {
     total: usize,
     items: Vec<&'a str>,
     years: Vec<YearLink>,
-    current_year: i32,
+    /// The year whose page this is, shown as the current one in the list
+    /// of years (`None` on pages that are not a year's).
+    current_year: Option<i32>,
     years_prefix: &'static str,
     year_counts: bool,
 }
@@ -644,7 +636,7 @@ pub fn write_pages(
     items: &[Item<'_>],
     directory: &Directory,
     put: &Put<'_>,
-) -> Result<(), PublishError> {
+) -> Result<(), Refused> {
     let mut wanted: Vec<(u32, &str)> = plan
         .pages
         .iter()
@@ -705,8 +697,8 @@ pub fn feed_page<'s>(
             total,
             items,
             years,
-            current_year: 0,
-            years_prefix: "history/",
+            current_year: None,
+            years_prefix: HISTORY_FOLDER,
             year_counts: true,
         }
         .render(),
@@ -728,8 +720,8 @@ pub fn feed_page<'s>(
             total,
             items,
             years,
-            current_year: 0,
-            years_prefix: "history/",
+            current_year: None,
+            years_prefix: HISTORY_FOLDER,
             year_counts: true,
         }
         .render(),

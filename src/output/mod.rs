@@ -26,6 +26,7 @@ pub mod html;
 pub mod jsonfeed;
 pub mod opml;
 pub mod rss;
+pub mod sitemap;
 pub mod xml;
 
 use std::cell::RefCell;
@@ -33,21 +34,19 @@ use std::cell::RefCell;
 use chrono::{DateTime, FixedOffset};
 use rayon::prelude::*;
 
+use std::collections::BTreeSet;
+
 use crate::config::{Config, Role, Taxonomy};
-use crate::delivery::publish::PublishError;
+use crate::diag::Diagnostic;
 use crate::input::validate::Release;
 use crate::render::Rendered;
-use crate::site::group::{Feed, Name, Site};
-use crate::site::plan::{DocumentPlan, Link, Plan};
+use crate::site::group::{Name, Site};
+pub use crate::site::plan::FeedInfo;
+use crate::site::plan::{DocumentKind, DocumentPlan, Link, Plan, Rel};
 
 /// Every feed format, in the order pages and lists show them. The first is
 /// the one the OPML list subscribes to.
 pub static FEED_FORMATS: &[&dyn Format] = &[&rss::Rss, &atom::Atom, &jsonfeed::JsonFeed];
-
-/// A feed's page, and (in the output root) the list of every feed.
-pub const PAGE_FILE: &str = "index.html";
-/// Every feed as an OPML 2.0 subscription list, in the output root.
-pub const OPML_FILE: &str = "feeds.opml";
 
 /// The generator named in every feed.
 pub const GENERATOR: &str = "pressfeed";
@@ -56,6 +55,8 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// What pages and lists say about a format.
 #[derive(Debug)]
 pub struct FormatInfo {
+    /// Its name in the configuration (`archive_formats`): `"atom"`.
+    pub key: &'static str,
     /// File name in each feed's folder (`rss.xml`).
     pub file: &'static str,
     /// Media type, for autodiscovery links and `type` attributes.
@@ -112,7 +113,7 @@ pub trait Format: Sync {
         items: &[Item<'_>],
         archived: &[Item<'_>],
         put: &Put<'_>,
-    ) -> Result<Fitted, PublishError>;
+    ) -> Result<Fitted, Refused>;
 }
 
 /// Room in a document for its head and tail, and between items: an item
@@ -134,7 +135,85 @@ pub struct Fitted {
 }
 
 /// Publishes one file: its path relative to the output folder and its bytes.
-pub type Put<'a> = dyn Fn(&str, &[u8]) -> Result<(), PublishError> + Sync + 'a;
+/// What publishing does is not this stage's business: when it refuses a
+/// file, it keeps why, and writing stops with [`Refused`].
+pub type Put<'a> = dyn Fn(&str, &[u8]) -> Result<(), Refused> + Sync + 'a;
+
+/// Publishing refused a file (the one who publishes knows why); writing
+/// stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refused;
+
+/// Whether `config` asks for archive documents in format `info`.
+pub fn archives_in(config: &Config, info: &FormatInfo) -> bool {
+    config.archives && config.archive_formats.iter().any(|f| f == info.key)
+}
+
+/// Checks what the configuration says of the formats (`archive_formats`
+/// names formats of [`FEED_FORMATS`]); `path` is the configuration's, for
+/// the message.
+pub fn check_config(config: &Config, path: &std::path::Path) -> Result<(), Diagnostic> {
+    let keys: Vec<&str> = FEED_FORMATS.iter().map(|f| f.info().key).collect();
+    match config
+        .archive_formats
+        .iter()
+        .find(|w| !keys.contains(&w.as_str()))
+    {
+        None => Ok(()),
+        Some(w) => {
+            Err(
+                Diagnostic::error(path, 0, 0, format!("archive_formats: unknown format {w:?}"))
+                    .with_hint(format!(
+                        "use some of {}",
+                        keys.iter()
+                            .map(|k| format!("{k:?}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+            )
+        }
+    }
+}
+
+/// Every path `plan` writes in the formats and pages: each document in
+/// each format (archive documents in the formats that have them), each
+/// page, each history page.
+pub fn planned_paths(plan: &Plan<'_>) -> BTreeSet<String> {
+    let documents = plan
+        .documents
+        .iter()
+        .flat_map(|doc| formats_of(plan.config, doc.kind).map(move |f| doc.path(f.info().file)));
+    let pages = plan.pages.iter().map(|page| plan.page_path(page));
+    let history = plan.history.iter().map(|h| h.path(plan));
+    documents.chain(pages).chain(history).collect()
+}
+
+/// The paths of the subscription documents `plan` writes: what WebSub
+/// hubs are told of.
+pub fn subscription_paths(plan: &Plan<'_>) -> BTreeSet<String> {
+    plan.documents
+        .iter()
+        .filter(|doc| doc.kind == DocumentKind::Subscription)
+        .flat_map(|doc| FEED_FORMATS.iter().map(move |f| doc.path(f.info().file)))
+        .collect()
+}
+
+/// How many files [`planned_paths`] names.
+pub fn planned_files(plan: &Plan<'_>) -> usize {
+    let documents: usize = plan
+        .documents
+        .iter()
+        .map(|doc| formats_of(plan.config, doc.kind).count())
+        .sum();
+    documents + plan.pages.len() + plan.history.len()
+}
+
+/// The formats a document of `kind` is written in.
+fn formats_of(config: &Config, kind: DocumentKind) -> impl Iterator<Item = &&'static dyn Format> {
+    FEED_FORMATS
+        .iter()
+        .filter(move |f| !kind.is_archive() || archives_in(config, f.info()))
+}
 
 impl<F: FeedFormat> Format for F {
     fn info(&self) -> &'static FormatInfo {
@@ -147,7 +226,7 @@ impl<F: FeedFormat> Format for F {
         items: &[Item<'_>],
         archived: &[Item<'_>],
         put: &Put<'_>,
-    ) -> Result<Fitted, PublishError> {
+    ) -> Result<Fitted, Refused> {
         let config = plan.config;
         let budget = config.max_document_bytes;
         let item_budget = budget.map(|b| b.saturating_sub(HEAD_ALLOWANCE));
@@ -166,9 +245,9 @@ impl<F: FeedFormat> Format for F {
             .unzip();
         // Subscription documents first, then archive documents, each from
         // its own fragments, so only one set is in memory at a time.
-        let mut trimmed = write_set(self, plan, false, &fragments, put)?;
+        let mut trimmed = write_set(self, plan, Kinds::Subscription, &fragments, put)?;
         drop(fragments);
-        if !archived.is_empty() && config.archives_in(F::INFO.file) {
+        if !archived.is_empty() && archives_in(config, &F::INFO) {
             // Archive documents carry summaries (see [`crate::site::archive`]):
             // the items hold the summary, the short body is made here.
             let archived: Vec<F::Fragment> = archived
@@ -179,7 +258,7 @@ impl<F: FeedFormat> Format for F {
                     fragment
                 })
                 .collect();
-            trimmed.extend(write_set(self, plan, true, &archived, put)?);
+            trimmed.extend(write_set(self, plan, Kinds::Archive, &archived, put)?);
         }
         Ok(Fitted {
             trimmed,
@@ -191,23 +270,30 @@ impl<F: FeedFormat> Format for F {
     }
 }
 
-/// Writes the documents of `plan` that are archive documents (or are not,
-/// by `archive`) in format `F`, from `fragments` (indexed by their
-/// entries), each within the size budget; returns those trimmed to fit.
+/// The documents one call of [`write_set`] writes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kinds {
+    Subscription,
+    Archive,
+}
+
+/// Writes the documents of `plan` of kind `kinds` in format `F`, from
+/// `fragments` (one per release of [`Plan::list`] of that kind), each
+/// within the size budget; returns those trimmed to fit.
 fn write_set<F: FeedFormat>(
     format: &F,
     plan: &Plan<'_>,
-    archive: bool,
+    kinds: Kinds,
     fragments: &[F::Fragment],
     put: &Put<'_>,
-) -> Result<Vec<(String, usize, usize)>, PublishError> {
+) -> Result<Vec<(String, usize, usize)>, Refused> {
     let budget = plan.config.max_document_bytes;
     let trimmed = plan
         .documents
         .par_iter()
-        .filter(|doc| doc.archive == archive)
+        .filter(|doc| doc.kind.is_archive() == (kinds == Kinds::Archive))
         .map(|doc| {
-            let head = Head::new(plan, doc, F::INFO.file);
+            let head = Head::new(plan, doc, &F::INFO);
             let mut entries: Vec<&F::Fragment> = doc
                 .entries
                 .iter()
@@ -262,8 +348,8 @@ pub struct Head<'a> {
     /// More links the plan gives the document, after `self`.
     pub links: &'a [Link],
     pub config: &'a Config,
-    /// An archive document (RFC 5005 `fh:archive`).
-    pub archive: bool,
+    /// A subscription or an archive document (RFC 5005 `fh:archive`).
+    pub kind: DocumentKind,
     /// The document's `updated` date: the feed's newest release, or an
     /// archive document's own newest.
     pub updated: DateTime<FixedOffset>,
@@ -273,22 +359,32 @@ pub struct Head<'a> {
 pub const HISTORY_NAMESPACE: &str = "http://purl.org/syndication/history/1.0";
 
 impl<'a> Head<'a> {
-    fn new(plan: &'a Plan<'a>, doc: &'a DocumentPlan, file: &str) -> Head<'a> {
+    fn new(plan: &'a Plan<'a>, doc: &'a DocumentPlan, format: &FormatInfo) -> Head<'a> {
         let info = &plan.feeds[doc.feed];
         // A format without archive documents does not link to them (the
         // plan puts a subscription document's `prev-archive` first).
         let links = match doc.links.first() {
-            Some(l) if l.rel == "prev-archive" && !plan.config.archives_in(file) => &doc.links[1..],
+            Some(l) if l.rel == Rel::PrevArchive && !archives_in(plan.config, format) => {
+                &doc.links[1..]
+            }
             _ => &doc.links[..],
         };
         Head {
             info,
-            self_url: plan.config.output_url(&doc.path(file)),
+            self_url: plan.config.output_url(&doc.path(format.file)),
             links,
             config: plan.config,
-            archive: doc.archive,
-            updated: doc.updated.unwrap_or(info.updated),
+            kind: doc.kind,
+            updated: match doc.kind {
+                DocumentKind::Subscription => info.updated,
+                DocumentKind::Archive { updated } => updated,
+            },
         }
+    }
+
+    /// An archive document (RFC 5005 `fh:archive`).
+    pub fn is_archive(&self) -> bool {
+        self.kind.is_archive()
     }
 
     /// A subscription document's head: no links, the feed's date.
@@ -298,7 +394,7 @@ impl<'a> Head<'a> {
             self_url,
             links: &[],
             config,
-            archive: false,
+            kind: DocumentKind::Subscription,
             updated: info.updated,
         }
     }
@@ -362,46 +458,6 @@ impl<'a> Item<'a> {
     }
 }
 
-/// What every format says about a feed as a whole.
-pub struct FeedInfo<'a> {
-    pub feed: &'a Feed,
-    pub title: String,
-    pub description: String,
-    /// The page a person reads the feed on.
-    pub home_url: String,
-    /// Date of the newest release, or the Unix epoch for an empty feed: never
-    /// the clock, so rebuilding unchanged input gives identical bytes.
-    pub newest: DateTime<FixedOffset>,
-    /// The feed's `updated` (Atom) and `lastBuildDate` (RSS): the newest of
-    /// the dates and corrections of the releases it carries, else `newest`.
-    pub updated: DateTime<FixedOffset>,
-}
-
-impl<'a> FeedInfo<'a> {
-    pub fn new(site: &Site, feed: &'a Feed, config: &Config) -> FeedInfo<'a> {
-        let newest = site
-            .newest(feed)
-            .unwrap_or(DateTime::UNIX_EPOCH.fixed_offset());
-        FeedInfo {
-            feed,
-            title: feed.kind.feed_title(&feed.name, config),
-            description: feed.kind.feed_description(&feed.name, config),
-            home_url: config.output_url(&feed.dir),
-            newest,
-            updated: feed
-                .emitted(config.items_per_feed)
-                .iter()
-                .filter_map(|&i| site.releases[i as usize].updated())
-                .fold(newest, DateTime::max),
-        }
-    }
-
-    /// The absolute URL of one of this feed's files.
-    pub fn url(&self, config: &Config, file: &str) -> String {
-        config.output_url(&format!("{}{}", self.feed.dir, file))
-    }
-}
-
 /// MIME type of an attachment, guessed from its extension.
 pub fn attachment_type(url: &str) -> &'static str {
     let path = url
@@ -434,17 +490,38 @@ pub fn attachment_type(url: &str) -> &'static str {
 mod tests {
     use super::*;
 
-    /// Files and media types are distinct, so no two formats overwrite each
-    /// other or are announced alike.
+    /// `archive_formats` names formats by their keys; any other name is an
+    /// error naming it and the formats there are.
+    #[test]
+    fn archive_formats_are_checked_here() {
+        let path = std::path::Path::new("p.toml");
+        let c = Config::default();
+        assert!(archives_in(&c, &atom::Atom::INFO) && !archives_in(&c, &rss::Rss::INFO));
+        let c = Config::parse("archive_formats = [\"json\", \"rss\"]", path).unwrap();
+        assert!(check_config(&c, path).is_ok());
+        assert!(archives_in(&c, &jsonfeed::JsonFeed::INFO) && !archives_in(&c, &atom::Atom::INFO));
+        let c = Config::parse("archives = false", path).unwrap();
+        assert!(!archives_in(&c, &atom::Atom::INFO));
+        let c = Config::parse("archive_formats = [\"xml\"]", path).unwrap();
+        let e = check_config(&c, path).unwrap_err();
+        assert!(
+            e.message.contains("\"xml\"") && e.hint.as_deref().unwrap_or("").contains("\"atom\""),
+            "{e}"
+        );
+    }
+
+    /// Files, media types and names are distinct, so no two formats
+    /// overwrite each other or are announced or configured alike.
     #[test]
     fn formats_are_distinct() {
         for (i, f) in FEED_FORMATS.iter().enumerate() {
             let f = f.info();
-            assert_ne!(f.file, PAGE_FILE);
+            assert_ne!(f.file, crate::site::paths::PAGE_FILE);
             for g in &FEED_FORMATS[i + 1..] {
                 assert_ne!(f.file, g.info().file);
                 assert_ne!(f.media_type, g.info().media_type);
                 assert_ne!(f.label, g.info().label);
+                assert_ne!(f.key, g.info().key);
             }
         }
     }

@@ -16,6 +16,7 @@ pub struct Rss;
 
 impl FeedFormat for Rss {
     const INFO: FormatInfo = FormatInfo {
+        key: "rss",
         file: "rss.xml",
         media_type: "application/rss+xml",
         label: "RSS",
@@ -78,7 +79,7 @@ impl FeedFormat for Rss {
             ("xmlns:atom", ATOM_NAMESPACE),
             ("xmlns:dc", DC_NAMESPACE),
         ];
-        if head.archive {
+        if head.is_archive() {
             attrs.push(("xmlns:fh", HISTORY_NAMESPACE));
         }
         x.start("rss", &attrs);
@@ -112,15 +113,17 @@ impl FeedFormat for Rss {
                     let href = config.output_url(&format!("{folder}{}", Self::INFO.file));
                     let attrs = [
                         ("href", href.as_str()),
-                        ("rel", link.rel),
+                        ("rel", link.rel.name()),
                         ("type", Self::INFO.media_type),
                     ];
                     x.empty("atom:link", &attrs);
                 }
-                Target::Url(url) => x.empty("atom:link", &[("href", url), ("rel", link.rel)]),
+                Target::Url(url) => {
+                    x.empty("atom:link", &[("href", url), ("rel", link.rel.name())])
+                }
             }
         }
-        if head.archive {
+        if head.is_archive() {
             x.empty("fh:archive", &[]);
         }
         for item in items {

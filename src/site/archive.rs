@@ -8,7 +8,8 @@
 //! multiple of the size it is empty, so a full document always has a newer
 //! one and never changes when a release is added with the newest date
 //! (only the newest, not full, document does). Each document's folder is
-//! `<feed folder>archive/<k>/`, with the feed's files (`atom.xml`...).
+//! `<feed folder>archive/<k>/` ([`crate::site::paths`]), with the feed's
+//! files (`atom.xml`...).
 //!
 //! The history pages are one per year of each feed, `<feed
 //! folder>history/<year>.html`, listing every release of that year; a year
@@ -19,13 +20,6 @@ use chrono::{DateTime, Datelike, FixedOffset};
 
 use crate::config::Config;
 use crate::site::group::{Feed, Site};
-
-/// The folder of archive documents of a feed, in the feed's folder.
-pub const ARCHIVE_FOLDER: &str = "archive/";
-/// The folder of history pages of a feed, in the feed's folder.
-pub const HISTORY_FOLDER: &str = "history/";
-/// The list of every page, in the output root.
-pub const SITEMAP_FILE: &str = "sitemap.xml";
 
 /// One archive document of a feed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,11 +47,6 @@ pub fn pages(len: usize, size: usize) -> Vec<ArchivePage> {
             }
         })
         .collect()
-}
-
-/// The folder of archive document `number` of the feed in `dir`.
-pub fn page_folder(dir: &str, number: usize) -> String {
-    format!("{dir}{ARCHIVE_FOLDER}{number}/")
 }
 
 /// The date an archive document gives as its `updated`: that of its newest
@@ -140,63 +129,6 @@ fn runs<K: PartialEq>(
         .collect()
 }
 
-/// The path of a feed's history page for `year`, or for `month` (from 1)
-/// of it, relative to the output folder.
-pub fn history_path(dir: &str, year: i32, month: Option<u32>) -> String {
-    format!("{dir}{HISTORY_FOLDER}{}", history_file(year, month))
-}
-
-/// The name of the history page of `year`, or of `month` (from 1) of it,
-/// in the feed's history folder.
-pub fn history_file(year: i32, month: Option<u32>) -> String {
-    match month {
-        None => format!("{year}.html"),
-        Some(month) => format!("{year}-{month:02}.html"),
-    }
-}
-
-/// `sitemap.xml` (sitemaps.org 0.9) listing every page among `paths`
-/// (relative to the output folder; a folder's `index.html` as the folder),
-/// sorted. No `lastmod`: the sitemap changes only when pages come or go.
-pub fn sitemap<'p>(config: &Config, paths: impl Iterator<Item = &'p str>) -> Vec<u8> {
-    let mut pages: Vec<String> = paths
-        .filter(|p| p.ends_with(".html"))
-        .map(|p| config.output_url(p.strip_suffix(crate::output::PAGE_FILE).unwrap_or(p)))
-        .collect();
-    pages.sort();
-    pages.dedup();
-    let mut out = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
-    );
-    for url in pages {
-        out.push_str("<url><loc>");
-        for c in url.chars() {
-            match c {
-                '&' => out.push_str("&amp;"),
-                '<' => out.push_str("&lt;"),
-                '>' => out.push_str("&gt;"),
-                '"' => out.push_str("&quot;"),
-                '\'' => out.push_str("&apos;"),
-                c => out.push(c),
-            }
-        }
-        out.push_str("</loc></url>\n");
-    }
-    out.push_str("</urlset>\n");
-    out.into_bytes()
-}
-
-/// Whether `path` (relative to the output folder) is an archive document:
-/// `<feed folder>archive/<n>/<file>` (a feed whose slug is `archive` has
-/// its files in `<kind>/archive/`, with no number after it).
-pub fn is_archive_path(path: &str) -> bool {
-    let parts: Vec<&str> = path.split('/').collect();
-    parts.len() >= 3
-        && parts[parts.len() - 3] == ARCHIVE_FOLDER.trim_end_matches('/')
-        && !parts[parts.len() - 2].is_empty()
-        && parts[parts.len() - 2].bytes().all(|b| b.is_ascii_digit())
-}
-
 /// Whether the archive is on for `config`.
 pub fn enabled(config: &Config) -> bool {
     config.archives
@@ -205,15 +137,6 @@ pub fn enabled(config: &Config) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn archive_paths() {
-        assert!(is_archive_path("archive/3/atom.xml"));
-        assert!(is_archive_path("portfolios/defence/archive/12/rss.xml"));
-        assert!(!is_archive_path("portfolios/archive/atom.xml"));
-        assert!(is_archive_path("portfolios/archive/archive/1/atom.xml"));
-        assert!(!is_archive_path("atom.xml"));
-    }
 
     /// Pages never shift: adding a newest release changes only the last
     /// page, and full pages keep their releases counted from the oldest.
