@@ -88,43 +88,18 @@ pub fn validate(
 ) -> Result<Option<Release>, Vec<Diagnostic>> {
     let pos = |f: &Field| crate::input::frontmatter::key_position(split, f.key);
     let mut errors = Vec::new();
-    // Set when the seed is well-formed but holds nothing to publish.
-    let mut skip = false;
     let missing = |key: &str, example: &str| {
         Diagnostic::error(path, 1, 1, format!("front matter has no `{key}`")).with_hint(format!(
             "add a line `{key}: {example}` between the `---` lines"
         ))
     };
 
-    let title = match &fm.title {
+    let (title, skip) = match &fm.title {
         None => {
             errors.push(missing("title", "\"...\""));
-            None
+            (None, false)
         }
-        Some(f) => {
-            let t = text::xml_safe(f.value.trim()).into_owned();
-            if !t.trim().is_empty() {
-                Some(t)
-            } else if let Some(derived) = title_from_body(split.body) {
-                warnings.push(
-                    Diagnostic::at(
-                        path,
-                        pos(f),
-                        format!("`title` is empty; published as {derived:?}, from the body"),
-                    )
-                    .warn()
-                    .with_hint("give the release a title: title: \"...\""),
-                );
-                Some(derived)
-            } else {
-                skip = true;
-                warnings.push(
-                    Diagnostic::at(path, pos(f), "`title` is empty and so is the body: there is nothing to publish, so the release is left out").warn()
-                        .with_hint("give the release a title and a body, or delete the file"),
-                );
-                None
-            }
-        }
+        Some(f) => read_title(path, split, f, warnings),
     };
 
     let date = match &fm.date {
@@ -180,69 +155,9 @@ pub fn validate(
         }
     };
 
-    let mut attachments = Vec::with_capacity(fm.attachments.len());
-    for f @ Field { value, .. } in &fm.attachments {
-        if text::is_plain_http_url(value.trim()) {
-            // What joining it to any base gives: itself.
-            attachments.push(value.trim().to_owned());
-            continue;
-        }
-        let resolved = match &url {
-            Some(base) => Url::parse(base).and_then(|b| b.join(value.trim())),
-            None => Url::parse(value.trim()),
-        };
-        match resolved {
-            Ok(u) if matches!(u.scheme(), "http" | "https") => attachments.push(u.into()),
-            _ => errors.push(
-                Diagnostic::at(
-                    path,
-                    pos(f),
-                    format!("attachment {:?} is not a usable URL", value.trim()),
-                )
-                .with_hint("list each attachment as a full https:// address"),
-            ),
-        }
-    }
+    let attachments = read_attachments(path, split, &fm.attachments, url.as_deref(), &mut errors);
 
-    let forbidden = fm
-        .title
-        .as_ref()
-        .map_or(0, |f| text::count_xml_forbidden(&f.value))
-        + text::count_xml_forbidden(split.body);
-    if forbidden > 0 {
-        warnings.push(
-            Diagnostic::warning(path, 0, 0, format!("{forbidden} control character(s) that XML does not allow (such as vertical tab) are left out of the feeds"))
-                .with_hint("remove them from the file"),
-        );
-    }
-    let depth = crate::text::raw_html_depth(split.body);
-    if depth > crate::text::MAX_HTML_DEPTH {
-        warnings.push(
-            Diagnostic::warning(
-                path,
-                split.body_line,
-                0,
-                format!(
-                    "raw HTML in the body nests {depth} levels deep; its tags are left out of the feeds and only its text is published"
-                ),
-            )
-            .with_hint(format!(
-                "nest HTML at most {} levels deep, or write the body in Markdown",
-                crate::text::MAX_HTML_DEPTH
-            )),
-        );
-    }
-    if split.body.trim().is_empty() && !skip {
-        warnings.push(
-            Diagnostic::warning(
-                path,
-                split.body_line,
-                0,
-                "body is empty; the release is published with its title only",
-            )
-            .with_hint("add the release text after the closing `---`"),
-        );
-    }
+    body_warnings(path, split, fm.title.as_ref(), skip, warnings);
 
     if !errors.is_empty() {
         return Err(errors);
@@ -285,6 +200,122 @@ pub fn validate(
         attachments,
         body_offset: split.body_offset,
     }))
+}
+
+/// A release's title: the front matter's, or when it is empty, one from
+/// the body (a warning); `(None, true)` when the body is empty too: the
+/// seed has nothing to publish.
+fn read_title(
+    path: &Path,
+    split: &Split<'_>,
+    f: &Field,
+    warnings: &mut Vec<Diagnostic>,
+) -> (Option<String>, bool) {
+    let pos = crate::input::frontmatter::key_position(split, f.key);
+    let t = text::xml_safe(f.value.trim()).into_owned();
+    if !t.trim().is_empty() {
+        (Some(t), false)
+    } else if let Some(derived) = title_from_body(split.body) {
+        warnings.push(
+            Diagnostic::at(
+                path,
+                pos,
+                format!("`title` is empty; published as {derived:?}, from the body"),
+            )
+            .warn()
+            .with_hint("give the release a title: title: \"...\""),
+        );
+        (Some(derived), false)
+    } else {
+        warnings.push(
+            Diagnostic::at(path, pos, "`title` is empty and so is the body: there is nothing to publish, so the release is left out").warn()
+                .with_hint("give the release a title and a body, or delete the file"),
+        );
+        (None, true)
+    }
+}
+
+/// The attachments' URLs, each resolved against the release's `url` (an
+/// error for one that is not a usable http(s) URL).
+fn read_attachments(
+    path: &Path,
+    split: &Split<'_>,
+    written: &[Field],
+    url: Option<&str>,
+    errors: &mut Vec<Diagnostic>,
+) -> Vec<String> {
+    let pos = |f: &Field| crate::input::frontmatter::key_position(split, f.key);
+    let mut attachments = Vec::with_capacity(written.len());
+    for f @ Field { value, .. } in written {
+        if text::is_plain_http_url(value.trim()) {
+            // What joining it to any base gives: itself.
+            attachments.push(value.trim().to_owned());
+            continue;
+        }
+        let resolved = match url {
+            Some(base) => Url::parse(base).and_then(|b| b.join(value.trim())),
+            None => Url::parse(value.trim()),
+        };
+        match resolved {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => attachments.push(u.into()),
+            _ => errors.push(
+                Diagnostic::at(
+                    path,
+                    pos(f),
+                    format!("attachment {:?} is not a usable URL", value.trim()),
+                )
+                .with_hint("list each attachment as a full https:// address"),
+            ),
+        }
+    }
+    attachments
+}
+
+/// Warnings about what the feeds leave out of the title and body, or the
+/// body's absence: odd, but publishable.
+fn body_warnings(
+    path: &Path,
+    split: &Split<'_>,
+    title: Option<&Field>,
+    skip: bool,
+    warnings: &mut Vec<Diagnostic>,
+) {
+    let forbidden = title.map_or(0, |f| text::count_xml_forbidden(&f.value))
+        + text::count_xml_forbidden(split.body);
+    if forbidden > 0 {
+        warnings.push(
+            Diagnostic::warning(path, 0, 0, format!("{forbidden} control character(s) that XML does not allow (such as vertical tab) are left out of the feeds"))
+                .with_hint("remove them from the file"),
+        );
+    }
+    let depth = crate::text::raw_html_depth(split.body);
+    if depth > crate::text::MAX_HTML_DEPTH {
+        warnings.push(
+            Diagnostic::warning(
+                path,
+                split.body_line,
+                0,
+                format!(
+                    "raw HTML in the body nests {depth} levels deep; its tags are left out of the feeds and only its text is published"
+                ),
+            )
+            .with_hint(format!(
+                "nest HTML at most {} levels deep, or write the body in Markdown",
+                crate::text::MAX_HTML_DEPTH
+            )),
+        );
+    }
+    if split.body.trim().is_empty() && !skip {
+        warnings.push(
+            Diagnostic::warning(
+                path,
+                split.body_line,
+                0,
+                "body is empty; the release is published with its title only",
+            )
+            .with_hint("add the release text after the closing `---`"),
+        );
+    }
 }
 
 /// Cleaned names of one list, without empty ones: at most

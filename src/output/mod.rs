@@ -490,6 +490,83 @@ pub fn attachment_type(url: &str) -> &'static str {
 mod tests {
     use super::*;
 
+    /// A throwaway format, declared only here: implementing [`FeedFormat`]
+    /// is all a format takes to be written for every document of a plan,
+    /// in its own file, carrying the items the plan gives each document.
+    #[test]
+    fn a_format_is_one_impl() {
+        struct Digest;
+        impl FeedFormat for Digest {
+            const INFO: FormatInfo = FormatInfo {
+                key: "text",
+                file: "latest.txt",
+                media_type: "text/plain",
+                label: "plain text",
+                short_label: "Text",
+                opml_version: "",
+            };
+            type Fragment = String;
+            fn item(&self, item: &Item<'_>, _config: &Config) -> String {
+                format!("{}\n", item.release.url)
+            }
+            fn size(fragment: &String) -> usize {
+                fragment.len()
+            }
+            fn document(&self, head: &Head<'_>, items: &[&String], out: &mut Vec<u8>) {
+                out.extend_from_slice(head.self_url.as_bytes());
+                for item in items {
+                    out.extend_from_slice(item.as_bytes());
+                }
+            }
+        }
+        let config = Config::default();
+        let releases: Vec<Release> = (0..3)
+            .map(|n| Release {
+                url: format!("https://x.nz/{n}"),
+                ..crate::testing::release(&format!("R{n}"))
+            })
+            .collect();
+        let site = crate::site::group::group(releases, &config, &mut Vec::new());
+        let plan = Plan::new(&site, &config);
+        let items: Vec<Item<'_>> = plan
+            .carried
+            .iter()
+            .map(|&i| {
+                let rendered = Rendered {
+                    html: String::new(),
+                    summary: String::new(),
+                };
+                Item::new(&site, i, rendered)
+            })
+            .collect();
+        let written = std::sync::Mutex::new(std::collections::BTreeMap::new());
+        let put = |path: &str, bytes: &[u8]| {
+            written
+                .lock()
+                .unwrap()
+                .insert(path.to_string(), bytes.to_vec());
+            Ok(())
+        };
+        let format: &dyn Format = &Digest;
+        format.write_documents(&plan, &items, &[], &put).unwrap();
+        let written = written.into_inner().unwrap();
+        let planned: Vec<String> = plan
+            .documents
+            .iter()
+            .filter(|d| d.kind == DocumentKind::Subscription)
+            .map(|d| d.path("latest.txt"))
+            .collect();
+        assert_eq!(written.keys().cloned().collect::<Vec<_>>(), planned);
+        let global = String::from_utf8(written["latest.txt"].clone()).unwrap();
+        assert_eq!(
+            global,
+            format!(
+                "{}https://x.nz/0\nhttps://x.nz/1\nhttps://x.nz/2\n",
+                config.output_url("latest.txt")
+            )
+        );
+    }
+
     /// `archive_formats` names formats by their keys; any other name is an
     /// error naming it and the formats there are.
     #[test]

@@ -473,7 +473,6 @@ fn report(
 ) {
     let kind = names::NameKind::of(taxonomy);
     let (what, section) = (taxonomy.singular.as_str(), taxonomy.section.as_str());
-    let plural = taxonomy.plural.as_str();
     // Per name, its releases (newest first), up to what the report needs.
     let count = interned.names.len();
     let mut uses: Vec<usize> = vec![0; count];
@@ -591,14 +590,43 @@ fn report(
             .with_hint(hint),
         );
     }
-    // Likely duplicates, at most MAX_PAIRS_REPORTED of them.
+    let usage = Usage {
+        uses: &uses,
+        files: &files,
+        vouched: &vouched,
+    };
+    report_pairs(releases, interned, taxonomy, &usage, &listed, warnings);
+}
+
+/// How often each name of one taxonomy is used: by how many releases, in
+/// which (the first few, newest first), and whether the configuration
+/// vouches for every spelling of it.
+struct Usage<'a> {
+    uses: &'a [usize],
+    files: &'a [Vec<u32>],
+    vouched: &'a [bool],
+}
+
+/// `check`'s likely duplicates among the names of one taxonomy, at most
+/// [`MAX_PAIRS_REPORTED`] of them, each with the files it is in
+/// (`listed`) and the line of pressfeed.toml that settles it.
+fn report_pairs(
+    releases: &[Release],
+    interned: &Interned<'_>,
+    taxonomy: &Taxonomy,
+    u: &Usage<'_>,
+    listed: &dyn Fn(usize) -> String,
+    warnings: &mut Vec<Diagnostic>,
+) {
+    let (what, section) = (taxonomy.singular.as_str(), taxonomy.section.as_str());
+    let plural = taxonomy.plural.as_str();
     let slugs: Vec<&str> = interned.names.iter().map(|n| n.slug.as_str()).collect();
     let pairs: Vec<(usize, usize, &str)> = names::likely_duplicates(&slugs)
         .into_iter()
-        .filter(|&(a, b, _)| !(vouched[a] && vouched[b] || uses[a] == 0 || uses[b] == 0))
+        .filter(|&(a, b, _)| !(u.vouched[a] && u.vouched[b] || u.uses[a] == 0 || u.uses[b] == 0))
         .collect();
     if pairs.len() > MAX_PAIRS_REPORTED {
-        let first = &releases[files[pairs[MAX_PAIRS_REPORTED].0][0] as usize];
+        let first = &releases[u.files[pairs[MAX_PAIRS_REPORTED].0][0] as usize];
         warnings.push(
             Diagnostic::warning(
                 &first.path,
@@ -614,7 +642,7 @@ fn report(
     }
     for &(a, b, why) in pairs.iter().take(MAX_PAIRS_REPORTED) {
         // The rarer spelling is mapped to the commoner one.
-        let (rare, common) = if (uses[a], b) < (uses[b], a) {
+        let (rare, common) = if (u.uses[a], b) < (u.uses[b], a) {
             (a, b)
         } else {
             (b, a)
@@ -623,7 +651,7 @@ fn report(
             &interned.names[rare].display,
             &interned.names[common].display,
         );
-        let newest = &releases[files[rare][0] as usize];
+        let newest = &releases[u.files[rare][0] as usize];
         warnings.push(
             Diagnostic::warning(
                 &newest.path,
@@ -631,9 +659,9 @@ fn report(
                 0,
                 format!(
                     "{plural} {from:?} (in {} release(s): {}) and {to:?} (in {} release(s): {}) are probably one {what}: {why}",
-                    uses[rare],
+                    u.uses[rare],
                     listed(rare),
-                    uses[common],
+                    u.uses[common],
                     listed(common),
                 ),
             )

@@ -287,81 +287,12 @@ impl<'s> Plan<'s> {
                 links,
                 kind: DocumentKind::Subscription,
             });
-            let last = pages.len();
-            for page in &pages {
-                // RFC 5005: `current` is the subscription document; an
-                // archive document is never announced to hubs (it does
-                // not change).
-                let mut links = vec![Link {
-                    rel: Rel::Current,
-                    target: Target::Document(feed.dir.clone()),
-                }];
-                if page.number > 1 {
-                    links.push(Link {
-                        rel: Rel::PrevArchive,
-                        target: Target::Document(paths::archive_folder(&feed.dir, page.number - 1)),
-                    });
-                }
-                if page.number < last {
-                    links.push(Link {
-                        rel: Rel::NextArchive,
-                        target: Target::Document(paths::archive_folder(&feed.dir, page.number + 1)),
-                    });
-                }
-                documents.push(DocumentPlan {
-                    feed: n,
-                    folder: paths::archive_folder(&feed.dir, page.number),
-                    entries: feed.releases[page.start..page.end]
-                        .iter()
-                        .map(archived_position)
-                        .collect(),
-                    links,
-                    kind: DocumentKind::Archive {
-                        updated: archive::page_updated(site, feed, page),
-                    },
-                });
-            }
+            documents.extend(archive_documents(site, n, feed, &pages, archived_position));
         }
         let mut history = Vec::new();
         if archives {
             for (n, feed) in site.feeds.iter().enumerate() {
-                let root = paths::root_of(&format!("{}{}", feed.dir, paths::HISTORY_FOLDER));
-                let entries = |start: usize, end: usize| -> Vec<u32> {
-                    feed.releases[start..end]
-                        .iter()
-                        .map(archived_position)
-                        .collect()
-                };
-                for year in archive::years(site, feed) {
-                    let months: Vec<(u32, usize)> = year
-                        .months
-                        .iter()
-                        .map(|m| (m.month, m.end - m.start))
-                        .collect();
-                    history.push(HistoryPlan {
-                        feed: n,
-                        year: year.year,
-                        month: None,
-                        entries: match months.is_empty() {
-                            true => entries(year.start, year.end),
-                            false => Vec::new(),
-                        },
-                        count: year.end - year.start,
-                        months: months.clone(),
-                        root: root.clone(),
-                    });
-                    for month in &year.months {
-                        history.push(HistoryPlan {
-                            feed: n,
-                            year: year.year,
-                            month: Some(month.month),
-                            entries: entries(month.start, month.end),
-                            count: month.end - month.start,
-                            months: months.clone(),
-                            root: root.clone(),
-                        });
-                    }
-                }
+                history.extend(history_pages(site, n, feed, archived_position));
             }
         }
         let pages = site
@@ -407,6 +338,101 @@ impl<'s> Plan<'s> {
         let end = self.history.partition_point(|h| h.feed <= n);
         &self.history[start..end]
     }
+}
+
+/// The archive documents (RFC 5005) of feed `n`, one per page of
+/// `pages`, oldest first; their entries are positions in
+/// [`Plan::archived`] (`position`).
+fn archive_documents(
+    site: &Site,
+    n: usize,
+    feed: &Feed,
+    pages: &[archive::ArchivePage],
+    position: impl Fn(&u32) -> u32,
+) -> Vec<DocumentPlan> {
+    let last = pages.len();
+    pages
+        .iter()
+        .map(|page| {
+            // RFC 5005: `current` is the subscription document; an archive
+            // document is never announced to hubs (it does not change).
+            let mut links = vec![Link {
+                rel: Rel::Current,
+                target: Target::Document(feed.dir.clone()),
+            }];
+            if page.number > 1 {
+                links.push(Link {
+                    rel: Rel::PrevArchive,
+                    target: Target::Document(paths::archive_folder(&feed.dir, page.number - 1)),
+                });
+            }
+            if page.number < last {
+                links.push(Link {
+                    rel: Rel::NextArchive,
+                    target: Target::Document(paths::archive_folder(&feed.dir, page.number + 1)),
+                });
+            }
+            DocumentPlan {
+                feed: n,
+                folder: paths::archive_folder(&feed.dir, page.number),
+                entries: feed.releases[page.start..page.end]
+                    .iter()
+                    .map(&position)
+                    .collect(),
+                links,
+                kind: DocumentKind::Archive {
+                    updated: archive::page_updated(site, feed, page),
+                },
+            }
+        })
+        .collect()
+}
+
+/// The history pages of feed `n`: one per year, newest first, each
+/// followed by its months' pages when it has them; their entries are
+/// positions in [`Plan::archived`] (`position`).
+fn history_pages(
+    site: &Site,
+    n: usize,
+    feed: &Feed,
+    position: impl Fn(&u32) -> u32,
+) -> Vec<HistoryPlan> {
+    let root = paths::root_of(&format!("{}{}", feed.dir, paths::HISTORY_FOLDER));
+    let entries = |start: usize, end: usize| -> Vec<u32> {
+        feed.releases[start..end].iter().map(&position).collect()
+    };
+    let mut history = Vec::new();
+    for year in archive::years(site, feed) {
+        let months: Vec<(u32, usize)> = year
+            .months
+            .iter()
+            .map(|m| (m.month, m.end - m.start))
+            .collect();
+        history.push(HistoryPlan {
+            feed: n,
+            year: year.year,
+            month: None,
+            entries: match months.is_empty() {
+                true => entries(year.start, year.end),
+                false => Vec::new(),
+            },
+            count: year.end - year.start,
+            months: months.clone(),
+            root: root.clone(),
+        });
+        for month in &year.months {
+            history.push(HistoryPlan {
+                feed: n,
+                year: year.year,
+                month: Some(month.month),
+                entries: entries(month.start, month.end),
+                count: month.end - month.start,
+                months: months.clone(),
+                root: root.clone(),
+            });
+        }
+    }
+    history
 }
 
 #[cfg(test)]
