@@ -45,14 +45,16 @@ impl FeedFormat for Atom {
             x.end("author");
         }
         // The scheme of a category is its taxonomy's folder.
-        for (taxonomy, p) in item.names(config, Role::Categories) {
+        for (taxonomy, names) in item.names_by_taxonomy(config, Role::Categories) {
             let scheme = config.output_url(&taxonomy.folder);
-            let attrs = [
-                ("term", p.slug.as_str()),
-                ("scheme", &scheme),
-                ("label", &p.display),
-            ];
-            x.empty("category", &attrs);
+            for p in names {
+                let attrs = [
+                    ("term", p.slug.as_str()),
+                    ("scheme", &scheme),
+                    ("label", &p.display),
+                ];
+                x.empty("category", &attrs);
+            }
         }
         x.empty(
             "link",

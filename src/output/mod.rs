@@ -428,6 +428,22 @@ impl<'a> Item<'a> {
             .flat_map(|(t, names)| names.iter().map(move |&name| (t, name)))
     }
 
+    /// Its taxonomies of `role` that it has names in, each with its names:
+    /// for formats that say something once per taxonomy (a category's
+    /// scheme).
+    pub fn names_by_taxonomy<'i>(
+        &'i self,
+        config: &'i Config,
+        role: Role,
+    ) -> impl Iterator<Item = (&'i Taxonomy, &'i [&'a Name])> + 'i {
+        config
+            .taxonomies
+            .iter()
+            .zip(&self.terms)
+            .filter(move |(t, names)| t.role == role && !names.is_empty())
+            .map(|(t, names)| (t, names.as_slice()))
+    }
+
     /// The same release with its body replaced by its summary and a link
     /// to the full release: what a document carries of a release too big
     /// for it, and what archive documents carry.

@@ -36,9 +36,11 @@ impl FeedFormat for Rss {
         x.element("link", &[], &r.url);
         x.cdata_element("description", html);
         // The domain of a category is its taxonomy's folder.
-        for (taxonomy, p) in item.names(config, Role::Categories) {
+        for (taxonomy, names) in item.names_by_taxonomy(config, Role::Categories) {
             let domain = config.output_url(&taxonomy.folder);
-            x.element("category", &[("domain", &domain)], &p.display);
+            for p in names {
+                x.element("category", &[("domain", &domain)], &p.display);
+            }
         }
         // RSS allows one enclosure; the others are linked from the body.
         if let Some(a) = r.attachments.first() {
