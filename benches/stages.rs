@@ -42,7 +42,7 @@ fn parse_one(config: &Config, path: &Path, bytes: &[u8]) -> Option<validate::Rel
     let mut warnings = Vec::new();
     let (text, skip) = load::decode(path, bytes).ok()?;
     let split = load::split(path, text, skip).ok()?;
-    let fm = frontmatter::parse(path, &split, &mut warnings).ok()?;
+    let fm = frontmatter::parse(path, &split, config, &mut warnings).ok()?;
     validate::validate(path, &split, fm, config, &mut warnings).ok()?
 }
 
@@ -112,7 +112,7 @@ fn stages(c: &mut Criterion) {
             jsonfeed::JsonFeed.item(item, &config).get().len()
         }),
         ("serialise page", &|item| {
-            html::item(item, html::FEED_ROOT).len()
+            html::item(item, html::FEED_ROOT, &config).len()
         }),
     ];
     for (name, serialise) in formats {

@@ -10,7 +10,7 @@
 //!    [`input::validate::Release`] ([`input::validate`], with the name rules
 //!    of [`input::names`]);
 //! 2. [`site`]: one entry per URL, newest first, the feeds of each kind of
-//!    [`site::kinds::KINDS`] ([`site::group`]); which documents each feed has
+//!    [`site::kinds::kinds`] ([`site::group`]); which documents each feed has
 //!    and which items each carries ([`site::plan`], [`site::archive`]);
 //! 3. [`render`]: Markdown to sanitised HTML, for emitted releases only;
 //! 4. [`output`]: each of [`output::FEED_FORMATS`] (RSS 2.0, Atom 1.0,
@@ -54,7 +54,7 @@ use crate::input::{frontmatter, load, validate};
 use crate::output::{FEED_FORMATS, Item, html};
 use crate::site::group::Site;
 use crate::site::plan::Plan;
-use crate::site::{archive, group};
+use crate::site::{archive, group, paths};
 
 /// Where a run reads from and writes to.
 #[derive(Debug, Clone)]
@@ -212,10 +212,18 @@ pub struct BuildReport {
 
 /// Reads and validates every seed and groups them, writing nothing.
 pub fn check(options: &Options, progress: &dyn Progress) -> Result<(Checked, Site, Config), Error> {
-    let config = Config::load(&options.config, options.config_required).map_err(Error::Config)?;
+    let config = load_config(options)?;
     let found = find(&options.seeds, progress)?;
     let (checked, site, _) = check_paths(&found, &config, now(options), false, progress)?;
     Ok((checked, site, config))
+}
+
+/// The configuration `options` names, checked by every stage that reads it
+/// (the formats check the names of `archive_formats`).
+fn load_config(options: &Options) -> Result<Config, Error> {
+    let config = Config::load(&options.config, options.config_required).map_err(Error::Config)?;
+    output::check_config(&config, &options.config).map_err(Error::Config)?;
+    Ok(config)
 }
 
 fn find(seeds: &Path, progress: &dyn Progress) -> Result<load::Found, Error> {
@@ -270,7 +278,7 @@ fn now(options: &Options) -> DateTime<FixedOffset> {
 /// inputs are those of the last successful build and its output is intact,
 /// nothing is read or written (see [`cache`]).
 pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, Error> {
-    let config = Config::load(&options.config, options.config_required).map_err(Error::Config)?;
+    let config = load_config(options)?;
     // One run at a time, from before the seeds are read to after the cache
     // record is stored: a run never publishes seeds older than those another
     // run already published. An output folder that does not exist yet is
@@ -392,7 +400,8 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
             // What the hubs must be told is kept before the first changed
             // document is in place: a run stopped from here on (killed,
             // timed out) leaves the next run all of it to tell.
-            let documents = subscription_documents(&config, changed);
+            let documents: Vec<String> =
+                changed.iter().map(|path| config.output_url(path)).collect();
             pings_pending = websub::record(&options.out, &config.hubs, &documents)
                 .map_err(|e| pending_error(&options.out, e))?;
             Ok(())
@@ -525,20 +534,6 @@ fn pending_error(out: &Path, source: std::io::Error) -> publish::PublishError {
     }
 }
 
-/// The URLs of the subscription documents among `paths` (in the output
-/// folder): what hubs are told of. Archive documents are not subscribed to
-/// and do not declare hubs.
-fn subscription_documents(config: &Config, paths: &[String]) -> Vec<String> {
-    paths
-        .iter()
-        .filter(|path| {
-            let file = path.rsplit('/').next().unwrap_or(path);
-            output::FEED_FORMATS.iter().any(|f| f.info().file == file)
-                && !archive::is_archive_path(path)
-        })
-        .map(|path| config.output_url(path))
-        .collect()
-}
 
 /// Tells the configured WebSub hubs what earlier builds into `options.out`
 /// recorded for them (see [`websub`]), keeping what they were not told for
@@ -651,7 +646,7 @@ fn load_bytes(path: &Path, bytes: &[u8], config: &Config) -> (Loaded, Vec<Diagno
         .and_then(|(text, skip)| load::split(path, text, skip))
         .map_err(|d| vec![d])
         .and_then(|split| {
-            let fm = frontmatter::parse(path, &split, &mut diags)?;
+            let fm = frontmatter::parse(path, &split, config, &mut diags)?;
             validate::validate(path, &split, fm, config, &mut diags)
         });
     match release {
@@ -668,9 +663,10 @@ fn load_bytes(path: &Path, bytes: &[u8], config: &Config) -> (Loaded, Vec<Diagno
 /// bodies some document carries (each once), write every document in every
 /// format, the pages for people and the OPML list, and publish each file as
 /// soon as it is made, through the session `begin` starts with every path
-/// the run writes; `before_commit` is given the paths that changed after
-/// the last is written and before the first is renamed into place. Returns
-/// what publishing did and those paths.
+/// the run writes; `before_commit` is given the subscription documents (as
+/// the plan tells them apart from archive documents) that changed, after
+/// the last file is written and before the first is renamed into place.
+/// Returns what publishing did and those paths.
 pub fn write_outputs<'l>(
     site: &Site,
     config: &Config,
@@ -679,6 +675,7 @@ pub fn write_outputs<'l>(
     before_commit: impl FnOnce(&[String]) -> Result<(), publish::PublishError>,
 ) -> Result<Written, Error> {
     let plan = Plan::new(site, config);
+    let subscriptions = output::subscription_paths(&plan);
 
     // Each carried body is read again and rendered once, however many
     // documents carry it.
@@ -741,13 +738,13 @@ pub fn write_outputs<'l>(
         .map(|(path, bytes)| OutputFile { path, bytes })
         .collect();
     small.push(OutputFile {
-        path: output::OPML_FILE.to_string(),
+        path: paths::OPML_FILE.to_string(),
         bytes: output::opml::document(site, config),
     });
-    let mut planned = plan.paths();
+    let mut planned = output::planned_paths(&plan);
     planned.extend(small.iter().map(|f| f.path.clone()));
     if archive::enabled(config) {
-        let sitemaps = archive::sitemaps(config, planned.iter().map(String::as_str));
+        let sitemaps = output::sitemap::sitemaps(config, planned.iter().map(String::as_str));
         for (path, bytes) in sitemaps {
             planned.insert(path.clone());
             small.push(OutputFile { path, bytes });
@@ -759,18 +756,30 @@ pub fn write_outputs<'l>(
     // One format at a time, so only one format's fragments are in memory at
     // once; each file goes to the output folder as soon as it is made, so
     // the whole output is never in memory either.
-    progress.stage("writing", plan.files() as u64);
+    progress.stage("writing", output::planned_files(&plan) as u64);
+    // Publishing keeps why it refused a file; the writers stop.
+    let refusal: std::sync::Mutex<Option<publish::PublishError>> = std::sync::Mutex::new(None);
     let put = |path: &str, bytes: &[u8]| {
-        session.put(path, bytes)?;
+        session.put(path, bytes).map_err(|e| {
+            let mut first = refusal.lock().unwrap_or_else(|p| p.into_inner());
+            first.get_or_insert(e);
+            output::Refused
+        })?;
         progress.advance(1);
         Ok(())
+    };
+    let refused = |_: output::Refused| -> Error {
+        let why = refusal.lock().unwrap_or_else(|p| p.into_inner()).take();
+        Error::Publish(why.expect("a refused file has its reason kept"))
     };
     let mut warnings = Vec::new();
     let mut shortened: BTreeMap<u32, Vec<(&str, usize)>> = BTreeMap::new();
     // Stubs, by release (index in the site): the item and the documents.
     let mut stubbed: BTreeMap<u32, (&Item, Vec<String>)> = BTreeMap::new();
     for format in FEED_FORMATS {
-        let fitted = format.write_documents(&plan, &items, &archived, &put)?;
+        let fitted = format
+            .write_documents(&plan, &items, &archived, &put)
+            .map_err(refused)?;
         for (n, size) in fitted.shortened {
             shortened
                 .entry(n)
@@ -832,8 +841,8 @@ pub fn write_outputs<'l>(
         )
         .with_hint("shorten its title, list fewer attachments, or raise max_document_bytes in pressfeed.toml")
     }));
-    html::write_pages(&plan, &items, &directory, &put)?;
-    html::write_history(&plan, &archived, &put)?;
+    html::write_pages(&plan, &items, &directory, &put).map_err(refused)?;
+    html::write_history(&plan, &archived, &put).map_err(refused)?;
     for f in &small {
         session.put(&f.path, &f.bytes)?;
     }
@@ -841,7 +850,14 @@ pub fn write_outputs<'l>(
     drop(archived);
     progress.stage("syncing", 0);
     Ok(Written {
-        publish: session.finish_with(before_commit)?,
+        publish: session.finish_with(|changed| {
+            let documents: Vec<String> = changed
+                .iter()
+                .filter(|path| subscriptions.contains(*path))
+                .cloned()
+                .collect();
+            before_commit(&documents)
+        })?,
         paths: planned,
         warnings,
     })

@@ -14,7 +14,7 @@ use std::cell::{OnceCell, RefCell};
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
 use url::Url;
 
-use crate::text::xml_safe;
+use crate::text::{MAX_HTML_DEPTH, raw_html_depth, xml_safe};
 
 /// A rendered body.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -119,50 +119,6 @@ pub fn summary(markdown: &str) -> String {
         }
     }
     summary.finish()
-}
-
-/// Raw HTML nested deeper than this is flattened to its text (see
-/// [`raw_html_depth`]).
-pub const MAX_HTML_DEPTH: usize = 100;
-
-/// Elements that never have content, so never nest.
-const VOID_ELEMENTS: &[&str] = &[
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
-    "track", "wbr",
-];
-
-/// How deeply the raw HTML tags in `markdown` nest, counted in one pass over
-/// the text: each opening tag (not void, not `/>`) one level deeper, each
-/// closing tag one level back. An upper bound where `<` appears in code.
-pub fn raw_html_depth(markdown: &str) -> usize {
-    let bytes = markdown.as_bytes();
-    let (mut depth, mut deepest, mut i) = (0usize, 0usize, 0usize);
-    while let Some(at) = memchr::memchr(b'<', &bytes[i..]) {
-        i += at + 1;
-        let closing = bytes.get(i) == Some(&b'/');
-        let name_start = i + usize::from(closing);
-        let name_len = bytes[name_start..]
-            .iter()
-            .take_while(|b| b.is_ascii_alphanumeric())
-            .count();
-        if name_len == 0 || !bytes[name_start].is_ascii_alphabetic() {
-            continue;
-        }
-        let name = &markdown[name_start..name_start + name_len];
-        let Some(end) = memchr::memchr(b'>', &bytes[name_start..]) else {
-            break;
-        };
-        i = name_start + end + 1;
-        if closing {
-            depth = depth.saturating_sub(1);
-        } else if bytes[i - 2] != b'/'
-            && !VOID_ELEMENTS.iter().any(|v| v.eq_ignore_ascii_case(name))
-        {
-            depth += 1;
-            deepest = deepest.max(depth);
-        }
-    }
-    deepest
 }
 
 /// The text of a piece of raw HTML without its tags.

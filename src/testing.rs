@@ -35,8 +35,7 @@ pub fn release(title: &str) -> Release {
             .expect("a valid date"),
         url: "https://x.nz/a".to_string(),
         amended: None,
-        ministers: vec![],
-        portfolios: vec![],
+        terms: Box::new([]),
         attachments: vec!["https://x.nz/a.pdf".to_string()],
         body_offset: 0,
     }
@@ -47,8 +46,7 @@ pub fn item<'a>(release: &'a Release, html: &str) -> Item<'a> {
     Item {
         index: 0,
         release,
-        ministers: vec![],
-        portfolios: vec![],
+        terms: vec![],
         rendered: Rendered {
             html: html.to_string(),
             summary: "s\"".to_string(),
@@ -61,6 +59,7 @@ pub fn empty_site() -> Site {
     Site {
         releases: vec![],
         names: vec![],
+        kinds: crate::site::kinds::kinds(&crate::config::Config::default()),
         feeds: vec![],
     }
 }
@@ -68,7 +67,7 @@ pub fn empty_site() -> Site {
 /// An empty feed of the first kind (the global feed).
 pub fn global_feed() -> Feed {
     Feed {
-        kind: &crate::site::kinds::KINDS[0],
+        kind: crate::site::kinds::kinds(&crate::config::Config::default())[0].clone(),
         slug: String::new(),
         name: String::new(),
         dir: String::new(),

@@ -426,8 +426,9 @@ fn the_shipped_config_resolves_every_name_of_the_archive() {
             f.name
         );
     }
-    for d in &config.ministers.drop {
-        let slug = names::slug(&names::clean_minister(d, &config));
+    let (_, taxonomy) = config.taxonomy("ministers").unwrap();
+    for d in &taxonomy.rules.drop {
+        let slug = names::slug(&names::clean_term(d, taxonomy));
         assert!(!ministers.contains(&slug.as_str()), "{d:?} has a feed");
     }
     for one in [
@@ -460,6 +461,7 @@ fn the_detector_flags_every_non_person_and_few_real_ministers() {
     use pressfeed::input::names;
     let Some(releases) = corpus() else { return };
     let shipped = pressfeed::config::Config::load(&root().join("pressfeed.toml"), true).unwrap();
+    let (_, ministers) = shipped.taxonomy("ministers").unwrap();
     let work = tempfile::tempdir().unwrap();
     let empty = work.path().join("empty.toml");
     std::fs::write(&empty, "").unwrap();
@@ -473,15 +475,15 @@ fn the_detector_flags_every_non_person_and_few_real_ministers() {
             .filter_map(|d| {
                 let rest = d.message.strip_prefix(&prefix)?;
                 let end = rest.find("\" ")?;
-                Some(names::slug(&names::clean_minister(&rest[..end], &shipped)))
+                Some(names::slug(&names::clean_term(&rest[..end], ministers)))
             })
             .collect()
     };
-    let dropped: HashSet<String> = shipped
-        .ministers
+    let dropped: HashSet<String> = ministers
+        .rules
         .drop
         .iter()
-        .map(|d| names::slug(&names::clean_minister(d, &shipped)))
+        .map(|d| names::slug(&names::clean_term(d, ministers)))
         .collect();
     let ministers = flagged("minister");
     let missed: Vec<&String> = dropped.difference(&ministers).collect();

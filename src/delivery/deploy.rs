@@ -45,8 +45,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::Progress;
 use crate::config::Deploy;
-use crate::output::{self, FEED_FORMATS};
-use crate::site::archive;
+use crate::output::FEED_FORMATS;
+use crate::site::paths;
 
 /// The record of what pressfeed owns in the target, under the prefix.
 pub const REMOTE_MANIFEST: &str = ".pressfeed-deploy.json";
@@ -224,7 +224,7 @@ pub fn content_type(rel: &str) -> String {
     if let Some(format) = FEED_FORMATS.iter().find(|f| f.info().file == file) {
         return format!("{}; charset=utf-8", format.info().media_type);
     }
-    if file == output::OPML_FILE {
+    if file == paths::OPML_FILE {
         return "text/x-opml; charset=utf-8".into();
     }
     let extension = file
@@ -253,14 +253,14 @@ pub fn content_type(rel: &str) -> String {
 /// Whether `rel` is an archive document (one small helper, so a
 /// document-kind type can replace the path rule in one place).
 fn is_archive(rel: &str) -> bool {
-    archive::is_archive_path(rel)
+    paths::is_archive_path(rel)
 }
 
 /// Whether `rel` is a history page (`<feed folder>history/<name>.html`).
 fn is_history(rel: &str) -> bool {
     let mut parts = rel.rsplit('/');
     let file = parts.next().unwrap_or_default();
-    parts.next().map(|d| format!("{d}/")) == Some(archive::HISTORY_FOLDER.to_string())
+    parts.next().map(|d| format!("{d}/")) == Some(paths::HISTORY_FOLDER.to_string())
         && file.ends_with(".html")
 }
 
@@ -268,7 +268,7 @@ fn is_history(rel: &str) -> bool {
 fn archive_parts(rel: &str) -> Option<(&str, &str, u64)> {
     let (rest, file) = rel.rsplit_once('/')?;
     let (rest, number) = rest.rsplit_once('/')?;
-    let dir = rest.strip_suffix(archive::ARCHIVE_FOLDER.trim_end_matches('/'))?;
+    let dir = rest.strip_suffix(paths::ARCHIVE_FOLDER.trim_end_matches('/'))?;
     Some((dir, file, number.parse().ok()?))
 }
 

@@ -12,8 +12,8 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::config::Config;
-use crate::output::{FEED_FORMATS, OPML_FILE};
-use crate::site::archive::{ARCHIVE_FOLDER, SITEMAP_FILE};
+use crate::output::FEED_FORMATS;
+use crate::site::paths::{ARCHIVE_FOLDER, OPML_FILE, SITEMAP_FILE};
 
 /// The web servers `pressfeed server-config` writes for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

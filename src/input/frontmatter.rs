@@ -9,6 +9,7 @@ use std::path::Path;
 
 use serde_yaml::Value;
 
+use crate::config::Config;
 use crate::diag::Diagnostic;
 use crate::input::load::Split;
 
@@ -30,21 +31,29 @@ pub struct FrontMatter {
     pub url: Option<Field>,
     /// When a corrected release was last changed.
     pub updated: Option<Field>,
-    pub ministers: Vec<String>,
-    pub portfolios: Vec<String>,
+    /// The names of each taxonomy, as written, by its place in
+    /// [`Config::taxonomies`] (shorter when the last have none).
+    pub terms: Vec<Vec<String>>,
     pub attachments: Vec<Field>,
 }
 
-/// Keys pressfeed reads; any other key is reported by `check`.
-pub const KNOWN_KEYS: &[&str] = &[
-    "title",
-    "date",
-    "url",
-    "updated",
-    "ministers",
-    "portfolios",
-    "attachments",
-];
+/// Keys pressfeed reads besides the taxonomies' keys; any other key is
+/// reported by `check`.
+use crate::config::SCALAR_KEYS as KNOWN_KEYS;
+
+/// The keys pressfeed reads, for hints: "title, date, url, updated,
+/// portfolios, ministers, attachments".
+fn known_keys(config: &Config) -> String {
+    let (scalars, last) = KNOWN_KEYS.split_at(KNOWN_KEYS.len() - 1);
+    let lists = config.taxonomies.iter().map(|t| t.key.as_str());
+    let all: Vec<&str> = scalars
+        .iter()
+        .copied()
+        .chain(lists)
+        .chain(last.iter().copied())
+        .collect();
+    all.join(", ")
+}
 
 /// Unknown keys reported one by one in a seed; the rest are counted in one
 /// warning.
@@ -58,6 +67,7 @@ type Entry<'a> = (Result<Cow<'a, str>, Value>, Value);
 pub fn parse(
     path: &Path,
     split: &Split<'_>,
+    config: &Config,
     warnings: &mut Vec<Diagnostic>,
 ) -> Result<FrontMatter, Vec<Diagnostic>> {
     // The usual shape takes the fast path; anything else, errors included,
@@ -115,13 +125,14 @@ pub fn parse(
             }
         };
         let known = KNOWN_KEYS.iter().copied().find(|k| *k == key);
+        let list = config.taxonomy(&key).map(|(n, _)| n);
         let at = || key_position(split, &key);
         let field = |value: String| Field {
             value,
             key: known.unwrap_or(""),
         };
-        match &*key {
-            "title" | "date" | "url" | "updated" => match value {
+        match (&*key, list) {
+            ("title" | "date" | "url" | "updated", _) => match value {
                 Value::Null => {}
                 v => match into_scalar(v) {
                     Ok(s) => {
@@ -143,100 +154,7 @@ pub fn parse(
                     ),
                 },
             },
-            "ministers" | "portfolios" => {
-                let items = match names(value) {
-                    Ok(items) => items,
-                    Err(what) => {
-                        errors.push(
-                            Diagnostic::at(
-                                path,
-                                at(),
-                                format!("`{key}` must be a list of names, not {what}"),
-                            )
-                            .with_hint(format!(
-                                "write one name per line under `{key}:`, each starting with `  - `"
-                            )),
-                        );
-                        continue;
-                    }
-                };
-                let mut out = Vec::with_capacity(items.len());
-                // Items YAML reads as something other than text, in order,
-                // matched to their lines by `non_text_items`.
-                let mut literals = None;
-                let mut nth_literal = 0;
-                for item in items {
-                    match item {
-                        NameItem::Name(n) => out.push(n),
-                        NameItem::NotText(what) => {
-                            let found = literals
-                                .get_or_insert_with(|| non_text_items(split, &key))
-                                .get(nth_literal)
-                                .cloned();
-                            nth_literal += 1;
-                            let (position, literal) = match found {
-                                Some((line, col, text)) => ((line, col), text),
-                                None => (at(), String::new()),
-                            };
-                            if what == "null" && literal.is_empty() {
-                                warnings.push(
-                                    Diagnostic::at(
-                                        path,
-                                        position,
-                                        format!("`{key}` has an empty item; it is ignored"),
-                                    )
-                                    .warn(),
-                                );
-                                continue;
-                            }
-                            let shown = if literal.is_empty() {
-                                "an item".to_string()
-                            } else {
-                                format!("{literal:?}")
-                            };
-                            warnings.push(
-                                Diagnostic::at(
-                                    path,
-                                    position,
-                                    format!(
-                                        "`{key}` has {shown}, which YAML reads as {what}, not a name; it is ignored"
-                                    ),
-                                )
-                                .warn()
-                                .with_hint(format!(
-                                    "if it is a name, quote it: - \"{}\"",
-                                    if literal.is_empty() { "..." } else { literal.as_str() }
-                                )),
-                            );
-                        }
-                        NameItem::Empty => warnings.push(
-                            Diagnostic::at(
-                                path,
-                                at(),
-                                format!("`{key}` has an empty item; it is ignored"),
-                            )
-                            .warn(),
-                        ),
-                        NameItem::Other(what) => warnings.push(
-                            Diagnostic::at(
-                                path,
-                                at(),
-                                format!(
-                                    "`{key}` has an item that is {what}, not a name; it is ignored"
-                                ),
-                            )
-                            .warn()
-                            .with_hint("if it is a name, put it in double quotes: - \"...\""),
-                        ),
-                    }
-                }
-                if key == "ministers" {
-                    fm.ministers = out;
-                } else {
-                    fm.portfolios = out;
-                }
-            }
-            "attachments" => match names(value) {
+            ("attachments", _) => match names(value) {
                 Ok(items) => {
                     for item in items {
                         match item {
@@ -266,14 +184,22 @@ pub fn parse(
                     ),
                 ),
             },
+            (_, Some(n)) => {
+                if let Some(out) = name_list(path, split, &key, value, &mut errors, warnings) {
+                    if fm.terms.len() <= n {
+                        fm.terms.resize_with(n + 1, Vec::new);
+                    }
+                    fm.terms[n] = out;
+                }
+            }
             // Each warning looks its key up in the text: a bounded number
             // of them keeps a seed's cost linear in its size.
-            other if unknown < MAX_UNKNOWN_KEY_WARNINGS => {
+            (other, None) if unknown < MAX_UNKNOWN_KEY_WARNINGS => {
                 unknown += 1;
                 warnings.push(
                     Diagnostic::at(path, at(), format!("unknown key `{other}` is ignored"))
                         .warn()
-                        .with_hint(format!("pressfeed reads {}", KNOWN_KEYS.join(", "))),
+                        .with_hint(format!("pressfeed reads {}", known_keys(config))),
                 );
             }
             _ => unknown += 1,
@@ -290,7 +216,7 @@ pub fn parse(
                     unknown - MAX_UNKNOWN_KEY_WARNINGS
                 ),
             )
-            .with_hint(format!("pressfeed reads {}", KNOWN_KEYS.join(", "))),
+            .with_hint(format!("pressfeed reads {}", known_keys(config))),
         );
     }
     if errors.is_empty() {
@@ -298,6 +224,105 @@ pub fn parse(
     } else {
         Err(errors)
     }
+}
+
+/// The names of a taxonomy's list `key`, or `None` (with an error) when it
+/// is not a list; items that are not names are left out with a warning.
+fn name_list(
+    path: &Path,
+    split: &Split<'_>,
+    key: &str,
+    value: Value,
+    errors: &mut Vec<Diagnostic>,
+    warnings: &mut Vec<Diagnostic>,
+) -> Option<Vec<String>> {
+    let at = || key_position(split, key);
+
+    let items = match names(value) {
+        Ok(items) => items,
+        Err(what) => {
+            errors.push(
+                Diagnostic::at(
+                    path,
+                    at(),
+                    format!("`{key}` must be a list of names, not {what}"),
+                )
+                .with_hint(format!(
+                    "write one name per line under `{key}:`, each starting with `  - `"
+                )),
+            );
+            return None;
+        }
+    };
+    let mut out = Vec::with_capacity(items.len());
+    // Items YAML reads as something other than text, in order,
+    // matched to their lines by `non_text_items`.
+    let mut literals = None;
+    let mut nth_literal = 0;
+    for item in items {
+        match item {
+            NameItem::Name(n) => out.push(n),
+            NameItem::NotText(what) => {
+                let found = literals
+                    .get_or_insert_with(|| non_text_items(split, key))
+                    .get(nth_literal)
+                    .cloned();
+                nth_literal += 1;
+                let (position, literal) = match found {
+                    Some((line, col, text)) => ((line, col), text),
+                    None => (at(), String::new()),
+                };
+                if what == "null" && literal.is_empty() {
+                    warnings.push(
+                        Diagnostic::at(
+                            path,
+                            position,
+                            format!("`{key}` has an empty item; it is ignored"),
+                        )
+                        .warn(),
+                    );
+                    continue;
+                }
+                let shown = if literal.is_empty() {
+                    "an item".to_string()
+                } else {
+                    format!("{literal:?}")
+                };
+                warnings.push(
+                    Diagnostic::at(
+                        path,
+                        position,
+                        format!(
+                            "`{key}` has {shown}, which YAML reads as {what}, not a name; it is ignored"
+                        ),
+                    )
+                    .warn()
+                    .with_hint(format!(
+                        "if it is a name, quote it: - \"{}\"",
+                        if literal.is_empty() { "..." } else { literal.as_str() }
+                    )),
+                );
+            }
+            NameItem::Empty => warnings.push(
+                Diagnostic::at(
+                    path,
+                    at(),
+                    format!("`{key}` has an empty item; it is ignored"),
+                )
+                .warn(),
+            ),
+            NameItem::Other(what) => warnings.push(
+                Diagnostic::at(
+                    path,
+                    at(),
+                    format!("`{key}` has an item that is {what}, not a name; it is ignored"),
+                )
+                .warn()
+                .with_hint("if it is a name, put it in double quotes: - \"...\""),
+            ),
+        }
+    }
+    Some(out)
 }
 
 /// A scalar as text, moved out of the value; the value itself for null,
@@ -488,12 +513,19 @@ fn yaml_message(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The built-in taxonomies' places in the default configuration.
+    const PORTFOLIOS: usize = 0;
+    const MINISTERS: usize = 1;
     use crate::input::load;
 
     fn parse_str(s: &str) -> (Result<FrontMatter, Vec<Diagnostic>>, Vec<Diagnostic>) {
         let split = load::split(Path::new("x.md"), s, 0).unwrap();
         let mut warnings = Vec::new();
-        (parse(Path::new("x.md"), &split, &mut warnings), warnings)
+        (
+            parse(Path::new("x.md"), &split, &Config::default(), &mut warnings),
+            warnings,
+        )
     }
 
     #[test]
@@ -511,8 +543,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(key_position(&split, "date"), (3, 10));
-        assert_eq!(fm.ministers, vec!["Hon A"]);
-        assert_eq!(fm.portfolios, vec!["Defence"]);
+        assert_eq!(fm.terms[MINISTERS], vec!["Hon A"]);
+        assert_eq!(fm.terms[PORTFOLIOS], vec!["Defence"]);
         assert_eq!(w.len(), 1);
         assert!(w[0].message.contains("extra"));
         assert_eq!(w[0].line, 8);
@@ -524,7 +556,7 @@ mod tests {
             "---\nportfolios:\n  - Māori Crown Relations: Te Arawhiti\n  - Health\n---\n",
         );
         assert_eq!(
-            fm.unwrap().portfolios,
+            fm.unwrap().terms[PORTFOLIOS],
             vec!["Māori Crown Relations: Te Arawhiti", "Health"]
         );
     }
@@ -532,7 +564,7 @@ mod tests {
     #[test]
     fn nested_list_item_is_ignored_with_a_warning() {
         let (fm, w) = parse_str("---\nministers:\n  - [From a speech]\n  - Sandra Lee\n---\n");
-        assert_eq!(fm.unwrap().ministers, vec!["Sandra Lee"]);
+        assert_eq!(fm.unwrap().terms[MINISTERS], vec!["Sandra Lee"]);
         assert_eq!(w.len(), 1);
         assert!(w[0].message.contains("a list"), "{}", w[0]);
     }

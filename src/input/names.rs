@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use rustc_hash::FxHashMap;
 
-use crate::config::{Config, DEFAULT_POST_NOMINALS, DEFAULT_TITLES, NameRules};
+use crate::config::{DEFAULT_POST_NOMINALS, DEFAULT_TITLES, NameRules, Taxonomy};
 
 /// Longest slug, in bytes (a slug is ASCII). Longer ones are cut at a hyphen
 /// and end with a hash of the whole slug, so two long names never share one.
@@ -24,12 +24,25 @@ pub const RARE_RELEASES: usize = 3;
 /// this, every name is rare.
 pub const RARE_MIN_SITE: usize = 100;
 
-/// Which list a name belongs to: the junk rules differ (a person's name has
+/// Whose names a list holds: the junk rules differ (a person's name has
 /// no digits and no lower-case words; "Budget 2010" is a real portfolio).
+/// A taxonomy's is [`NameKind::of`] it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NameKind {
+    /// People's names (ministers).
     Minister,
+    /// Names of things (portfolios, regions, topics).
     Portfolio,
+}
+
+impl NameKind {
+    /// The kind of names `taxonomy` holds.
+    pub fn of(taxonomy: &Taxonomy) -> NameKind {
+        match taxonomy.people {
+            true => NameKind::Minister,
+            false => NameKind::Portfolio,
+        }
+    }
 }
 
 /// Collapses runs of whitespace (including non-breaking spaces) to one space,
@@ -74,14 +87,18 @@ pub fn clean_person(
     name
 }
 
-/// The minister cleaning of `config`'s lists.
-pub fn clean_minister(raw: &str, config: &Config) -> String {
-    clean_person(
-        raw,
-        &config.honorifics,
-        &config.titles,
-        &config.post_nominals,
-    )
+/// A name of `taxonomy` cleaned by its rules: [`clean_person`] for
+/// people's names, else [`clean`].
+pub fn clean_term(raw: &str, taxonomy: &Taxonomy) -> String {
+    match taxonomy.people {
+        true => clean_person(
+            raw,
+            &taxonomy.honorifics,
+            &taxonomy.titles,
+            &taxonomy.post_nominals,
+        ),
+        false => clean(raw, &taxonomy.honorifics),
+    }
 }
 
 /// Bytes at the start of `name` taken by prefixes from `lists` (any order,
@@ -589,8 +606,9 @@ mod tests {
     }
 
     fn person(s: &str) -> String {
-        let c = Config::default();
-        clean_minister(s, &c)
+        let c = crate::config::Config::default();
+        let (_, ministers) = c.taxonomy("ministers").expect("a built-in taxonomy");
+        clean_term(s, ministers)
     }
 
     #[test]

@@ -30,11 +30,11 @@ pub struct Release {
     /// all, and boxed so that every other release stays small. Use
     /// [`Release::id`] and [`Release::updated`].
     pub amended: Option<Box<Amended>>,
-    /// Cleaned names (whitespace collapsed; honorifics removed, and for
-    /// ministers titles and post-nominals), at most
+    /// The names of each taxonomy, by its place in
+    /// [`Config::taxonomies`]: cleaned (whitespace collapsed; honorifics
+    /// removed, and from people's names titles and post-nominals), at most
     /// [`crate::input::names::MAX_NAMES_PER_RELEASE`] of each.
-    pub ministers: Vec<String>,
-    pub portfolios: Vec<String>,
+    pub terms: Box<[Vec<String>]>,
     pub attachments: Vec<String>,
     pub body_offset: usize,
 }
@@ -88,43 +88,18 @@ pub fn validate(
 ) -> Result<Option<Release>, Vec<Diagnostic>> {
     let pos = |f: &Field| crate::input::frontmatter::key_position(split, f.key);
     let mut errors = Vec::new();
-    // Set when the seed is well-formed but holds nothing to publish.
-    let mut skip = false;
     let missing = |key: &str, example: &str| {
         Diagnostic::error(path, 1, 1, format!("front matter has no `{key}`")).with_hint(format!(
             "add a line `{key}: {example}` between the `---` lines"
         ))
     };
 
-    let title = match &fm.title {
+    let (title, skip) = match &fm.title {
         None => {
             errors.push(missing("title", "\"...\""));
-            None
+            (None, false)
         }
-        Some(f) => {
-            let t = text::xml_safe(f.value.trim()).into_owned();
-            if !t.trim().is_empty() {
-                Some(t)
-            } else if let Some(derived) = title_from_body(split.body) {
-                warnings.push(
-                    Diagnostic::at(
-                        path,
-                        pos(f),
-                        format!("`title` is empty; published as {derived:?}, from the body"),
-                    )
-                    .warn()
-                    .with_hint("give the release a title: title: \"...\""),
-                );
-                Some(derived)
-            } else {
-                skip = true;
-                warnings.push(
-                    Diagnostic::at(path, pos(f), "`title` is empty and so is the body: there is nothing to publish, so the release is left out").warn()
-                        .with_hint("give the release a title and a body, or delete the file"),
-                );
-                None
-            }
-        }
+        Some(f) => read_title(path, split, f, warnings),
     };
 
     let date = match &fm.date {
@@ -180,14 +155,104 @@ pub fn validate(
         }
     };
 
-    let mut attachments = Vec::with_capacity(fm.attachments.len());
-    for f @ Field { value, .. } in &fm.attachments {
+    let attachments = read_attachments(path, split, &fm.attachments, url.as_deref(), &mut errors);
+
+    body_warnings(path, split, fm.title.as_ref(), skip, warnings);
+
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    if skip {
+        return Ok(None);
+    }
+    // Each taxonomy's names, cleaned by its rules; none for a list the
+    // front matter does not have.
+    let terms: Box<[Vec<String>]> = config
+        .taxonomies
+        .iter()
+        .zip(fm.terms.iter().chain(std::iter::repeat(&Vec::new())))
+        .map(|(taxonomy, written)| {
+            bounded_names(
+                path,
+                split,
+                &taxonomy.key,
+                written
+                    .iter()
+                    .map(|n| crate::input::names::clean_term(n, taxonomy)),
+                warnings,
+            )
+        })
+        .collect();
+    let url = url.expect("a release without errors has a url");
+    Ok(Some(Release {
+        path: path.to_path_buf(),
+        // Each is `None` only with an error (returned above) or `skip`.
+        title: title.expect("a release without errors or skip has a title"),
+        date: date.expect("a release without errors has a date"),
+        amended: updated.map(|u| {
+            Box::new(Amended {
+                id: None,
+                updated: Some(u),
+            })
+        }),
+        url,
+        terms,
+        attachments,
+        body_offset: split.body_offset,
+    }))
+}
+
+/// A release's title: the front matter's, or when it is empty, one from
+/// the body (a warning); `(None, true)` when the body is empty too: the
+/// seed has nothing to publish.
+fn read_title(
+    path: &Path,
+    split: &Split<'_>,
+    f: &Field,
+    warnings: &mut Vec<Diagnostic>,
+) -> (Option<String>, bool) {
+    let pos = crate::input::frontmatter::key_position(split, f.key);
+    let t = text::xml_safe(f.value.trim()).into_owned();
+    if !t.trim().is_empty() {
+        (Some(t), false)
+    } else if let Some(derived) = title_from_body(split.body) {
+        warnings.push(
+            Diagnostic::at(
+                path,
+                pos,
+                format!("`title` is empty; published as {derived:?}, from the body"),
+            )
+            .warn()
+            .with_hint("give the release a title: title: \"...\""),
+        );
+        (Some(derived), false)
+    } else {
+        warnings.push(
+            Diagnostic::at(path, pos, "`title` is empty and so is the body: there is nothing to publish, so the release is left out").warn()
+                .with_hint("give the release a title and a body, or delete the file"),
+        );
+        (None, true)
+    }
+}
+
+/// The attachments' URLs, each resolved against the release's `url` (an
+/// error for one that is not a usable http(s) URL).
+fn read_attachments(
+    path: &Path,
+    split: &Split<'_>,
+    written: &[Field],
+    url: Option<&str>,
+    errors: &mut Vec<Diagnostic>,
+) -> Vec<String> {
+    let pos = |f: &Field| crate::input::frontmatter::key_position(split, f.key);
+    let mut attachments = Vec::with_capacity(written.len());
+    for f @ Field { value, .. } in written {
         if text::is_plain_http_url(value.trim()) {
             // What joining it to any base gives: itself.
             attachments.push(value.trim().to_owned());
             continue;
         }
-        let resolved = match &url {
+        let resolved = match url {
             Some(base) => Url::parse(base).and_then(|b| b.join(value.trim())),
             None => Url::parse(value.trim()),
         };
@@ -203,11 +268,19 @@ pub fn validate(
             ),
         }
     }
+    attachments
+}
 
-    let forbidden = fm
-        .title
-        .as_ref()
-        .map_or(0, |f| text::count_xml_forbidden(&f.value))
+/// Warnings about what the feeds leave out of the title and body, or the
+/// body's absence: odd, but publishable.
+fn body_warnings(
+    path: &Path,
+    split: &Split<'_>,
+    title: Option<&Field>,
+    skip: bool,
+    warnings: &mut Vec<Diagnostic>,
+) {
+    let forbidden = title.map_or(0, |f| text::count_xml_forbidden(&f.value))
         + text::count_xml_forbidden(split.body);
     if forbidden > 0 {
         warnings.push(
@@ -215,8 +288,8 @@ pub fn validate(
                 .with_hint("remove them from the file"),
         );
     }
-    let depth = crate::render::raw_html_depth(split.body);
-    if depth > crate::render::MAX_HTML_DEPTH {
+    let depth = crate::text::raw_html_depth(split.body);
+    if depth > crate::text::MAX_HTML_DEPTH {
         warnings.push(
             Diagnostic::warning(
                 path,
@@ -228,7 +301,7 @@ pub fn validate(
             )
             .with_hint(format!(
                 "nest HTML at most {} levels deep, or write the body in Markdown",
-                crate::render::MAX_HTML_DEPTH
+                crate::text::MAX_HTML_DEPTH
             )),
         );
     }
@@ -243,49 +316,6 @@ pub fn validate(
             .with_hint("add the release text after the closing `---`"),
         );
     }
-
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    if skip {
-        return Ok(None);
-    }
-    let ministers = bounded_names(
-        path,
-        split,
-        "ministers",
-        fm.ministers
-            .iter()
-            .map(|n| crate::input::names::clean_minister(n, config)),
-        warnings,
-    );
-    let portfolios = bounded_names(
-        path,
-        split,
-        "portfolios",
-        fm.portfolios
-            .iter()
-            .map(|n| crate::input::names::clean(n, &config.honorifics)),
-        warnings,
-    );
-    let url = url.expect("a release without errors has a url");
-    Ok(Some(Release {
-        path: path.to_path_buf(),
-        // Each is `None` only with an error (returned above) or `skip`.
-        title: title.expect("a release without errors or skip has a title"),
-        date: date.expect("a release without errors has a date"),
-        amended: updated.map(|u| {
-            Box::new(Amended {
-                id: None,
-                updated: Some(u),
-            })
-        }),
-        url,
-        ministers,
-        portfolios,
-        attachments,
-        body_offset: split.body_offset,
-    }))
 }
 
 /// Cleaned names of one list, without empty ones: at most

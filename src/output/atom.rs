@@ -2,13 +2,11 @@
 //! declaration of their own: they are only ever read inside the feed's
 //! `<feed xmlns="http://www.w3.org/2005/Atom">`.
 
-use super::rss::folder_of;
 use super::xml::Xml;
 use super::{
     FeedFormat, FormatInfo, GENERATOR, HISTORY_NAMESPACE, Head, Item, VERSION, attachment_type,
 };
-use crate::config::Config;
-use crate::site::kinds::Field;
+use crate::config::{Config, Role};
 use crate::site::plan::Target;
 
 const NAMESPACE: &str = "http://www.w3.org/2005/Atom";
@@ -18,6 +16,7 @@ pub struct Atom;
 
 impl FeedFormat for Atom {
     const INFO: FormatInfo = FormatInfo {
+        key: "atom",
         file: "atom.xml",
         media_type: "application/atom+xml",
         label: "Atom",
@@ -39,20 +38,23 @@ impl FeedFormat for Atom {
         // A corrected release keeps its id: readers update the entry.
         let updated = r.updated().map(|u| u.to_rfc3339());
         x.element("updated", &[], updated.as_deref().unwrap_or(&date));
-        for m in &item.ministers {
+        for (_, m) in item.names(config, Role::Authors) {
             x.start("author", &[]);
             x.element("name", &[], &m.display);
             x.element("uri", &[], &config.output_url(&m.dir));
             x.end("author");
         }
-        let scheme = config.output_url(folder_of(Field::Portfolios));
-        for p in &item.portfolios {
-            let attrs = [
-                ("term", p.slug.as_str()),
-                ("scheme", &scheme),
-                ("label", &p.display),
-            ];
-            x.empty("category", &attrs);
+        // The scheme of a category is its taxonomy's folder.
+        for (taxonomy, names) in item.names_by_taxonomy(config, Role::Categories) {
+            let scheme = config.output_url(&taxonomy.folder);
+            for p in names {
+                let attrs = [
+                    ("term", p.slug.as_str()),
+                    ("scheme", &scheme),
+                    ("label", &p.display),
+                ];
+                x.empty("category", &attrs);
+            }
         }
         x.empty(
             "link",
@@ -113,7 +115,7 @@ impl FeedFormat for Atom {
         x.declaration(None);
         x.raw(b"\n");
         let mut attrs = vec![("xmlns", NAMESPACE), ("xml:lang", config.language.as_str())];
-        if head.archive {
+        if head.is_archive() {
             attrs.push(("xmlns:fh", HISTORY_NAMESPACE));
         }
         x.start("feed", &attrs);
@@ -155,14 +157,18 @@ impl FeedFormat for Atom {
                     let href = config.output_url(&format!("{folder}{}", Self::INFO.file));
                     x.empty(
                         "link",
-                        &[("href", &href), ("rel", link.rel), ("type", media_type)],
+                        &[
+                            ("href", &href),
+                            ("rel", link.rel.name()),
+                            ("type", media_type),
+                        ],
                     );
                 }
-                Target::Url(url) => x.empty("link", &[("href", url), ("rel", link.rel)]),
+                Target::Url(url) => x.empty("link", &[("href", url), ("rel", link.rel.name())]),
             }
         }
         x.element("subtitle", &[], &info.description);
-        if head.archive {
+        if head.is_archive() {
             x.empty("fh:archive", &[]);
         }
         for entry in entries {

@@ -8,7 +8,7 @@
 //! `index.html`, so the folder also works opened from disk), and each page
 //! carries autodiscovery `<link rel="alternate">` for each of its feed's
 //! formats ([`super::FEED_FORMATS`]). Kinds of feed are the entries of
-//! [`KINDS`]; the lists and the pages' wording iterate them.
+//! [`Site::kinds`]; the lists and the pages' wording iterate them.
 //!
 //! Paths, relative to the output folder:
 //!
@@ -24,18 +24,14 @@ use chrono::{DateTime, Datelike, FixedOffset};
 
 use rayon::prelude::*;
 
-use super::{FEED_FORMATS, FeedInfo, GENERATOR, Item, PAGE_FILE, Put, VERSION, attachment_type};
-use crate::config::Config;
-use crate::delivery::publish::PublishError;
+use super::{FEED_FORMATS, GENERATOR, Item, Put, Refused, VERSION, attachment_type};
+use crate::config::{Config, Role};
 use crate::render::attachment_name;
-use crate::site::archive;
-use crate::site::group::{Feed, Site};
-use crate::site::kinds::{KINDS, Kind};
-use crate::site::plan::Plan;
+use crate::site::group::Site;
+use crate::site::kinds::Kind;
+use crate::site::paths::{self, HISTORY_FOLDER, PAGE_FILE};
+use crate::site::plan::{FeedInfo, Plan};
 use crate::text::xml_safe;
-
-/// The most releases a page shows (feeds may carry more).
-pub const PAGE_ITEMS: usize = 50;
 
 /// From a feed's page (`<kind>/<slug>/`) back to the output folder.
 pub const FEED_ROOT: &str = "../../";
@@ -43,7 +39,7 @@ pub const FEED_ROOT: &str = "../../";
 const SECTION_ROOT: &str = "../";
 
 /// How the pages name the formats and kinds, from [`FEED_FORMATS`] and
-/// [`KINDS`].
+/// [`Site::kinds`].
 pub struct Wording {
     formats: Formats,
     kinds: Kinds,
@@ -90,12 +86,12 @@ fn join(words: &[&str], last: &str) -> String {
 }
 
 impl Wording {
-    pub fn new() -> Wording {
+    pub fn new(kinds: &[std::sync::Arc<Kind>]) -> Wording {
         let labels: Vec<&str> = FEED_FORMATS.iter().map(|f| f.info().label).collect();
         const COUNTS: [&str; 10] = [
             "no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
         ];
-        let named = || KINDS.iter().filter(|k| !k.is_global());
+        let named = || kinds.iter().filter(|k| !k.is_global());
         Wording {
             formats: Formats {
                 list: FEED_FORMATS
@@ -117,24 +113,18 @@ impl Wording {
                 others: join(labels.get(1..).unwrap_or(&[]), "and"),
             },
             kinds: Kinds {
-                groups: join(&KINDS.iter().map(|k| k.group).collect::<Vec<_>>(), "and"),
-                each: join(&KINDS.iter().map(|k| k.each).collect::<Vec<_>>(), "and"),
-                one: join(&named().map(|k| k.one).collect::<Vec<_>>(), "or"),
+                groups: join(
+                    &kinds.iter().map(|k| k.group.as_str()).collect::<Vec<_>>(),
+                    "and",
+                ),
+                each: join(
+                    &kinds.iter().map(|k| k.each.as_str()).collect::<Vec<_>>(),
+                    "and",
+                ),
+                one: join(&named().map(|k| k.one.as_str()).collect::<Vec<_>>(), "or"),
             },
         }
     }
-}
-
-impl Default for Wording {
-    fn default() -> Wording {
-        Wording::new()
-    }
-}
-
-/// The releases of `feed` its page shows, newest first.
-pub fn page_items(feed: &Feed, limit: Option<usize>) -> &[u32] {
-    let emitted = feed.emitted(limit);
-    &emitted[..emitted.len().min(PAGE_ITEMS)]
 }
 
 /// A date for people and for `<time datetime>`.
@@ -213,20 +203,20 @@ struct ItemView<'a> {
     /// When a corrected release was last changed.
     updated: Option<Date>,
     summary: &'a str,
-    /// Ministers, then portfolios, each linking to its feed's page.
+    /// Its authors (ministers), then its categories (portfolios), each
+    /// linking to its feed's page.
     names: Vec<NameLink<'a>>,
     attachments: Vec<AttachmentLink<'a>>,
 }
 
 /// One release as it appears on a page whose path back to the output folder
 /// is `root` (`""` or [`FEED_ROOT`]).
-pub fn item(item: &Item<'_>, root: &str) -> String {
+pub fn item(item: &Item<'_>, root: &str, config: &Config) -> String {
     let r = item.release;
     let names = item
-        .ministers
-        .iter()
-        .chain(&item.portfolios)
-        .map(|n| NameLink {
+        .names(config, Role::Authors)
+        .chain(item.names(config, Role::Categories))
+        .map(|(_, n)| NameLink {
             name: &n.display,
             dir: &n.dir,
         })
@@ -275,11 +265,11 @@ struct Letter {
 
 /// The feeds of one kind.
 pub struct Section {
-    kind: &'static Kind,
-    id: &'static str,
-    heading: &'static str,
+    kind: std::sync::Arc<Kind>,
+    id: String,
+    heading: String,
     /// Heading of the names column.
-    column: &'static str,
+    column: String,
     /// Feeds whose newest release is within a year of the archive's
     /// newest, A–Z.
     rows: Vec<Row>,
@@ -300,13 +290,14 @@ pub struct Directory {
 
 impl Directory {
     pub fn new(site: &Site, config: &Config) -> Directory {
-        let mut sections: Vec<Section> = KINDS
+        let mut sections: Vec<Section> = site
+            .kinds
             .iter()
             .map(|kind| Section {
-                kind,
-                id: kind.id,
-                heading: kind.heading,
-                column: kind.column,
+                kind: kind.clone(),
+                id: kind.id.clone(),
+                heading: kind.heading.clone(),
+                column: kind.column.clone(),
                 rows: Vec::new(),
                 letters: Vec::new(),
                 earlier: Vec::new(),
@@ -321,7 +312,7 @@ impl Directory {
             .first()
             .and_then(|r| r.date.checked_sub_months(chrono::Months::new(12)));
         for feed in &site.feeds {
-            let section = &mut sections[feed.kind.index()];
+            let section = &mut sections[feed.kind.index];
             let dir = feed.dir.clone();
             let newest = site.newest(feed);
             let current =
@@ -377,7 +368,7 @@ impl Directory {
         }
         Directory {
             sections,
-            wording: Wording::new(),
+            wording: Wording::new(&site.kinds),
         }
     }
 }
@@ -501,11 +492,13 @@ struct HistoryPage<'a> {
     site_title: String,
     name: String,
     /// The kind's list: heading and path (none for the global feed).
-    section: Option<(&'static str, String)>,
+    section: Option<(&'a str, String)>,
     year: i32,
     /// The year the list of years shows as this page's, not as a link (0
     /// on a month's page, which links its year).
-    current_year: i32,
+    /// The year whose page this is, shown as the current one in the list
+    /// of years (`None` on pages that are not a year's).
+    current_year: Option<i32>,
     /// What the page lists: `2016`, or `March 2016` for a month's page.
     period: String,
     count: String,
@@ -547,11 +540,7 @@ fn year_links(plan: &Plan<'_>, n: usize) -> Vec<YearLink> {
 /// years; `archived` are the items of [`Plan::archived`]),
 /// giving each to `put`. Each page renders its items itself, so no more
 /// than the pages being written are in memory.
-pub fn write_history(
-    plan: &Plan<'_>,
-    archived: &[Item<'_>],
-    put: &Put<'_>,
-) -> Result<(), PublishError> {
+pub fn write_history(plan: &Plan<'_>, archived: &[Item<'_>], put: &Put<'_>) -> Result<(), Refused> {
     // Each feed's years, oldest first.
     let years: Vec<Vec<i32>> = (0..plan.feeds.len())
         .map(|n| {
@@ -561,7 +550,7 @@ pub fn write_history(
         })
         .collect();
     let config = plan.config;
-    let wording = Wording::new();
+    let wording = Wording::new(&plan.site.kinds);
     plan.history.par_iter().try_for_each(|h| {
         let info = &plan.feeds[h.feed];
         let feed = info.feed;
@@ -579,14 +568,14 @@ pub fn write_history(
             },
             section: (!feed.kind.is_global()).then(|| {
                 (
-                    feed.kind.heading,
+                    feed.kind.heading.as_str(),
                     format!("{}{PAGE_FILE}", feed.kind.folder),
                 )
             }),
             year: h.year,
             current_year: match h.month {
-                None => h.year,
-                Some(_) => 0,
+                None => Some(h.year),
+                Some(_) => None,
             },
             period: match h.month {
                 None => h.year.to_string(),
@@ -611,7 +600,7 @@ pub fn write_history(
                 .iter()
                 .map(|&(m, n)| MonthLink {
                     name: month_name(m),
-                    file: archive::history_file(h.year, Some(m)),
+                    file: paths::history_file(h.year, Some(m)),
                     count: count(n),
                     current: h.month == Some(m),
                 })
@@ -620,7 +609,7 @@ pub fn write_history(
             items: h
                 .entries
                 .iter()
-                .map(|&e| item(&archived[e as usize], &h.root))
+                .map(|&e| item(&archived[e as usize], &h.root, config))
                 .collect(),
         };
         put(&path, &finish(page.render()))
@@ -647,7 +636,9 @@ struct IndexPage<'a> {
     total: usize,
     items: Vec<&'a str>,
     years: Vec<YearLink>,
-    current_year: i32,
+    /// The year whose page this is, shown as the current one in the list
+    /// of years (`None` on pages that are not a year's).
+    current_year: Option<i32>,
     years_prefix: &'static str,
     year_counts: bool,
 }
@@ -663,7 +654,7 @@ struct FeedPage<'a> {
     title: String,
     name: &'a str,
     description: String,
-    section_heading: &'static str,
+    section_heading: &'a str,
     section_page: String,
     count: String,
     plural: bool,
@@ -673,7 +664,9 @@ struct FeedPage<'a> {
     total: usize,
     items: Vec<&'a str>,
     years: Vec<YearLink>,
-    current_year: i32,
+    /// The year whose page this is, shown as the current one in the list
+    /// of years (`None` on pages that are not a year's).
+    current_year: Option<i32>,
     years_prefix: &'static str,
     year_counts: bool,
 }
@@ -697,7 +690,7 @@ pub fn write_pages(
     items: &[Item<'_>],
     directory: &Directory,
     put: &Put<'_>,
-) -> Result<(), PublishError> {
+) -> Result<(), Refused> {
     let mut wanted: Vec<(u32, &str)> = plan
         .pages
         .iter()
@@ -707,7 +700,7 @@ pub fn write_pages(
     wanted.dedup();
     let fragments: Vec<String> = wanted
         .par_iter()
-        .map(|&(e, root)| item(&items[e as usize], root))
+        .map(|&(e, root)| item(&items[e as usize], root, plan.config))
         .collect();
     plan.pages.par_iter().try_for_each(|page| {
         let shown = page.entries.iter().map(|&e| {
@@ -759,8 +752,8 @@ pub fn feed_page<'s>(
             total,
             items,
             years,
-            current_year: 0,
-            years_prefix: "history/",
+            current_year: None,
+            years_prefix: HISTORY_FOLDER,
             year_counts: true,
         }
         .render(),
@@ -773,7 +766,7 @@ pub fn feed_page<'s>(
             title,
             name: &feed.name,
             description,
-            section_heading: feed.kind.heading,
+            section_heading: &feed.kind.heading,
             section_page: format!("{}{PAGE_FILE}", feed.kind.folder),
             count: count(total),
             plural: total != 1,
@@ -783,8 +776,8 @@ pub fn feed_page<'s>(
             total,
             items,
             years,
-            current_year: 0,
-            years_prefix: "history/",
+            current_year: None,
+            years_prefix: HISTORY_FOLDER,
             year_counts: true,
         }
         .render(),
@@ -800,7 +793,7 @@ pub fn section_pages(directory: &Directory, config: &Config) -> Vec<(String, Vec
         .iter()
         .filter(|s| !s.kind.is_global())
         .map(|section| {
-            let dir = section.kind.folder;
+            let dir = section.kind.folder.as_str();
             let page = SectionPage {
                 frame: Frame::new(config, dir),
                 formats: &directory.wording.formats,
@@ -855,7 +848,7 @@ mod tests {
         assert_eq!(join(&["a"], "and"), "a");
         assert_eq!(join(&["a", "b"], "or"), "a or b");
         assert_eq!(join(&["a", "b", "c"], "and"), "a, b and c");
-        let w = Wording::new();
+        let w = Wording::new(&crate::site::kinds::kinds(&Config::default()));
         assert_eq!(w.formats.and, "RSS, Atom and JSON Feed");
         assert_eq!(w.kinds.one, "a portfolio or a minister");
     }

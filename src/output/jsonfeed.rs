@@ -11,9 +11,9 @@ use serde_json::value::RawValue;
 #[cfg(test)]
 use super::FeedInfo;
 use super::{FeedFormat, FormatInfo, Head, Item, attachment_type};
-use crate::config::Config;
+use crate::config::{Config, Role};
 use crate::render::attachment_name;
-use crate::site::plan::Target;
+use crate::site::plan::{Rel, Target};
 
 /// The `version` of every feed.
 pub const VERSION_URL: &str = "https://jsonfeed.org/version/1.1";
@@ -80,7 +80,7 @@ struct JsonFeedDocument<'a> {
     next_url: Option<String>,
     /// WebSub hubs (`hub` links).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    hubs: Vec<Hub<'a>>,
+    hubs: Vec<Hub>,
     /// An archive document's RFC 5005 links (a JSON Feed extension).
     #[serde(rename = "_archive", skip_serializing_if = "Option::is_none")]
     archive: Option<ArchiveLinks>,
@@ -103,10 +103,10 @@ struct ArchiveLinks {
 }
 
 #[derive(Serialize)]
-struct Hub<'a> {
+struct Hub {
     #[serde(rename = "type")]
     kind: &'static str,
-    url: &'a str,
+    url: String,
 }
 
 fn json_item<'a>(item: &'a Item<'_>, config: &Config) -> JsonItem<'a> {
@@ -121,14 +121,16 @@ fn json_item<'a>(item: &'a Item<'_>, config: &Config) -> JsonItem<'a> {
         date_published: r.date.to_rfc3339(),
         date_modified: r.updated().map(|d| d.to_rfc3339()),
         authors: item
-            .ministers
-            .iter()
-            .map(|m| Author {
+            .names(config, Role::Authors)
+            .map(|(_, m)| Author {
                 name: &m.display,
                 url: config.output_url(&m.dir),
             })
             .collect(),
-        tags: item.portfolios.iter().map(|p| p.display.as_str()).collect(),
+        tags: item
+            .names(config, Role::Categories)
+            .map(|(_, p)| p.display.as_str())
+            .collect(),
         attachments: r
             .attachments
             .iter()
@@ -146,6 +148,7 @@ pub struct JsonFeed;
 
 impl FeedFormat for JsonFeed {
     const INFO: FormatInfo = FormatInfo {
+        key: "json",
         file: "feed.json",
         media_type: "application/feed+json",
         label: "JSON Feed",
@@ -184,35 +187,40 @@ impl FeedFormat for JsonFeed {
         // the XML formats' links say.
         let mut next_url = None;
         let mut hubs = Vec::new();
-        let mut archive = head.archive.then(|| ArchiveLinks {
+        let mut archive = head.is_archive().then(|| ArchiveLinks {
             about: "https://www.rfc-editor.org/rfc/rfc5005#section-4",
             archive: true,
             ..ArchiveLinks::default()
         });
         let url = |folder: &str| config.output_url(&format!("{folder}{}", Self::INFO.file));
         for link in head.links {
-            match (link.rel, &link.target) {
-                ("prev-archive", Target::Document(folder)) => {
-                    next_url = Some(url(folder));
+            let href = match &link.target {
+                Target::Document(folder) => url(folder),
+                Target::Url(address) => address.clone(),
+            };
+            // Every relation has its place: a new one does not compile
+            // until it is given one here.
+            match link.rel {
+                Rel::PrevArchive => {
                     if let Some(a) = &mut archive {
-                        a.prev_archive = Some(url(folder));
+                        a.prev_archive = Some(href.clone());
+                    }
+                    next_url = Some(href);
+                }
+                Rel::Current => {
+                    if let Some(a) = &mut archive {
+                        a.current = Some(href);
                     }
                 }
-                ("current", Target::Document(folder)) if archive.is_some() => {
+                Rel::NextArchive => {
                     if let Some(a) = &mut archive {
-                        a.current = Some(url(folder));
+                        a.next_archive = Some(href);
                     }
                 }
-                ("next-archive", Target::Document(folder)) if archive.is_some() => {
-                    if let Some(a) = &mut archive {
-                        a.next_archive = Some(url(folder));
-                    }
-                }
-                ("hub", Target::Url(url)) => hubs.push(Hub {
+                Rel::Hub => hubs.push(Hub {
                     kind: "WebSub",
-                    url,
+                    url: href,
                 }),
-                (rel, target) => panic!("JSON Feed has no place for a {rel} link to {target:?}"),
             }
         }
         out.reserve(items.iter().map(|i| i.get().len() + 6).sum::<usize>() + 2048);

@@ -26,6 +26,7 @@ pub mod html;
 pub mod jsonfeed;
 pub mod opml;
 pub mod rss;
+pub mod sitemap;
 pub mod xml;
 
 use std::cell::RefCell;
@@ -33,22 +34,19 @@ use std::cell::RefCell;
 use chrono::{DateTime, FixedOffset};
 use rayon::prelude::*;
 
-use crate::config::Config;
-use crate::delivery::publish::PublishError;
+use std::collections::BTreeSet;
+
+use crate::config::{Config, Role, Taxonomy};
+use crate::diag::Diagnostic;
 use crate::input::validate::Release;
 use crate::render::Rendered;
-use crate::site::group::{Feed, Name, Site};
-use crate::site::kinds::Field;
-use crate::site::plan::{DocumentPlan, Link, Plan};
+use crate::site::group::{Name, Site};
+pub use crate::site::plan::FeedInfo;
+use crate::site::plan::{DocumentKind, DocumentPlan, Link, Plan, Rel};
 
 /// Every feed format, in the order pages and lists show them. The first is
 /// the one the OPML list subscribes to.
 pub static FEED_FORMATS: &[&dyn Format] = &[&rss::Rss, &atom::Atom, &jsonfeed::JsonFeed];
-
-/// A feed's page, and (in the output root) the list of every feed.
-pub const PAGE_FILE: &str = "index.html";
-/// Every feed as an OPML 2.0 subscription list, in the output root.
-pub const OPML_FILE: &str = "feeds.opml";
 
 /// The generator named in every feed.
 pub const GENERATOR: &str = "pressfeed";
@@ -57,6 +55,8 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// What pages and lists say about a format.
 #[derive(Debug)]
 pub struct FormatInfo {
+    /// Its name in the configuration (`archive_formats`): `"atom"`.
+    pub key: &'static str,
     /// File name in each feed's folder (`rss.xml`).
     pub file: &'static str,
     /// Media type, for autodiscovery links and `type` attributes.
@@ -113,7 +113,7 @@ pub trait Format: Sync {
         items: &[Item<'_>],
         archived: &[Item<'_>],
         put: &Put<'_>,
-    ) -> Result<Fitted, PublishError>;
+    ) -> Result<Fitted, Refused>;
 }
 
 /// Room in a document for its head and tail, and between items: an item
@@ -141,7 +141,85 @@ pub struct Fitted {
 }
 
 /// Publishes one file: its path relative to the output folder and its bytes.
-pub type Put<'a> = dyn Fn(&str, &[u8]) -> Result<(), PublishError> + Sync + 'a;
+/// What publishing does is not this stage's business: when it refuses a
+/// file, it keeps why, and writing stops with [`Refused`].
+pub type Put<'a> = dyn Fn(&str, &[u8]) -> Result<(), Refused> + Sync + 'a;
+
+/// Publishing refused a file (the one who publishes knows why); writing
+/// stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refused;
+
+/// Whether `config` asks for archive documents in format `info`.
+pub fn archives_in(config: &Config, info: &FormatInfo) -> bool {
+    config.archives && config.archive_formats.iter().any(|f| f == info.key)
+}
+
+/// Checks what the configuration says of the formats (`archive_formats`
+/// names formats of [`FEED_FORMATS`]); `path` is the configuration's, for
+/// the message.
+pub fn check_config(config: &Config, path: &std::path::Path) -> Result<(), Diagnostic> {
+    let keys: Vec<&str> = FEED_FORMATS.iter().map(|f| f.info().key).collect();
+    match config
+        .archive_formats
+        .iter()
+        .find(|w| !keys.contains(&w.as_str()))
+    {
+        None => Ok(()),
+        Some(w) => {
+            Err(
+                Diagnostic::error(path, 0, 0, format!("archive_formats: unknown format {w:?}"))
+                    .with_hint(format!(
+                        "use some of {}",
+                        keys.iter()
+                            .map(|k| format!("{k:?}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+            )
+        }
+    }
+}
+
+/// Every path `plan` writes in the formats and pages: each document in
+/// each format (archive documents in the formats that have them), each
+/// page, each history page.
+pub fn planned_paths(plan: &Plan<'_>) -> BTreeSet<String> {
+    let documents = plan
+        .documents
+        .iter()
+        .flat_map(|doc| formats_of(plan.config, doc.kind).map(move |f| doc.path(f.info().file)));
+    let pages = plan.pages.iter().map(|page| plan.page_path(page));
+    let history = plan.history.iter().map(|h| h.path(plan));
+    documents.chain(pages).chain(history).collect()
+}
+
+/// The paths of the subscription documents `plan` writes: what WebSub
+/// hubs are told of.
+pub fn subscription_paths(plan: &Plan<'_>) -> BTreeSet<String> {
+    plan.documents
+        .iter()
+        .filter(|doc| doc.kind == DocumentKind::Subscription)
+        .flat_map(|doc| FEED_FORMATS.iter().map(move |f| doc.path(f.info().file)))
+        .collect()
+}
+
+/// How many files [`planned_paths`] names.
+pub fn planned_files(plan: &Plan<'_>) -> usize {
+    let documents: usize = plan
+        .documents
+        .iter()
+        .map(|doc| formats_of(plan.config, doc.kind).count())
+        .sum();
+    documents + plan.pages.len() + plan.history.len()
+}
+
+/// The formats a document of `kind` is written in.
+fn formats_of(config: &Config, kind: DocumentKind) -> impl Iterator<Item = &&'static dyn Format> {
+    FEED_FORMATS
+        .iter()
+        .filter(move |f| !kind.is_archive() || archives_in(config, f.info()))
+}
 
 impl<F: FeedFormat> Format for F {
     fn info(&self) -> &'static FormatInfo {
@@ -154,7 +232,7 @@ impl<F: FeedFormat> Format for F {
         items: &[Item<'_>],
         archived: &[Item<'_>],
         put: &Put<'_>,
-    ) -> Result<Fitted, PublishError> {
+    ) -> Result<Fitted, Refused> {
         let config = plan.config;
         let budget = config.max_document_bytes;
         let item_budget = budget.map(|b| b.saturating_sub(HEAD_ALLOWANCE));
@@ -180,10 +258,10 @@ impl<F: FeedFormat> Format for F {
             .unzip();
         // Subscription documents first, then archive documents, each from
         // its own fragments, so only one set is in memory at a time.
-        let mut trimmed = write_set(self, plan, false, &fragments, put)?;
+        let mut trimmed = write_set(self, plan, Kinds::Subscription, &fragments, put)?;
         drop(fragments);
         let mut stubbed_archived = Vec::new();
-        if !archived.is_empty() && config.archives_in(F::INFO.file) {
+        if !archived.is_empty() && archives_in(config, &F::INFO) {
             // Archive documents carry summaries (see [`crate::site::archive`]):
             // the items hold the summary, the short body is made here.
             let (archived, stubs): (Vec<F::Fragment>, Vec<bool>) = archived
@@ -199,7 +277,7 @@ impl<F: FeedFormat> Format for F {
                     (fragment, stub)
                 })
                 .unzip();
-            trimmed.extend(write_set(self, plan, true, &archived, put)?);
+            trimmed.extend(write_set(self, plan, Kinds::Archive, &archived, put)?);
             stubbed_archived = (0u32..)
                 .zip(stubs)
                 .filter_map(|(n, stub)| stub.then_some(n))
@@ -236,23 +314,30 @@ pub const STUB_TITLE_CHARS: usize = 200;
 /// Longest summary a stub keeps, in characters.
 pub const STUB_SUMMARY_CHARS: usize = 300;
 
-/// Writes the documents of `plan` that are archive documents (or are not,
-/// by `archive`) in format `F`, from `fragments` (indexed by their
-/// entries), each within the size budget; returns those trimmed to fit.
+/// The documents one call of [`write_set`] writes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kinds {
+    Subscription,
+    Archive,
+}
+
+/// Writes the documents of `plan` of kind `kinds` in format `F`, from
+/// `fragments` (one per release of [`Plan::list`] of that kind), each
+/// within the size budget; returns those trimmed to fit.
 fn write_set<F: FeedFormat>(
     format: &F,
     plan: &Plan<'_>,
-    archive: bool,
+    kinds: Kinds,
     fragments: &[F::Fragment],
     put: &Put<'_>,
-) -> Result<Vec<(String, usize, usize)>, PublishError> {
+) -> Result<Vec<(String, usize, usize)>, Refused> {
     let budget = plan.config.max_document_bytes;
     let trimmed = plan
         .documents
         .par_iter()
-        .filter(|doc| doc.archive == archive)
+        .filter(|doc| doc.kind.is_archive() == (kinds == Kinds::Archive))
         .map(|doc| {
-            let head = Head::new(plan, doc, F::INFO.file);
+            let head = Head::new(plan, doc, &F::INFO);
             let mut entries: Vec<&F::Fragment> = doc
                 .entries
                 .iter()
@@ -307,8 +392,8 @@ pub struct Head<'a> {
     /// More links the plan gives the document, after `self`.
     pub links: &'a [Link],
     pub config: &'a Config,
-    /// An archive document (RFC 5005 `fh:archive`).
-    pub archive: bool,
+    /// A subscription or an archive document (RFC 5005 `fh:archive`).
+    pub kind: DocumentKind,
     /// The document's `updated` date: the feed's newest release, or an
     /// archive document's own newest.
     pub updated: DateTime<FixedOffset>,
@@ -318,22 +403,32 @@ pub struct Head<'a> {
 pub const HISTORY_NAMESPACE: &str = "http://purl.org/syndication/history/1.0";
 
 impl<'a> Head<'a> {
-    fn new(plan: &'a Plan<'a>, doc: &'a DocumentPlan, file: &str) -> Head<'a> {
+    fn new(plan: &'a Plan<'a>, doc: &'a DocumentPlan, format: &FormatInfo) -> Head<'a> {
         let info = &plan.feeds[doc.feed];
         // A format without archive documents does not link to them (the
         // plan puts a subscription document's `prev-archive` first).
         let links = match doc.links.first() {
-            Some(l) if l.rel == "prev-archive" && !plan.config.archives_in(file) => &doc.links[1..],
+            Some(l) if l.rel == Rel::PrevArchive && !archives_in(plan.config, format) => {
+                &doc.links[1..]
+            }
             _ => &doc.links[..],
         };
         Head {
             info,
-            self_url: plan.config.output_url(&doc.path(file)),
+            self_url: plan.config.output_url(&doc.path(format.file)),
             links,
             config: plan.config,
-            archive: doc.archive,
-            updated: doc.updated.unwrap_or(info.updated),
+            kind: doc.kind,
+            updated: match doc.kind {
+                DocumentKind::Subscription => info.updated,
+                DocumentKind::Archive { updated } => updated,
+            },
         }
+    }
+
+    /// An archive document (RFC 5005 `fh:archive`).
+    pub fn is_archive(&self) -> bool {
+        self.kind.is_archive()
     }
 
     /// A subscription document's head: no links, the feed's date.
@@ -343,7 +438,7 @@ impl<'a> Head<'a> {
             self_url,
             links: &[],
             config,
-            archive: false,
+            kind: DocumentKind::Subscription,
             updated: info.updated,
         }
     }
@@ -354,12 +449,45 @@ pub struct Item<'a> {
     /// Index of the release in [`Site::releases`].
     pub index: u32,
     pub release: &'a Release,
-    pub ministers: Vec<&'a Name>,
-    pub portfolios: Vec<&'a Name>,
+    /// Its names in each taxonomy, by the taxonomy's place in
+    /// [`Config::taxonomies`].
+    pub terms: Vec<Vec<&'a Name>>,
     pub rendered: Rendered,
 }
 
 impl<'a> Item<'a> {
+    /// Its names in the taxonomies of `role`, taxonomy by taxonomy, each
+    /// with its taxonomy: what a format writes as the entry's authors or
+    /// categories.
+    pub fn names<'i>(
+        &'i self,
+        config: &'i Config,
+        role: Role,
+    ) -> impl Iterator<Item = (&'i Taxonomy, &'a Name)> + 'i {
+        config
+            .taxonomies
+            .iter()
+            .zip(&self.terms)
+            .filter(move |(t, _)| t.role == role)
+            .flat_map(|(t, names)| names.iter().map(move |&name| (t, name)))
+    }
+
+    /// Its taxonomies of `role` that it has names in, each with its names:
+    /// for formats that say something once per taxonomy (a category's
+    /// scheme).
+    pub fn names_by_taxonomy<'i>(
+        &'i self,
+        config: &'i Config,
+        role: Role,
+    ) -> impl Iterator<Item = (&'i Taxonomy, &'i [&'a Name])> + 'i {
+        config
+            .taxonomies
+            .iter()
+            .zip(&self.terms)
+            .filter(move |(t, names)| t.role == role && !names.is_empty())
+            .map(|(t, names)| (t, names.as_slice()))
+    }
+
     /// The same release with its body replaced by its summary and a link
     /// to the full release: what a document carries of a release too big
     /// for it, and what archive documents carry.
@@ -367,8 +495,7 @@ impl<'a> Item<'a> {
         Item {
             index: self.index,
             release: self.release,
-            ministers: self.ministers.clone(),
-            portfolios: self.portfolios.clone(),
+            terms: self.terms.clone(),
             rendered: crate::render::shortened(
                 &self.rendered.summary,
                 &self.release.url,
@@ -390,8 +517,7 @@ impl<'a> Item<'a> {
             date: r.date,
             url: r.url.clone(),
             amended: r.amended.clone(),
-            ministers: r.ministers.clone(),
-            portfolios: r.portfolios.clone(),
+            terms: r.terms.clone(),
             attachments: Vec::new(),
             body_offset: r.body_offset,
         };
@@ -409,8 +535,7 @@ impl<'a> Item<'a> {
         Item {
             index: self.index,
             release,
-            ministers: self.ministers.clone(),
-            portfolios: self.portfolios.clone(),
+            terms: self.terms.clone(),
             rendered,
         }
     }
@@ -442,50 +567,13 @@ impl<'a> Item<'a> {
         Item {
             index,
             release: &site.releases[index as usize],
-            ministers: site.names_of(Field::Ministers, index).collect(),
-            portfolios: site.names_of(Field::Portfolios, index).collect(),
+            terms: site
+                .names
+                .iter()
+                .map(|table| table.of(index).collect())
+                .collect(),
             rendered,
         }
-    }
-}
-
-/// What every format says about a feed as a whole.
-pub struct FeedInfo<'a> {
-    pub feed: &'a Feed,
-    pub title: String,
-    pub description: String,
-    /// The page a person reads the feed on.
-    pub home_url: String,
-    /// Date of the newest release, or the Unix epoch for an empty feed: never
-    /// the clock, so rebuilding unchanged input gives identical bytes.
-    pub newest: DateTime<FixedOffset>,
-    /// The feed's `updated` (Atom) and `lastBuildDate` (RSS): the newest of
-    /// the dates and corrections of the releases it carries, else `newest`.
-    pub updated: DateTime<FixedOffset>,
-}
-
-impl<'a> FeedInfo<'a> {
-    pub fn new(site: &Site, feed: &'a Feed, config: &Config) -> FeedInfo<'a> {
-        let newest = site
-            .newest(feed)
-            .unwrap_or(DateTime::UNIX_EPOCH.fixed_offset());
-        FeedInfo {
-            feed,
-            title: feed.kind.feed_title(&feed.name, config),
-            description: feed.kind.feed_description(&feed.name, config),
-            home_url: config.output_url(&feed.dir),
-            newest,
-            updated: feed
-                .emitted(config.items_per_feed)
-                .iter()
-                .filter_map(|&i| site.releases[i as usize].updated())
-                .fold(newest, DateTime::max),
-        }
-    }
-
-    /// The absolute URL of one of this feed's files.
-    pub fn url(&self, config: &Config, file: &str) -> String {
-        config.output_url(&format!("{}{}", self.feed.dir, file))
     }
 }
 
@@ -521,17 +609,115 @@ pub fn attachment_type(url: &str) -> &'static str {
 mod tests {
     use super::*;
 
-    /// Files and media types are distinct, so no two formats overwrite each
-    /// other or are announced alike.
+    /// A throwaway format, declared only here: implementing [`FeedFormat`]
+    /// is all a format takes to be written for every document of a plan,
+    /// in its own file, carrying the items the plan gives each document.
+    #[test]
+    fn a_format_is_one_impl() {
+        struct Digest;
+        impl FeedFormat for Digest {
+            const INFO: FormatInfo = FormatInfo {
+                key: "text",
+                file: "latest.txt",
+                media_type: "text/plain",
+                label: "plain text",
+                short_label: "Text",
+                opml_version: "",
+            };
+            type Fragment = String;
+            fn item(&self, item: &Item<'_>, _config: &Config) -> String {
+                format!("{}\n", item.release.url)
+            }
+            fn size(fragment: &String) -> usize {
+                fragment.len()
+            }
+            fn document(&self, head: &Head<'_>, items: &[&String], out: &mut Vec<u8>) {
+                out.extend_from_slice(head.self_url.as_bytes());
+                for item in items {
+                    out.extend_from_slice(item.as_bytes());
+                }
+            }
+        }
+        let config = Config::default();
+        let releases: Vec<Release> = (0..3)
+            .map(|n| Release {
+                url: format!("https://x.nz/{n}"),
+                ..crate::testing::release(&format!("R{n}"))
+            })
+            .collect();
+        let site = crate::site::group::group(releases, &config, &mut Vec::new());
+        let plan = Plan::new(&site, &config);
+        let items: Vec<Item<'_>> = plan
+            .carried
+            .iter()
+            .map(|&i| {
+                let rendered = Rendered {
+                    html: String::new(),
+                    summary: String::new(),
+                };
+                Item::new(&site, i, rendered)
+            })
+            .collect();
+        let written = std::sync::Mutex::new(std::collections::BTreeMap::new());
+        let put = |path: &str, bytes: &[u8]| {
+            written
+                .lock()
+                .unwrap()
+                .insert(path.to_string(), bytes.to_vec());
+            Ok(())
+        };
+        let format: &dyn Format = &Digest;
+        format.write_documents(&plan, &items, &[], &put).unwrap();
+        let written = written.into_inner().unwrap();
+        let planned: Vec<String> = plan
+            .documents
+            .iter()
+            .filter(|d| d.kind == DocumentKind::Subscription)
+            .map(|d| d.path("latest.txt"))
+            .collect();
+        assert_eq!(written.keys().cloned().collect::<Vec<_>>(), planned);
+        let global = String::from_utf8(written["latest.txt"].clone()).unwrap();
+        assert_eq!(
+            global,
+            format!(
+                "{}https://x.nz/0\nhttps://x.nz/1\nhttps://x.nz/2\n",
+                config.output_url("latest.txt")
+            )
+        );
+    }
+
+    /// `archive_formats` names formats by their keys; any other name is an
+    /// error naming it and the formats there are.
+    #[test]
+    fn archive_formats_are_checked_here() {
+        let path = std::path::Path::new("p.toml");
+        let c = Config::default();
+        assert!(archives_in(&c, &atom::Atom::INFO) && !archives_in(&c, &rss::Rss::INFO));
+        let c = Config::parse("archive_formats = [\"json\", \"rss\"]", path).unwrap();
+        assert!(check_config(&c, path).is_ok());
+        assert!(archives_in(&c, &jsonfeed::JsonFeed::INFO) && !archives_in(&c, &atom::Atom::INFO));
+        let c = Config::parse("archives = false", path).unwrap();
+        assert!(!archives_in(&c, &atom::Atom::INFO));
+        let c = Config::parse("archive_formats = [\"xml\"]", path).unwrap();
+        let e = check_config(&c, path).unwrap_err();
+        assert!(
+            e.message.contains("\"xml\"") && e.hint.as_deref().unwrap_or("").contains("\"atom\""),
+            "{e}"
+        );
+    }
+
+    /// Files, media types and names are distinct, so no two formats
+    /// overwrite each other or are announced or configured alike.
     #[test]
     fn formats_are_distinct() {
         for (i, f) in FEED_FORMATS.iter().enumerate() {
             let f = f.info();
-            assert_ne!(f.file, PAGE_FILE);
+            assert_ne!(f.file, crate::site::paths::PAGE_FILE);
             for g in &FEED_FORMATS[i + 1..] {
                 assert_ne!(f.file, g.info().file);
                 assert_ne!(f.media_type, g.info().media_type);
                 assert_ne!(f.label, g.info().label);
+                assert_ne!(f.key, g.info().key);
             }
         }
     }

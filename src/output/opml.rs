@@ -1,5 +1,5 @@
 //! OPML 2.0 (<http://opml.org/spec2.opml>): every feed as a subscription
-//! list a reader imports in one step, a group per kind of feed ([`KINDS`]),
+//! list a reader imports in one step, a group per kind of feed ([`Site::kinds`]),
 //! each outline subscribing to the first of [`FEED_FORMATS`]. Written from
 //! `templates/feeds.opml` by askama, which escapes every value for XML.
 
@@ -8,7 +8,6 @@ use askama::Template;
 use super::{FEED_FORMATS, FeedInfo};
 use crate::config::Config;
 use crate::site::group::Site;
-use crate::site::kinds::KINDS;
 use crate::text::xml_safe;
 
 struct Outline {
@@ -23,27 +22,28 @@ struct Outline {
     html_url: String,
 }
 
-struct Group {
-    text: &'static str,
+struct Group<'a> {
+    text: &'a str,
     outlines: Vec<Outline>,
 }
 
 #[derive(Template)]
 #[template(path = "feeds.opml", escape = "html")]
-struct Opml {
+struct Opml<'a> {
     title: String,
     owner: String,
     /// The date of the newest release (RFC 822), never the clock.
     modified: Option<String>,
-    groups: Vec<Group>,
+    groups: Vec<Group<'a>>,
 }
 
 /// The OPML document listing every feed of `site`.
 pub fn document(site: &Site, config: &Config) -> Vec<u8> {
-    let mut groups: Vec<Group> = KINDS
+    let mut groups: Vec<Group> = site
+        .kinds
         .iter()
         .map(|kind| Group {
-            text: kind.group,
+            text: &kind.group,
             outlines: Vec::new(),
         })
         .collect();
@@ -57,7 +57,7 @@ pub fn document(site: &Site, config: &Config) -> Vec<u8> {
             true => &info.title,
             false => &feed.name,
         };
-        groups[feed.kind.index()].outlines.push(Outline {
+        groups[feed.kind.index].outlines.push(Outline {
             text: xml_safe(text).into_owned(),
             title: xml_safe(&info.title).into_owned(),
             description: xml_safe(&info.description).into_owned(),

@@ -5,8 +5,7 @@ use super::xml::Xml;
 use super::{
     FeedFormat, FormatInfo, GENERATOR, HISTORY_NAMESPACE, Head, Item, VERSION, attachment_type,
 };
-use crate::config::Config;
-use crate::site::kinds::{Field, KINDS, Key};
+use crate::config::{Config, Role};
 use crate::site::plan::Target;
 
 const DC_NAMESPACE: &str = "http://purl.org/dc/elements/1.1/";
@@ -17,6 +16,7 @@ pub struct Rss;
 
 impl FeedFormat for Rss {
     const INFO: FormatInfo = FormatInfo {
+        key: "rss",
         file: "rss.xml",
         media_type: "application/rss+xml",
         label: "RSS",
@@ -35,9 +35,12 @@ impl FeedFormat for Rss {
         x.element("title", &[], &r.title);
         x.element("link", &[], &r.url);
         x.cdata_element("description", html);
-        let domain = config.output_url(folder_of(Field::Portfolios));
-        for p in &item.portfolios {
-            x.element("category", &[("domain", &domain)], &p.display);
+        // The domain of a category is its taxonomy's folder.
+        for (taxonomy, names) in item.names_by_taxonomy(config, Role::Categories) {
+            let domain = config.output_url(&taxonomy.folder);
+            for p in names {
+                x.element("category", &[("domain", &domain)], &p.display);
+            }
         }
         // RSS allows one enclosure; the others are linked from the body.
         if let Some(a) = r.attachments.first() {
@@ -50,7 +53,7 @@ impl FeedFormat for Rss {
         // readers only trust an explicit attribute.
         x.element("guid", &[("isPermaLink", "true")], r.id());
         x.element("pubDate", &[], &r.date.to_rfc2822());
-        for m in &item.ministers {
+        for (_, m) in item.names(config, Role::Authors) {
             x.element("dc:creator", &[], &m.display);
         }
         x.end("item");
@@ -78,7 +81,7 @@ impl FeedFormat for Rss {
             ("xmlns:atom", ATOM_NAMESPACE),
             ("xmlns:dc", DC_NAMESPACE),
         ];
-        if head.archive {
+        if head.is_archive() {
             attrs.push(("xmlns:fh", HISTORY_NAMESPACE));
         }
         x.start("rss", &attrs);
@@ -112,15 +115,17 @@ impl FeedFormat for Rss {
                     let href = config.output_url(&format!("{folder}{}", Self::INFO.file));
                     let attrs = [
                         ("href", href.as_str()),
-                        ("rel", link.rel),
+                        ("rel", link.rel.name()),
                         ("type", Self::INFO.media_type),
                     ];
                     x.empty("atom:link", &attrs);
                 }
-                Target::Url(url) => x.empty("atom:link", &[("href", url), ("rel", link.rel)]),
+                Target::Url(url) => {
+                    x.empty("atom:link", &[("href", url), ("rel", link.rel.name())])
+                }
             }
         }
-        if head.archive {
+        if head.is_archive() {
             x.empty("fh:archive", &[]);
         }
         for item in items {
@@ -132,16 +137,6 @@ impl FeedFormat for Rss {
         x.end("rss");
         x.raw(b"\n");
     }
-}
-
-/// The folder of the kind whose feeds are those of the names in `field`
-/// (`portfolios/`), for the scheme of categories and the address of
-/// authors.
-pub(crate) fn folder_of(field: Field) -> &'static str {
-    KINDS
-        .iter()
-        .find(|k| k.key == Key::Names(field))
-        .map_or("", |k| k.folder)
 }
 
 #[cfg(test)]

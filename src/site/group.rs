@@ -1,24 +1,25 @@
 //! Stage 3: one entry per URL, newest first, and the feeds that carry them:
-//! the feeds of each kind of [`KINDS`] (the global feed, one per portfolio
-//! and one per minister).
+//! the feeds of each kind of [`kinds`] (the global feed, then one per name
+//! of each taxonomy: portfolios, ministers, and those declared).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::config::Config;
+use crate::config::{Config, Taxonomy};
 use crate::diag::Diagnostic;
 use crate::input::names::{self, Resolved, Rules};
 use crate::input::validate::Release;
-use crate::site::kinds::{Field, KINDS, Key, Kind};
+use crate::site::kinds::{self, Key, Kind, kinds};
 
 /// One feed: a name and its releases, newest first.
 #[derive(Debug, Clone)]
 pub struct Feed {
-    /// The entry of [`KINDS`] this feed is of.
-    pub kind: &'static Kind,
+    /// The kind this feed is of, an entry of [`Site::kinds`].
+    pub kind: Arc<Kind>,
     /// Empty for the global feed.
     pub slug: String,
     /// Display name; empty for the global feed.
@@ -53,10 +54,20 @@ pub struct Name {
 /// release refers to.
 #[derive(Debug)]
 pub struct NameTable {
-    pub field: Field,
+    /// The taxonomy's place in [`Config::taxonomies`].
+    pub taxonomy: usize,
     pub names: Vec<Name>,
     /// Per release (same index as [`Site::releases`]), indexes into `names`.
     pub per_release: Vec<Vec<u32>>,
+}
+
+impl NameTable {
+    /// The names release `index` refers to.
+    pub fn of(&self, index: u32) -> impl Iterator<Item = &Name> {
+        self.per_release[index as usize]
+            .iter()
+            .map(|&n| &self.names[n as usize])
+    }
 }
 
 /// Releases with their names resolved, and the feeds built from them.
@@ -64,10 +75,13 @@ pub struct NameTable {
 pub struct Site {
     /// Newest first; equal dates ordered by URL.
     pub releases: Vec<Release>,
-    /// One table per kind of [`KINDS`] that keys on names, in that order.
+    /// One table per kind of [`Site::kinds`] that keys on names, in that
+    /// order.
     pub names: Vec<NameTable>,
-    /// The feeds of each kind of [`KINDS`], in that order; within a kind, by
-    /// slug.
+    /// Every kind of feed ([`kinds::kinds`]).
+    pub kinds: Vec<Arc<Kind>>,
+    /// The feeds of each kind of [`Site::kinds`], in that order; within a
+    /// kind, by slug.
     pub feeds: Vec<Feed>,
 }
 
@@ -78,17 +92,13 @@ impl Site {
             .map(|&i| self.releases[i as usize].date)
     }
 
-    /// The names in `field` of release `index` (none when no kind keys on
-    /// that list).
-    pub fn names_of(&self, field: Field, index: u32) -> impl Iterator<Item = &Name> {
+    /// The names of taxonomy `taxonomy` (its place in
+    /// [`Config::taxonomies`]) on release `index`.
+    pub fn names_of(&self, taxonomy: usize, index: u32) -> impl Iterator<Item = &Name> {
         self.names
             .iter()
-            .filter(move |t| t.field == field)
-            .flat_map(move |t| {
-                t.per_release[index as usize]
-                    .iter()
-                    .map(|&n| &t.names[n as usize])
-            })
+            .filter(move |t| t.taxonomy == taxonomy)
+            .flat_map(move |t| t.of(index))
     }
 }
 
@@ -99,20 +109,27 @@ pub fn group(releases: Vec<Release>, config: &Config, warnings: &mut Vec<Diagnos
 
     // The names of every kind keyed on names, side by side; their warnings
     // in the kinds' order.
-    let named: Vec<(&'static Kind, Field)> = KINDS
+    let kinds = kinds(config);
+    let named: Vec<(&Kind, usize)> = kinds
         .iter()
         .filter_map(|kind| match kind.key {
-            Key::Names(field) => Some((kind, field)),
+            Key::Names(taxonomy) => Some((&**kind, taxonomy)),
             Key::Every => None,
         })
         .collect();
     let interned: Vec<(NameTable, Vec<Diagnostic>)> = named
         .par_iter()
-        .map(|&(kind, field)| {
+        .map(|&(kind, taxonomy)| {
             let mut kind_warnings = Vec::new();
-            let (names, per_release) = intern(&releases, kind, field, config, &mut kind_warnings);
+            let (names, per_release) = intern(
+                &releases,
+                kind,
+                taxonomy,
+                &config.taxonomies[taxonomy],
+                &mut kind_warnings,
+            );
             let table = NameTable {
-                field,
+                taxonomy,
                 names,
                 per_release,
             };
@@ -127,10 +144,10 @@ pub fn group(releases: Vec<Release>, config: &Config, warnings: &mut Vec<Diagnos
 
     let mut feeds = Vec::new();
     let mut tables = names.iter();
-    for kind in &KINDS {
+    for kind in &kinds {
         match kind.key {
             Key::Every => feeds.push(Feed {
-                kind,
+                kind: kind.clone(),
                 slug: String::new(),
                 name: String::new(),
                 dir: kind.folder.to_string(),
@@ -151,7 +168,7 @@ pub fn group(releases: Vec<Release>, config: &Config, warnings: &mut Vec<Diagnos
                     .iter()
                     .zip(members)
                     .map(|(n, releases)| Feed {
-                        kind,
+                        kind: kind.clone(),
                         slug: n.slug.clone(),
                         name: n.display.clone(),
                         dir: n.dir.clone(),
@@ -166,6 +183,7 @@ pub fn group(releases: Vec<Release>, config: &Config, warnings: &mut Vec<Diagnos
     Site {
         releases,
         names,
+        kinds,
         feeds,
     }
 }
@@ -396,22 +414,11 @@ struct Interned<'r> {
 fn intern(
     releases: &[Release],
     kind: &Kind,
-    field: Field,
-    config: &Config,
+    n: usize,
+    taxonomy: &Taxonomy,
     warnings: &mut Vec<Diagnostic>,
 ) -> (Vec<Name>, Vec<Vec<u32>>) {
-    let name_kind = match field {
-        Field::Ministers => names::NameKind::Minister,
-        Field::Portfolios => names::NameKind::Portfolio,
-    };
-    let rules = match name_kind {
-        names::NameKind::Minister => {
-            Rules::new(field.rules(config), |n| names::clean_minister(n, config))
-        }
-        names::NameKind::Portfolio => {
-            Rules::new(field.rules(config), |n| names::clean(n, &config.honorifics))
-        }
-    };
+    let rules = Rules::new(&taxonomy.rules, |name| names::clean_term(name, taxonomy));
     let mut ids: FxHashMap<String, u32> = FxHashMap::default();
     let mut out = Interned {
         names: Vec::new(),
@@ -422,8 +429,9 @@ fn intern(
     // (None when dropped).
     let mut by_spelling: FxHashMap<&str, Option<u32>> = FxHashMap::default();
     for r in releases {
-        let mut mine: Vec<u32> = Vec::with_capacity(field.of(r).len());
-        for spelling in field.of(r) {
+        let written = kinds::terms(r, n);
+        let mut mine: Vec<u32> = Vec::with_capacity(written.len());
+        for spelling in written {
             let id = *by_spelling.entry(spelling.as_str()).or_insert_with(|| {
                 let (key, fixed, kept) = match rules.resolve(spelling) {
                     Resolved::Dropped => return None,
@@ -448,7 +456,9 @@ fn intern(
         }
         out.per_release.push(mine);
     }
-    report(releases, &out, name_kind, warnings);
+    if taxonomy.check {
+        report(releases, &out, taxonomy, warnings);
+    }
     (out.names, out.per_release)
 }
 
@@ -466,13 +476,11 @@ const MAX_PAIRS_REPORTED: usize = 200;
 fn report(
     releases: &[Release],
     interned: &Interned<'_>,
-    kind: names::NameKind,
+    taxonomy: &Taxonomy,
     warnings: &mut Vec<Diagnostic>,
 ) {
-    let (what, section) = match kind {
-        names::NameKind::Minister => ("minister", "ministers"),
-        names::NameKind::Portfolio => ("portfolio", "portfolios"),
-    };
+    let kind = names::NameKind::of(taxonomy);
+    let (what, section) = (taxonomy.singular.as_str(), taxonomy.section.as_str());
     // Per name, its releases (newest first), up to what the report needs.
     let count = interned.names.len();
     let mut uses: Vec<usize> = vec![0; count];
@@ -590,21 +598,50 @@ fn report(
             .with_hint(hint),
         );
     }
-    // Likely duplicates, at most MAX_PAIRS_REPORTED of them.
+    let usage = Usage {
+        uses: &uses,
+        files: &files,
+        vouched: &vouched,
+    };
+    report_pairs(releases, interned, taxonomy, &usage, &listed, warnings);
+}
+
+/// How often each name of one taxonomy is used: by how many releases, in
+/// which (the first few, newest first), and whether the configuration
+/// vouches for every spelling of it.
+struct Usage<'a> {
+    uses: &'a [usize],
+    files: &'a [Vec<u32>],
+    vouched: &'a [bool],
+}
+
+/// `check`'s likely duplicates among the names of one taxonomy, at most
+/// [`MAX_PAIRS_REPORTED`] of them, each with the files it is in
+/// (`listed`) and the line of pressfeed.toml that settles it.
+fn report_pairs(
+    releases: &[Release],
+    interned: &Interned<'_>,
+    taxonomy: &Taxonomy,
+    u: &Usage<'_>,
+    listed: &dyn Fn(usize) -> String,
+    warnings: &mut Vec<Diagnostic>,
+) {
+    let (what, section) = (taxonomy.singular.as_str(), taxonomy.section.as_str());
+    let plural = taxonomy.plural.as_str();
     let slugs: Vec<&str> = interned.names.iter().map(|n| n.slug.as_str()).collect();
     let pairs: Vec<(usize, usize, &str)> = names::likely_duplicates(&slugs)
         .into_iter()
-        .filter(|&(a, b, _)| !(vouched[a] && vouched[b] || uses[a] == 0 || uses[b] == 0))
+        .filter(|&(a, b, _)| !(u.vouched[a] && u.vouched[b] || u.uses[a] == 0 || u.uses[b] == 0))
         .collect();
     if pairs.len() > MAX_PAIRS_REPORTED {
-        let first = &releases[files[pairs[MAX_PAIRS_REPORTED].0][0] as usize];
+        let first = &releases[u.files[pairs[MAX_PAIRS_REPORTED].0][0] as usize];
         warnings.push(
             Diagnostic::warning(
                 &first.path,
                 0,
                 0,
                 format!(
-                    "{} more pairs of {section} names are probably one {what} each; only the first {MAX_PAIRS_REPORTED} are listed",
+                    "{} more pairs of {plural} names are probably one {what} each; only the first {MAX_PAIRS_REPORTED} are listed",
                     pairs.len() - MAX_PAIRS_REPORTED
                 ),
             )
@@ -613,7 +650,7 @@ fn report(
     }
     for &(a, b, why) in pairs.iter().take(MAX_PAIRS_REPORTED) {
         // The rarer spelling is mapped to the commoner one.
-        let (rare, common) = if (uses[a], b) < (uses[b], a) {
+        let (rare, common) = if (u.uses[a], b) < (u.uses[b], a) {
             (a, b)
         } else {
             (b, a)
@@ -622,17 +659,17 @@ fn report(
             &interned.names[rare].display,
             &interned.names[common].display,
         );
-        let newest = &releases[files[rare][0] as usize];
+        let newest = &releases[u.files[rare][0] as usize];
         warnings.push(
             Diagnostic::warning(
                 &newest.path,
                 0,
                 0,
                 format!(
-                    "{section} {from:?} (in {} release(s): {}) and {to:?} (in {} release(s): {}) are probably one {what}: {why}",
-                    uses[rare],
+                    "{plural} {from:?} (in {} release(s): {}) and {to:?} (in {} release(s): {}) are probably one {what}: {why}",
+                    u.uses[rare],
                     listed(rare),
-                    uses[common],
+                    u.uses[common],
                     listed(common),
                 ),
             )

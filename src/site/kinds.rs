@@ -1,19 +1,22 @@
-//! The kinds of feed, as data: the global feed, one feed per portfolio and
-//! one per minister are the entries of [`KINDS`].
+//! The kinds of feed, as data: the global feed, then one kind per taxonomy
+//! of the configuration ([`crate::config::Taxonomy`]: the built-in
+//! portfolios and ministers, then those declared), each with one feed per
+//! name. [`kinds`] makes the list.
 //!
 //! Grouping ([`crate::site::group`]) makes the feeds of each kind in this order,
 //! the pages ([`crate::output::html`]) give each kind a section of the
 //! list of every feed (and, for kinds with one feed per name, a page of its
 //! own), and the OPML list ([`crate::output::opml`]) a group. A feed refers
-//! to its kind by reference, so there is no kind a page or list could fail
-//! to know.
+//! to its kind, so there is no kind a page or list could fail to know.
 //!
-//! A new kind is one more entry, and, when it keys on something releases do
-//! not have yet, one more [`Key`] (or [`Field`]) variant, which the compiler
-//! then makes grouping handle. The README's Development section shows a
-//! per-year feed as the example.
+//! A new taxonomy is configuration alone. A new kind that keys on something
+//! else than a list of names (a feed per year) is one more [`Key`] variant,
+//! which the compiler then makes grouping handle, and one more entry made
+//! by [`kinds`]. The README's Development section shows both.
 
-use crate::config::{Config, NameRules};
+use std::sync::Arc;
+
+use crate::config::{Config, Taxonomy};
 use crate::input::validate::Release;
 
 /// What a kind makes its feeds from.
@@ -22,84 +25,46 @@ pub enum Key {
     /// One feed of every release (the global feed). Its page is the output
     /// folder's `index.html`, the list of every feed.
     Every,
-    /// One feed per name in one of a release's lists of names.
-    Names(Field),
-}
-
-/// A list of names a release carries in its front matter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Field {
-    Ministers,
-    Portfolios,
-}
-
-impl Field {
-    /// The spellings of this list on `release`, as written.
-    pub fn of(self, release: &Release) -> &[String] {
-        match self {
-            Field::Ministers => &release.ministers,
-            Field::Portfolios => &release.portfolios,
-        }
-    }
-
-    /// The configuration's clean-up rules (aliases, drop) for these names.
-    pub fn rules(self, config: &Config) -> &NameRules {
-        match self {
-            Field::Ministers => &config.ministers,
-            Field::Portfolios => &config.portfolios,
-        }
-    }
-
-    /// One name of the list, in warnings: "minister".
-    pub fn singular(self) -> &'static str {
-        match self {
-            Field::Ministers => "minister",
-            Field::Portfolios => "portfolio",
-        }
-    }
-
-    /// The configuration section of its rules: "ministers".
-    pub fn section(self) -> &'static str {
-        match self {
-            Field::Ministers => "ministers",
-            Field::Portfolios => "portfolios",
-        }
-    }
+    /// One feed per name in a taxonomy's list: its place in
+    /// [`Config::taxonomies`] (and in each [`Release::terms`]).
+    Names(usize),
 }
 
 /// One kind of feed.
 #[derive(Debug)]
 pub struct Kind {
+    /// Its place in the list [`kinds`] makes.
+    pub index: usize,
     /// The kind's anchor on the list of every feed (`#portfolios`), and the
     /// first part of its A–Z anchors (`#portfolios-d`).
-    pub id: &'static str,
+    pub id: String,
     /// Folder of the kind's feeds, relative to the output folder, ending in
     /// `/` (empty for the global feed, whose files are in the output folder).
     /// A feed of a name lives in `<folder><slug>/`.
-    pub folder: &'static str,
+    pub folder: String,
     /// Heading of the kind's section and page ("Portfolios").
-    pub heading: &'static str,
+    pub heading: String,
     /// Heading of the names column in its table ("Portfolio").
-    pub column: &'static str,
+    pub column: String,
     /// The OPML group its feeds are listed under ("Portfolios").
-    pub group: &'static str,
+    pub group: String,
     /// Its feeds, in the list of every kind on the front page ("each
     /// portfolio").
-    pub each: &'static str,
+    pub each: String,
     /// One of its feeds, in "follow only a portfolio or a minister" (empty
     /// for the global feed).
-    pub one: &'static str,
+    pub one: String,
     /// Feed title: `{name}` is the feed's name, `{title}` the configured
     /// `title`.
-    pub title: &'static str,
+    pub title: String,
     /// Feed description: `{name}` and `{title}` as in `title`,
     /// `{description}` the configured `description`.
-    pub description: &'static str,
+    pub description: String,
     pub key: Key,
 }
 
 impl PartialEq for Kind {
-    /// Kinds are the entries of [`KINDS`]: the same kind is the same entry.
+    /// Kinds are the entries of one list: the same kind is the same entry.
     fn eq(&self, other: &Kind) -> bool {
         std::ptr::eq(self, other)
     }
@@ -107,45 +72,67 @@ impl PartialEq for Kind {
 impl Eq for Kind {}
 
 /// Every kind of feed, in the order of the list of every feed and of the
-/// OPML groups.
-pub static KINDS: [Kind; 3] = [
-    Kind {
-        id: "all",
-        folder: "",
-        heading: "All releases",
-        column: "Feed",
-        group: "All",
-        each: "all releases",
-        one: "",
-        title: "{title}",
-        description: "{description}",
+/// OPML groups: the global feed, then one per taxonomy.
+pub fn kinds(config: &Config) -> Vec<Arc<Kind>> {
+    let global = Kind {
+        index: 0,
+        id: "all".to_string(),
+        folder: String::new(),
+        heading: "All releases".to_string(),
+        column: "Feed".to_string(),
+        group: "All".to_string(),
+        each: "all releases".to_string(),
+        one: String::new(),
+        title: "{title}".to_string(),
+        description: "{description}".to_string(),
         key: Key::Every,
-    },
+    };
+    let named = config
+        .taxonomies
+        .iter()
+        .enumerate()
+        .map(|(n, t)| of_taxonomy(n, t));
+    std::iter::once(global)
+        .chain(named)
+        .enumerate()
+        .map(|(index, kind)| Arc::new(Kind { index, ..kind }))
+        .collect()
+}
+
+/// The kind of a taxonomy's feeds, its wording from its singular and plural.
+fn of_taxonomy(n: usize, t: &Taxonomy) -> Kind {
+    let article = match t.singular.chars().next() {
+        Some(c) if "aeiouAEIOU".contains(c) => "an",
+        _ => "a",
+    };
     Kind {
-        id: "portfolios",
-        folder: "portfolios/",
-        heading: "Portfolios",
-        column: "Portfolio",
-        group: "Portfolios",
-        each: "each portfolio",
-        one: "a portfolio",
-        title: "{name} — {title}",
-        description: "Releases in the {name} portfolio",
-        key: Key::Names(Field::Portfolios),
-    },
-    Kind {
-        id: "ministers",
-        folder: "ministers/",
-        heading: "Ministers",
-        column: "Minister",
-        group: "Ministers",
-        each: "each minister",
-        one: "a minister",
-        title: "{name} — {title}",
-        description: "Releases from {name}",
-        key: Key::Names(Field::Ministers),
-    },
-];
+        index: 0,
+        id: t.key.clone(),
+        folder: t.folder.clone(),
+        heading: capitalised(&t.plural),
+        column: capitalised(&t.singular),
+        group: capitalised(&t.plural),
+        each: format!("each {}", t.singular),
+        one: format!("{article} {}", t.singular),
+        title: t.title.clone(),
+        description: t.description.clone(),
+        key: Key::Names(n),
+    }
+}
+
+/// `word` with its first letter in capitals ("Māori regions" as it is).
+fn capitalised(word: &str) -> String {
+    let mut chars = word.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// The terms of taxonomy `n` on `release`, as written.
+pub fn terms(release: &Release, n: usize) -> &[String] {
+    release.terms.get(n).map_or(&[], Vec::as_slice)
+}
 
 impl Kind {
     /// The global feed's kind: one feed of every release.
@@ -153,22 +140,14 @@ impl Kind {
         self.key == Key::Every
     }
 
-    /// Its place in [`KINDS`].
-    pub fn index(&self) -> usize {
-        KINDS
-            .iter()
-            .position(|k| k == self)
-            .expect("every kind is an entry of KINDS")
-    }
-
     /// The title of this kind's feed of `name`.
     pub fn feed_title(&self, name: &str, config: &Config) -> String {
-        fill(self.title, name, config)
+        fill(&self.title, name, config)
     }
 
     /// The description of this kind's feed of `name`.
     pub fn feed_description(&self, name: &str, config: &Config) -> String {
-        fill(self.description, name, config)
+        fill(&self.description, name, config)
     }
 }
 
@@ -206,7 +185,10 @@ mod tests {
             description: "D".to_string(),
             ..Config::default()
         };
-        let [all, portfolios, ministers] = &KINDS;
+        let kinds = kinds(&config);
+        let [all, portfolios, ministers] = &kinds[..] else {
+            panic!("the defaults have two taxonomies")
+        };
         assert_eq!(all.feed_title("", &config), "T {name}");
         assert_eq!(all.feed_description("", &config), "D");
         assert_eq!(
@@ -227,12 +209,14 @@ mod tests {
     /// One global kind, first; folders distinct, each ending in `/`.
     #[test]
     fn kinds_are_well_formed() {
-        assert!(KINDS[0].is_global());
-        assert_eq!(KINDS.iter().filter(|k| k.is_global()).count(), 1);
-        for (i, k) in KINDS.iter().enumerate() {
+        let kinds = kinds(&Config::default());
+        assert!(kinds[0].is_global());
+        assert_eq!(kinds.iter().filter(|k| k.is_global()).count(), 1);
+        for (i, k) in kinds.iter().enumerate() {
+            assert_eq!(k.index, i);
             assert!(k.is_global() == k.folder.is_empty(), "{}", k.id);
             assert!(k.folder.is_empty() || k.folder.ends_with('/'));
-            for other in &KINDS[i + 1..] {
+            for other in &kinds[i + 1..] {
                 assert_ne!(k.folder, other.folder);
                 assert_ne!(k.id, other.id);
                 assert_ne!(k, other);

@@ -11,15 +11,12 @@
 //! folder, items and links, and a size budget would choose each document's
 //! items here.
 
-use std::collections::BTreeSet;
-
 use chrono::{DateTime, FixedOffset};
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::output::{FEED_FORMATS, FeedInfo, PAGE_FILE, html};
-use crate::site::archive;
-use crate::site::group::Site;
+use crate::site::group::{Feed, Site};
+use crate::site::{archive, paths};
 
 /// Everything a build writes, but the lists of feeds and the OPML (small
 /// files made from the site alone).
@@ -70,8 +67,57 @@ pub struct HistoryPlan {
 impl HistoryPlan {
     /// The path of the page, relative to the output folder.
     pub fn path(&self, plan: &Plan<'_>) -> String {
-        archive::history_path(&plan.feeds[self.feed].feed.dir, self.year, self.month)
+        paths::history_path(&plan.feeds[self.feed].feed.dir, self.year, self.month)
     }
+}
+
+/// What every format and page says about a feed as a whole.
+pub struct FeedInfo<'a> {
+    pub feed: &'a Feed,
+    pub title: String,
+    pub description: String,
+    /// The page a person reads the feed on.
+    pub home_url: String,
+    /// Date of the newest release, or the Unix epoch for an empty feed: never
+    /// the clock, so rebuilding unchanged input gives identical bytes.
+    pub newest: DateTime<FixedOffset>,
+    /// The feed's `updated` (Atom) and `lastBuildDate` (RSS): the newest of
+    /// the dates and corrections of the releases it carries, else `newest`.
+    pub updated: DateTime<FixedOffset>,
+}
+
+impl<'a> FeedInfo<'a> {
+    pub fn new(site: &Site, feed: &'a Feed, config: &Config) -> FeedInfo<'a> {
+        let newest = site
+            .newest(feed)
+            .unwrap_or(DateTime::UNIX_EPOCH.fixed_offset());
+        FeedInfo {
+            feed,
+            title: feed.kind.feed_title(&feed.name, config),
+            description: feed.kind.feed_description(&feed.name, config),
+            home_url: config.output_url(&feed.dir),
+            newest,
+            updated: feed
+                .emitted(config.items_per_feed)
+                .iter()
+                .filter_map(|&i| site.releases[i as usize].updated())
+                .fold(newest, DateTime::max),
+        }
+    }
+
+    /// The absolute URL of one of this feed's files.
+    pub fn url(&self, config: &Config, file: &str) -> String {
+        config.output_url(&format!("{}{}", self.feed.dir, file))
+    }
+}
+
+/// The most releases a page shows (feeds may carry more).
+pub const PAGE_ITEMS: usize = 50;
+
+/// The releases of `feed` its page shows, newest first.
+pub fn page_items(feed: &Feed, limit: Option<usize>) -> &[u32] {
+    let emitted = feed.emitted(limit);
+    &emitted[..emitted.len().min(PAGE_ITEMS)]
 }
 
 /// One document of a feed, written in every format.
@@ -82,17 +128,33 @@ pub struct DocumentPlan {
     /// Folder of its files, relative to the output folder (ends in `/`, or
     /// is empty for the output folder itself).
     pub folder: String,
-    /// The items it carries, newest first, as positions in
-    /// [`Plan::carried`].
+    /// The items it carries, newest first, as positions in the list of
+    /// its kind ([`Plan::list`]).
     pub entries: Vec<u32>,
     /// Links it has besides `self`, in order.
     pub links: Vec<Link>,
-    /// An archive document (RFC 5005): it says so (`fh:archive`), and its
-    /// entries are positions in [`Plan::archived`] rather than
-    /// [`Plan::carried`].
-    pub archive: bool,
-    /// Its `updated` date when not the feed's (an archive document's own).
-    pub updated: Option<DateTime<FixedOffset>>,
+    pub kind: DocumentKind,
+}
+
+/// What a document is to readers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentKind {
+    /// What readers subscribe to: the feed's newest releases, whole; its
+    /// entries are positions in [`Plan::carried`]. Hubs are told of it.
+    Subscription,
+    /// An archive document (RFC 5005): it says so (`fh:archive`), carries
+    /// summaries, never changes once full, and is never announced to hubs;
+    /// its entries are positions in [`Plan::archived`].
+    Archive {
+        /// Its own `updated` date (see [`archive::page_updated`]).
+        updated: DateTime<FixedOffset>,
+    },
+}
+
+impl DocumentKind {
+    pub fn is_archive(self) -> bool {
+        matches!(self, DocumentKind::Archive { .. })
+    }
 }
 
 impl DocumentPlan {
@@ -105,9 +167,34 @@ impl DocumentPlan {
 /// A link in a document's head.
 #[derive(Debug, Clone)]
 pub struct Link {
-    /// `rel`: `prev-archive`, `hub`...
-    pub rel: &'static str,
+    pub rel: Rel,
     pub target: Target,
+}
+
+/// The relation of a [`Link`]. Every format says each in its own way (a
+/// `match` on it), so a new one is a compile error until each does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rel {
+    /// RFC 5005: the next older archive document.
+    PrevArchive,
+    /// RFC 5005: the next newer archive document.
+    NextArchive,
+    /// RFC 5005: the subscription document, from an archive document.
+    Current,
+    /// A WebSub hub (W3C WebSub).
+    Hub,
+}
+
+impl Rel {
+    /// Its name in Atom and RSS `link` elements.
+    pub fn name(self) -> &'static str {
+        match self {
+            Rel::PrevArchive => "prev-archive",
+            Rel::NextArchive => "next-archive",
+            Rel::Current => "current",
+            Rel::Hub => "hub",
+        }
+    }
 }
 
 /// Where a [`Link`] goes.
@@ -156,7 +243,7 @@ impl<'s> Plan<'s> {
             .hubs
             .iter()
             .map(|hub| Link {
-                rel: "hub",
+                rel: Rel::Hub,
                 target: Target::Url(hub.url.to_string()),
             })
             .collect();
@@ -188,8 +275,8 @@ impl<'s> Plan<'s> {
             let mut links = Vec::new();
             if let Some(newest) = pages.last() {
                 links.push(Link {
-                    rel: "prev-archive",
-                    target: Target::Document(archive::page_folder(&feed.dir, newest.number)),
+                    rel: Rel::PrevArchive,
+                    target: Target::Document(paths::archive_folder(&feed.dir, newest.number)),
                 });
             }
             links.extend(hubs.iter().cloned());
@@ -198,83 +285,14 @@ impl<'s> Plan<'s> {
                 folder: feed.dir.clone(),
                 entries: feed.emitted(limit).iter().map(position).collect(),
                 links,
-                archive: false,
-                updated: None,
+                kind: DocumentKind::Subscription,
             });
-            let last = pages.len();
-            for page in &pages {
-                // RFC 5005: `current` is the subscription document; an
-                // archive document is never announced to hubs (it does
-                // not change).
-                let mut links = vec![Link {
-                    rel: "current",
-                    target: Target::Document(feed.dir.clone()),
-                }];
-                if page.number > 1 {
-                    links.push(Link {
-                        rel: "prev-archive",
-                        target: Target::Document(archive::page_folder(&feed.dir, page.number - 1)),
-                    });
-                }
-                if page.number < last {
-                    links.push(Link {
-                        rel: "next-archive",
-                        target: Target::Document(archive::page_folder(&feed.dir, page.number + 1)),
-                    });
-                }
-                documents.push(DocumentPlan {
-                    feed: n,
-                    folder: archive::page_folder(&feed.dir, page.number),
-                    entries: feed.releases[page.start..page.end]
-                        .iter()
-                        .map(archived_position)
-                        .collect(),
-                    links,
-                    archive: true,
-                    updated: Some(archive::page_updated(site, feed, page)),
-                });
-            }
+            documents.extend(archive_documents(site, n, feed, &pages, archived_position));
         }
         let mut history = Vec::new();
         if archives {
             for (n, feed) in site.feeds.iter().enumerate() {
-                let root = "../".repeat(feed.dir.matches('/').count() + 1);
-                let entries = |start: usize, end: usize| -> Vec<u32> {
-                    feed.releases[start..end]
-                        .iter()
-                        .map(archived_position)
-                        .collect()
-                };
-                for year in archive::years(site, feed) {
-                    let months: Vec<(u32, usize)> = year
-                        .months
-                        .iter()
-                        .map(|m| (m.month, m.end - m.start))
-                        .collect();
-                    history.push(HistoryPlan {
-                        feed: n,
-                        year: year.year,
-                        month: None,
-                        entries: match months.is_empty() {
-                            true => entries(year.start, year.end),
-                            false => Vec::new(),
-                        },
-                        count: year.end - year.start,
-                        months: months.clone(),
-                        root: root.clone(),
-                    });
-                    for month in &year.months {
-                        history.push(HistoryPlan {
-                            feed: n,
-                            year: year.year,
-                            month: Some(month.month),
-                            entries: entries(month.start, month.end),
-                            count: month.end - month.start,
-                            months: months.clone(),
-                            root: root.clone(),
-                        });
-                    }
-                }
+                history.extend(history_pages(site, n, feed, archived_position));
             }
         }
         let pages = site
@@ -284,8 +302,8 @@ impl<'s> Plan<'s> {
             .map(|(n, feed)| PagePlan {
                 feed: n,
                 // A page shows some of what its feed emits.
-                entries: html::page_items(feed, limit).iter().map(position).collect(),
-                root: "../".repeat(feed.dir.matches('/').count()),
+                entries: page_items(feed, limit).iter().map(position).collect(),
+                root: paths::root_of(&feed.dir),
             })
             .collect();
         Plan {
@@ -302,32 +320,16 @@ impl<'s> Plan<'s> {
 
     /// The path of a page, relative to the output folder.
     pub fn page_path(&self, page: &PagePlan) -> String {
-        format!("{}{PAGE_FILE}", self.feeds[page.feed].feed.dir)
+        paths::page(&self.feeds[page.feed].feed.dir)
     }
 
-    /// Every path the plan writes: each document in each format, each page.
-    pub fn paths(&self) -> BTreeSet<String> {
-        let documents = self.documents.iter().flat_map(|doc| {
-            FEED_FORMATS
-                .iter()
-                .map(|format| format.info().file)
-                .filter(|file| !doc.archive || self.config.archives_in(file))
-                .map(move |file| doc.path(file))
-        });
-        let pages = self.pages.iter().map(|page| self.page_path(page));
-        let history = self.history.iter().map(|h| h.path(self));
-        documents.chain(pages).chain(history).collect()
-    }
-
-    /// How many files [`Plan::paths`] names.
-    pub fn files(&self) -> usize {
-        let formats = |doc: &DocumentPlan| {
-            FEED_FORMATS
-                .iter()
-                .filter(|f| !doc.archive || self.config.archives_in(f.info().file))
-                .count()
-        };
-        self.documents.iter().map(formats).sum::<usize>() + self.pages.len() + self.history.len()
+    /// The releases the entries of documents of `kind` are positions in:
+    /// [`Plan::carried`] or [`Plan::archived`].
+    pub fn list(&self, kind: DocumentKind) -> &[u32] {
+        match kind {
+            DocumentKind::Subscription => &self.carried,
+            DocumentKind::Archive { .. } => &self.archived,
+        }
     }
 
     /// The history pages of feed `n` ([`Plan::history`] is grouped by feed).
@@ -338,10 +340,106 @@ impl<'s> Plan<'s> {
     }
 }
 
+/// The archive documents (RFC 5005) of feed `n`, one per page of
+/// `pages`, oldest first; their entries are positions in
+/// [`Plan::archived`] (`position`).
+fn archive_documents(
+    site: &Site,
+    n: usize,
+    feed: &Feed,
+    pages: &[archive::ArchivePage],
+    position: impl Fn(&u32) -> u32,
+) -> Vec<DocumentPlan> {
+    let last = pages.len();
+    pages
+        .iter()
+        .map(|page| {
+            // RFC 5005: `current` is the subscription document; an archive
+            // document is never announced to hubs (it does not change).
+            let mut links = vec![Link {
+                rel: Rel::Current,
+                target: Target::Document(feed.dir.clone()),
+            }];
+            if page.number > 1 {
+                links.push(Link {
+                    rel: Rel::PrevArchive,
+                    target: Target::Document(paths::archive_folder(&feed.dir, page.number - 1)),
+                });
+            }
+            if page.number < last {
+                links.push(Link {
+                    rel: Rel::NextArchive,
+                    target: Target::Document(paths::archive_folder(&feed.dir, page.number + 1)),
+                });
+            }
+            DocumentPlan {
+                feed: n,
+                folder: paths::archive_folder(&feed.dir, page.number),
+                entries: feed.releases[page.start..page.end]
+                    .iter()
+                    .map(&position)
+                    .collect(),
+                links,
+                kind: DocumentKind::Archive {
+                    updated: archive::page_updated(site, feed, page),
+                },
+            }
+        })
+        .collect()
+}
+
+/// The history pages of feed `n`: one per year, newest first, each
+/// followed by its months' pages when it has them; their entries are
+/// positions in [`Plan::archived`] (`position`).
+fn history_pages(
+    site: &Site,
+    n: usize,
+    feed: &Feed,
+    position: impl Fn(&u32) -> u32,
+) -> Vec<HistoryPlan> {
+    let root = paths::root_of(&format!("{}{}", feed.dir, paths::HISTORY_FOLDER));
+    let entries = |start: usize, end: usize| -> Vec<u32> {
+        feed.releases[start..end].iter().map(&position).collect()
+    };
+    let mut history = Vec::new();
+    for year in archive::years(site, feed) {
+        let months: Vec<(u32, usize)> = year
+            .months
+            .iter()
+            .map(|m| (m.month, m.end - m.start))
+            .collect();
+        history.push(HistoryPlan {
+            feed: n,
+            year: year.year,
+            month: None,
+            entries: match months.is_empty() {
+                true => entries(year.start, year.end),
+                false => Vec::new(),
+            },
+            count: year.end - year.start,
+            months: months.clone(),
+            root: root.clone(),
+        });
+        for month in &year.months {
+            history.push(HistoryPlan {
+                feed: n,
+                year: year.year,
+                month: Some(month.month),
+                entries: entries(month.start, month.end),
+                count: month.end - month.start,
+                months: months.clone(),
+                root: root.clone(),
+            });
+        }
+    }
+    history
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::output::{FeedFormat, Head, atom::Atom, jsonfeed::JsonFeed, rss::Rss};
+    use crate::site::plan::FeedInfo;
 
     /// A document's extra links (an archive page, a hub) come after `self`
     /// in both XML formats (the same format's file for a document, the
@@ -355,11 +453,11 @@ mod tests {
         let info = FeedInfo::new(&site, &feed, &config);
         let links = [
             Link {
-                rel: "prev-archive",
+                rel: Rel::PrevArchive,
                 target: Target::Document("archive/2024/".to_string()),
             },
             Link {
-                rel: "hub",
+                rel: Rel::Hub,
                 target: Target::Url("https://hub.example/".to_string()),
             },
         ];
