@@ -534,7 +534,6 @@ fn pending_error(out: &Path, source: std::io::Error) -> publish::PublishError {
     }
 }
 
-
 /// Tells the configured WebSub hubs what earlier builds into `options.out`
 /// recorded for them (see [`websub`]), keeping what they were not told for
 /// the next run. Call it once the documents are live where readers fetch
