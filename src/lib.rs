@@ -30,6 +30,7 @@ pub mod delivery;
 pub mod diag;
 pub mod input;
 pub mod output;
+pub mod progress;
 pub mod render;
 pub mod report;
 pub mod site;
@@ -44,6 +45,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset};
 use rayon::prelude::*;
+
+pub use crate::progress::{NoProgress, Progress};
 
 use crate::config::Config;
 use crate::delivery::publish::PublishStats;
@@ -133,25 +136,6 @@ pub enum Error {
     #[error(transparent)]
     Deploy(#[from] deploy::DeployError),
 }
-
-/// Progress of a long run, for a progress bar. Called from several threads.
-///
-/// Stages, in order: `finding`, `fingerprint` (build only), `reading` (read,
-/// parse and validate every seed), `grouping`, `checked` (end of `check`),
-/// `rendering`, `preparing` (folders, manifest), `writing`, `syncing`;
-/// with a `[deploy]` target (and for `deploy`), `hashing`, `listing`,
-/// `deploying` (one step per file sent), `deleting`; `pinging`, `done`. Each call to [`Progress::stage`] ends the previous stage, so
-/// timing the calls gives a per-stage breakdown.
-pub trait Progress: Sync {
-    /// A stage with `len` steps starts (`len` is 0 when it has no steps).
-    fn stage(&self, _name: &'static str, _len: u64) {}
-    /// `n` more steps of the current stage are done.
-    fn advance(&self, _n: u64) {}
-}
-
-/// Reports no progress.
-pub struct NoProgress;
-impl Progress for NoProgress {}
 
 /// The outcome of reading and checking every seed.
 #[derive(Debug, Default)]

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 /// `config` serve every stage; the crate root (`lib.rs`) and `main.rs` run
 /// the pipeline.
 const STAGES: &[(&str, &[&str])] = &[
-    ("shared helpers", &["text", "diag"]),
+    ("shared helpers", &["text", "diag", "progress"]),
     ("configuration", &["config"]),
     ("input", &["input"]),
     ("site", &["site"]),
@@ -20,6 +20,8 @@ const STAGES: &[(&str, &[&str])] = &[
     ("output", &["output"]),
     ("delivery", &["delivery"]),
     ("the pipeline", &["lib", "main"]),
+    // What a run did, for monitoring: made from the pipeline's report.
+    ("run reports", &["report"]),
 ];
 
 /// Test-only helpers, used by unit tests anywhere.

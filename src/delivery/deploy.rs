@@ -43,9 +43,9 @@ use object_store::{
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::Progress;
 use crate::config::Deploy;
 use crate::output::FEED_FORMATS;
+use crate::progress::Progress;
 use crate::site::paths;
 
 /// The record of what pressfeed owns in the target, under the prefix.
