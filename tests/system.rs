@@ -285,7 +285,13 @@ fn man_pages_and_completions_come_from_the_command_line() {
     pages.sort();
     assert_eq!(
         pages,
-        ["pressfeed-build.1", "pressfeed-check.1", "pressfeed.1"]
+        [
+            "pressfeed-build.1",
+            "pressfeed-check.1",
+            "pressfeed-deploy.1",
+            "pressfeed-server-config.1",
+            "pressfeed.1"
+        ]
     );
     // Every flag --help shows is on the page (roff escapes each dash).
     let build = std::fs::read_to_string(man.join("pressfeed-build.1")).unwrap();
