@@ -302,7 +302,7 @@ fn assert_mirrors(moto: &Moto, dir: &Path) {
             "rss.xml" => "application/rss+xml; charset=utf-8",
             "feed.json" => "application/feed+json; charset=utf-8",
             "feeds.opml" => "text/x-opml; charset=utf-8",
-            "sitemap.xml" => "application/xml",
+            "sitemap.xml" => "application/xml; charset=utf-8",
             f if f.ends_with(".html") => "text/html; charset=utf-8",
             f => panic!("unexpected file {f}"),
         };

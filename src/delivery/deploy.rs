@@ -44,6 +44,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Deploy;
+use crate::delivery::serve;
 use crate::output::FEED_FORMATS;
 use crate::progress::Progress;
 use crate::site::paths;
@@ -217,22 +218,28 @@ fn open(target: &Deploy) -> object_store::Result<Arc<dyn ObjectStore>> {
     Ok(Arc::new(builder.build()?))
 }
 
-/// The media type a file is served with: each feed format's own, then the
-/// few other kinds of file pressfeed writes, then common web files.
+/// The media type a file is served with: each kind of file pressfeed
+/// writes has the one `server-config` gives it ([`serve`]), then common web
+/// files.
 pub fn content_type(rel: &str) -> String {
     let file = rel.rsplit('/').next().unwrap_or(rel);
     if let Some(format) = FEED_FORMATS.iter().find(|f| f.info().file == file) {
-        return format!("{}; charset=utf-8", format.info().media_type);
+        return serve::feed_type(format.info());
     }
     if file == paths::OPML_FILE {
-        return "text/x-opml; charset=utf-8".into();
+        return serve::OPML_TYPE.into();
+    }
+    // `sitemap.xml`, and the `sitemap-N.xml` files of a sitemap index.
+    let sitemap_part = rel.starts_with("sitemap-") && rel.ends_with(".xml");
+    if rel == paths::SITEMAP_FILE || sitemap_part {
+        return serve::SITEMAP_TYPE.into();
     }
     let extension = file
         .rsplit_once('.')
         .map(|(_, e)| e.to_ascii_lowercase())
         .unwrap_or_default();
     match extension.as_str() {
-        "html" | "htm" => "text/html; charset=utf-8",
+        "html" | "htm" => serve::HTML_TYPE,
         "xml" => "application/xml",
         "json" => "application/json",
         "txt" => "text/plain; charset=utf-8",
@@ -244,7 +251,7 @@ pub fn content_type(rel: &str) -> String {
         "gif" => "image/gif",
         "webp" => "image/webp",
         "ico" => "image/x-icon",
-        "opml" => "text/x-opml; charset=utf-8",
+        "opml" => serve::OPML_TYPE,
         _ => "application/octet-stream",
     }
     .into()
@@ -679,7 +686,10 @@ mod tests {
             "application/rss+xml; charset=utf-8"
         );
         assert_eq!(content_type("feeds.opml"), "text/x-opml; charset=utf-8");
-        assert_eq!(content_type("sitemap.xml"), "application/xml");
+        assert_eq!(
+            content_type("sitemap.xml"),
+            "application/xml; charset=utf-8"
+        );
         assert_eq!(
             content_type("history/2025.html"),
             "text/html; charset=utf-8"

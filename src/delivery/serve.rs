@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::config::Config;
-use crate::output::FEED_FORMATS;
+use crate::output::{FEED_FORMATS, FormatInfo};
 use crate::site::paths::{ARCHIVE_FOLDER, OPML_FILE, SITEMAP_FILE};
 
 /// The web servers `pressfeed server-config` writes for.
@@ -33,6 +33,18 @@ pub struct Kind {
     pub subscription: bool,
 }
 
+/// The media types of the files pressfeed writes other than the feed
+/// documents (whose types are their formats', see [`feed_type`]): one
+/// table for the server configuration and for deploying to a bucket.
+pub const HTML_TYPE: &str = "text/html; charset=utf-8";
+pub const OPML_TYPE: &str = "text/x-opml; charset=utf-8";
+pub const SITEMAP_TYPE: &str = "application/xml; charset=utf-8";
+
+/// The media type a feed document of format `info` is served with.
+pub fn feed_type(info: &FormatInfo) -> String {
+    format!("{}; charset=utf-8", info.media_type)
+}
+
 /// Every kind of file pressfeed writes.
 pub fn kinds() -> Vec<Kind> {
     let archive = format!(
@@ -46,28 +58,28 @@ pub fn kinds() -> Vec<Kind> {
         // Archive documents (RFC 5005) are not subscribed to: no hub.
         kinds.push(Kind {
             pattern: format!("{archive}{file}"),
-            media_type: format!("{}; charset=utf-8", info.media_type),
+            media_type: feed_type(info),
             subscription: false,
         });
         kinds.push(Kind {
             pattern: format!("(?!{archive}[^/]+$)(?:.+/)?{file}"),
-            media_type: format!("{}; charset=utf-8", info.media_type),
+            media_type: feed_type(info),
             subscription: true,
         });
     }
     kinds.push(Kind {
         pattern: "(?:.+/)?[^/]+\\.html".to_string(),
-        media_type: "text/html; charset=utf-8".to_string(),
+        media_type: HTML_TYPE.to_string(),
         subscription: false,
     });
     kinds.push(Kind {
         pattern: regex_escape(OPML_FILE),
-        media_type: "text/x-opml; charset=utf-8".to_string(),
+        media_type: OPML_TYPE.to_string(),
         subscription: false,
     });
     kinds.push(Kind {
         pattern: regex_escape(SITEMAP_FILE),
-        media_type: "application/xml; charset=utf-8".to_string(),
+        media_type: SITEMAP_TYPE.to_string(),
         subscription: false,
     });
     kinds
