@@ -31,7 +31,10 @@ pub fn sitemaps<'p>(
     let mut out = String::from(HEAD);
     let mut urls = 0;
     for url in pages {
-        let line = format!("<url><loc>{}</loc></url>\n", escape_xml(&url));
+        let line = format!(
+            "<url><loc>{}</loc></url>\n",
+            quick_xml::escape::escape(url.as_str())
+        );
         if urls == SITEMAP_MAX_URLS || out.len() + line.len() + TAIL.len() > SITEMAP_MAX_BYTES {
             out.push_str(TAIL);
             files.push(std::mem::replace(&mut out, String::from(HEAD)));
@@ -53,28 +56,13 @@ pub fn sitemaps<'p>(
         let name = format!("sitemap-{}.xml", n + 1);
         index.push_str(&format!(
             "<sitemap><loc>{}</loc></sitemap>\n",
-            escape_xml(&config.output_url(&name))
+            quick_xml::escape::escape(config.output_url(&name))
         ));
         all.push((name, file.into_bytes()));
     }
     index.push_str("</sitemapindex>\n");
     all.insert(0, (SITEMAP_FILE.to_string(), index.into_bytes()));
     all
-}
-
-fn escape_xml(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
