@@ -77,8 +77,15 @@ pub fn kinds() -> Vec<Kind> {
         media_type: OPML_TYPE.to_string(),
         subscription: false,
     });
+    // `sitemap.xml`, and past the protocol's limits the `sitemap-N.xml`
+    // files it indexes.
+    let (stem, extension) = SITEMAP_FILE.rsplit_once('.').unwrap_or((SITEMAP_FILE, ""));
     kinds.push(Kind {
-        pattern: regex_escape(SITEMAP_FILE),
+        pattern: format!(
+            "{}(?:-[0-9]+)?\\.{}",
+            regex_escape(stem),
+            regex_escape(extension)
+        ),
         media_type: SITEMAP_TYPE.to_string(),
         subscription: false,
     });
