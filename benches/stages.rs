@@ -112,7 +112,7 @@ fn stages(c: &mut Criterion) {
             jsonfeed::JsonFeed.item(item, &config).get().len()
         }),
         ("serialise page", &|item| {
-            html::item(item, html::FEED_ROOT, &config).len()
+            html::item(item, pressfeed::site::paths::FEED_ROOT, &config).len()
         }),
     ];
     for (name, serialise) in formats {

@@ -29,14 +29,9 @@ use crate::config::{Config, Role};
 use crate::render::attachment_name;
 use crate::site::group::Site;
 use crate::site::kinds::Kind;
-use crate::site::paths::{self, HISTORY_FOLDER, PAGE_FILE};
+use crate::site::paths::{self, FEED_ROOT, HISTORY_FOLDER, KIND_ROOT, PAGE_FILE};
 use crate::site::plan::{FeedInfo, Plan};
 use crate::text::xml_safe;
-
-/// From a feed's page (`<kind>/<slug>/`) back to the output folder.
-pub const FEED_ROOT: &str = "../../";
-/// From a kind's list (`<kind>/`) back to the output folder.
-const SECTION_ROOT: &str = "../";
 
 /// How the pages name the formats and kinds, from [`FEED_FORMATS`] and
 /// [`Site::kinds`].
@@ -197,6 +192,8 @@ struct AttachmentLink<'a> {
 #[template(path = "item.html")]
 struct ItemView<'a> {
     root: &'a str,
+    /// [`PAGE_FILE`], the page in each name's folder.
+    page_file: &'static str,
     title: &'a str,
     url: &'a str,
     date: Date,
@@ -210,7 +207,7 @@ struct ItemView<'a> {
 }
 
 /// One release as it appears on a page whose path back to the output folder
-/// is `root` (`""` or [`FEED_ROOT`]).
+/// is `root` (`""` or [`paths::FEED_ROOT`]).
 pub fn item(item: &Item<'_>, root: &str, config: &Config) -> String {
     let r = item.release;
     let names = item
@@ -223,6 +220,7 @@ pub fn item(item: &Item<'_>, root: &str, config: &Config) -> String {
         .collect();
     let view = ItemView {
         root,
+        page_file: PAGE_FILE,
         title: &r.title,
         url: &r.url,
         date: Date::new(&r.date),
@@ -449,6 +447,11 @@ impl Subscribe {
 /// What every page's frame needs.
 struct Frame<'a> {
     lang: &'a str,
+    /// The list of every feed and the OPML list, from the page.
+    home: String,
+    opml: String,
+    /// [`paths::OPML_FILE`], as the pages name it.
+    opml_file: &'static str,
     generator: String,
     canonical: String,
     site_url: &'a str,
@@ -457,11 +460,16 @@ struct Frame<'a> {
 }
 
 impl<'a> Frame<'a> {
-    fn new(config: &'a Config, dir: &str) -> Frame<'a> {
+    /// The frame of the page at `path` (a file, or a folder for its
+    /// [`PAGE_FILE`]), whose way back to the output folder is `root`.
+    fn new(config: &'a Config, path: &str, root: &str) -> Frame<'a> {
         Frame {
             lang: &config.language,
+            home: format!("{root}{PAGE_FILE}"),
+            opml: format!("{root}{}", paths::OPML_FILE),
+            opml_file: paths::OPML_FILE,
             generator: format!("{GENERATOR} {VERSION}"),
-            canonical: config.output_url(dir),
+            canonical: config.output_url(path),
             site_url: config.site_url.as_str(),
             icon: config.icon.as_ref().map(|u| u.as_str()),
             site_name: config
@@ -476,7 +484,25 @@ impl<'a> Frame<'a> {
 /// One year of a feed's history, as its pages link to it.
 pub struct YearLink {
     year: i32,
+    /// Its page, in the history folder.
+    file: String,
     count: String,
+}
+
+/// A year before or after a history page's.
+struct NextYear {
+    year: i32,
+    /// Its page, in the same folder.
+    file: String,
+}
+
+impl NextYear {
+    fn new(year: i32) -> NextYear {
+        NextYear {
+            year,
+            file: paths::history_file(year, None),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -488,14 +514,16 @@ struct HistoryPage<'a> {
     /// way from the history folder to its documents.
     title: String,
     formats: &'a Formats,
-    discovery_prefix: &'static str,
+    discovery_prefix: &'a str,
+    /// The feed's page, from the history folder.
+    feed_page: &'a str,
     site_title: String,
     name: String,
     /// The kind's list: heading and path (none for the global feed).
     section: Option<(&'a str, String)>,
     year: i32,
-    /// The year the list of years shows as this page's, not as a link (0
-    /// on a month's page, which links its year).
+    /// The page of `year`, in the history folder.
+    year_file: String,
     /// The year whose page this is, shown as the current one in the list
     /// of years (`None` on pages that are not a year's).
     current_year: Option<i32>,
@@ -506,8 +534,8 @@ struct HistoryPage<'a> {
     /// those and the feed's list of every year, not every year itself: a
     /// feed of N years writes N pages of constant size, not N pages of N
     /// links (2,000 seeds in 2,000 years wrote 889 MB).
-    older: Option<i32>,
-    newer: Option<i32>,
+    older: Option<NextYear>,
+    newer: Option<NextYear>,
     /// The months of the year, when it has a page per month.
     months: Vec<MonthLink>,
     /// The page of a year that lists its months, not its releases.
@@ -530,6 +558,7 @@ fn year_links(plan: &Plan<'_>, n: usize) -> Vec<YearLink> {
         .filter(|h| h.month.is_none())
         .map(|h| YearLink {
             year: h.year,
+            file: paths::history_file(h.year, None),
             count: count(h.count),
         })
         .collect()
@@ -551,16 +580,20 @@ pub fn write_history(plan: &Plan<'_>, archived: &[Item<'_>], put: &Put<'_>) -> R
         .collect();
     let config = plan.config;
     let wording = Wording::new(&plan.site.kinds);
+    // From a history page to its feed's folder, and the feed's page.
+    let up = paths::root_of(HISTORY_FOLDER);
+    let feed_page = paths::page(&up);
     plan.history.par_iter().try_for_each(|h| {
         let info = &plan.feeds[h.feed];
         let feed = info.feed;
         let path = h.path(plan);
         let page = HistoryPage {
-            frame: Frame::new(config, &path),
+            frame: Frame::new(config, &path, &h.root),
             root: &h.root,
             title: xml_safe(&info.title).into_owned(),
             formats: &wording.formats,
-            discovery_prefix: "../",
+            discovery_prefix: &up,
+            feed_page: &feed_page,
             site_title: xml_safe(&config.title).into_owned(),
             name: match feed.kind.is_global() {
                 true => xml_safe(&config.title).into_owned(),
@@ -573,6 +606,7 @@ pub fn write_history(plan: &Plan<'_>, archived: &[Item<'_>], put: &Put<'_>) -> R
                 )
             }),
             year: h.year,
+            year_file: paths::history_file(h.year, None),
             current_year: match h.month {
                 None => Some(h.year),
                 Some(_) => None,
@@ -589,11 +623,12 @@ pub fn write_history(plan: &Plan<'_>, archived: &[Item<'_>], put: &Put<'_>) -> R
             older: {
                 let ys = &years[h.feed];
                 let at = ys.partition_point(|&y| y < h.year);
-                at.checked_sub(1).map(|i| ys[i])
+                at.checked_sub(1).map(|i| NextYear::new(ys[i]))
             },
             newer: {
                 let ys = &years[h.feed];
-                ys.get(ys.partition_point(|&y| y <= h.year)).copied()
+                ys.get(ys.partition_point(|&y| y <= h.year))
+                    .map(|&y| NextYear::new(y))
             },
             months: h
                 .months
@@ -623,7 +658,6 @@ struct IndexPage<'a> {
     discovery_prefix: &'static str,
     formats: &'a Formats,
     kinds: &'a Kinds,
-    root: &'static str,
     prefix: &'static str,
     title: String,
     description: String,
@@ -676,7 +710,6 @@ struct FeedPage<'a> {
 struct SectionPage<'a> {
     frame: Frame<'a>,
     formats: &'a Formats,
-    root: &'static str,
     prefix: &'static str,
     site_title: String,
     section: &'a Section,
@@ -735,11 +768,10 @@ pub fn feed_page<'s>(
     let wording = &directory.wording;
     let html = match feed.kind.is_global() {
         true => IndexPage {
-            frame: Frame::new(config, &feed.dir),
+            frame: Frame::new(config, &feed.dir, ""),
             discovery_prefix: "",
             formats: &wording.formats,
             kinds: &wording.kinds,
-            root: "",
             prefix: "",
             title,
             description,
@@ -758,7 +790,7 @@ pub fn feed_page<'s>(
         }
         .render(),
         false => FeedPage {
-            frame: Frame::new(config, &feed.dir),
+            frame: Frame::new(config, &feed.dir, FEED_ROOT),
             discovery_prefix: "",
             formats: &wording.formats,
             kinds: &wording.kinds,
@@ -795,10 +827,9 @@ pub fn section_pages(directory: &Directory, config: &Config) -> Vec<(String, Vec
         .map(|section| {
             let dir = section.kind.folder.as_str();
             let page = SectionPage {
-                frame: Frame::new(config, dir),
+                frame: Frame::new(config, dir, KIND_ROOT),
                 formats: &directory.wording.formats,
-                root: SECTION_ROOT,
-                prefix: SECTION_ROOT,
+                prefix: KIND_ROOT,
                 site_title: xml_safe(&config.title).into_owned(),
                 section,
             };

@@ -21,6 +21,13 @@ pub const ARCHIVE_FOLDER: &str = "archive/";
 /// The folder of history pages of a feed, in the feed's folder.
 pub const HISTORY_FOLDER: &str = "history/";
 
+/// From a kind's folder (`portfolios/`: one folder name, as configuration
+/// requires) back to the output folder: [`root_of`] of it.
+pub const KIND_ROOT: &str = "../";
+/// From the folder of a name's feed (`<kind folder><slug>/`) back to the
+/// output folder: [`root_of`] of it.
+pub const FEED_ROOT: &str = "../../";
+
 /// The page of the feed (or kind) whose folder is `dir`.
 pub fn page(dir: &str) -> String {
     format!("{dir}{PAGE_FILE}")
@@ -82,6 +89,9 @@ mod tests {
         assert_eq!(page("portfolios/defence/"), "portfolios/defence/index.html");
         assert_eq!(root_of("portfolios/defence/"), "../../");
         assert_eq!(root_of(""), "");
+        assert_eq!(root_of("portfolios/"), KIND_ROOT);
+        assert_eq!(root_of("portfolios/defence/"), FEED_ROOT);
+        assert_eq!(root_of(HISTORY_FOLDER), "../");
         assert_eq!(archive_folder("ministers/a/", 3), "ministers/a/archive/3/");
         assert_eq!(history_path("", 2024, Some(3)), "history/2024-03.html");
         assert_eq!(history_file(2024, None), "2024.html");
