@@ -8,19 +8,16 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use common::*;
+use pressfeed::site::paths::is_archive_path;
 
 const BASE: &str = "https://example.govt.nz/feeds/";
 const FORMATS: [&str; 3] = ["rss.xml", "atom.xml", "feed.json"];
-
-fn is_archive(path: &str) -> bool {
-    path.starts_with("archive/") || path.contains("/archive/")
-}
 
 /// The feed folders of a built site: those with a subscription `atom.xml`.
 fn feed_dirs(files: &BTreeMap<String, Vec<u8>>) -> Vec<String> {
     files
         .keys()
-        .filter(|p| !is_archive(p))
+        .filter(|p| !is_archive_path(p))
         .filter_map(|p| p.strip_suffix("atom.xml"))
         .map(str::to_string)
         .collect()
@@ -65,7 +62,11 @@ fn every_release_of_every_feed_is_on_its_archive_chain_in_every_format() {
         }
     }
     // No archive document is off every chain.
-    let on_disk: BTreeSet<String> = files.keys().filter(|p| is_archive(p)).cloned().collect();
+    let on_disk: BTreeSet<String> = files
+        .keys()
+        .filter(|p| is_archive_path(p))
+        .cloned()
+        .collect();
     assert_eq!(archive_docs, on_disk);
 }
 
@@ -75,7 +76,7 @@ fn archive_documents_parse_with_feed_rs() {
     build_site(&fixture("site"), out.path());
     let files = tree(out.path());
     let mut n = 0;
-    for (path, bytes) in files.iter().filter(|(p, _)| is_archive(p)) {
+    for (path, bytes) in files.iter().filter(|(p, _)| is_archive_path(p)) {
         let f = parse_feed(bytes);
         assert_eq!(f.entries.len(), archive_doc(bytes).ids.len(), "{path}");
         n += 1;
@@ -98,7 +99,11 @@ fn archives_false_switches_them_off() {
     let out = site.path().join("out");
     build_site(site.path(), &out);
     let files = tree(&out);
-    assert!(files.keys().all(|p| !is_archive(p)), "{:?}", files.keys());
+    assert!(
+        files.keys().all(|p| !is_archive_path(p)),
+        "{:?}",
+        files.keys()
+    );
     assert!(
         files
             .keys()
@@ -290,7 +295,7 @@ fn by_default_atom_alone_has_archive_documents() {
     let out = site.path().join("out");
     build_site(site.path(), &out);
     let files = tree(&out);
-    let archives: Vec<&String> = files.keys().filter(|p| is_archive(p)).collect();
+    let archives: Vec<&String> = files.keys().filter(|p| is_archive_path(p)).collect();
     assert!(!archives.is_empty());
     assert!(
         archives.iter().all(|p| p.ends_with("atom.xml")),

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 mod common;
 use common::{build_site, fixture, tree};
+use pressfeed::site::paths;
 
 use html5ever::tendril::StrTendril;
 use html5ever::tokenizer::states::RawKind;
@@ -38,10 +39,8 @@ const SCHEMA: &str = concat!(
 );
 
 /// An archive document (RFC 5005) or a history page.
-fn is_archive(path: &str) -> bool {
-    ["archive/", "history/"]
-        .iter()
-        .any(|f| path.starts_with(f) || path.contains(&format!("/{f}")))
+fn archive_or_history(path: &str) -> bool {
+    paths::is_archive_path(path) || paths::is_history_path(path)
 }
 
 /// The discovery fixture site.
@@ -75,7 +74,7 @@ impl Built {
     fn paths_ending(&self, suffix: &str) -> Vec<&str> {
         self.files
             .keys()
-            .filter(|p| p.ends_with(suffix) && !is_archive(p))
+            .filter(|p| p.ends_with(suffix) && !archive_or_history(p))
             .map(String::as_str)
             .collect()
     }
@@ -744,7 +743,7 @@ fn json_feeds_validate_against_the_schema_and_parse_with_feed_rs() {
     let archives: Vec<&String> = b
         .files
         .keys()
-        .filter(|p| is_archive(p) && p.ends_with("feed.json"))
+        .filter(|p| archive_or_history(p) && p.ends_with("feed.json"))
         .collect();
     assert_eq!(archives.len(), b.feed_dirs().len());
     for path in archives {

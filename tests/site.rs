@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use common::*;
 use feed_rs::model::{Entry, Feed, FeedType};
+use pressfeed::site::paths::is_archive_path;
 
 fn build() -> (tempfile::TempDir, BTreeMap<String, Vec<u8>>) {
     let out = tempfile::tempdir().unwrap();
@@ -24,11 +25,6 @@ fn titles(f: &Feed) -> Vec<String> {
         .iter()
         .map(|e| e.title.as_ref().unwrap().content.clone())
         .collect()
-}
-
-/// An archive document (RFC 5005), not a subscription document.
-fn is_archive(path: &str) -> bool {
-    path.starts_with("archive/") || path.contains("/archive/")
 }
 
 fn text(s: &[u8]) -> &str {
@@ -66,7 +62,7 @@ fn every_feed_parses_back_with_the_right_items() {
     let (_out, files) = build();
     let xml: Vec<&String> = files
         .keys()
-        .filter(|p| p.ends_with(".xml") && !is_archive(p) && *p != "sitemap.xml")
+        .filter(|p| p.ends_with(".xml") && !is_archive_path(p) && *p != "sitemap.xml")
         .collect();
     // Global + 7 ministers + 7 portfolios, two formats each.
     assert_eq!(xml.len(), 30, "{xml:?}");
@@ -249,7 +245,7 @@ fn every_entry_with_a_body_has_a_summary() {
     );
     for (path, bytes) in &files {
         // Archive documents carry summaries (tests/archive.rs).
-        if !path.ends_with("atom.xml") || is_archive(path) {
+        if !path.ends_with("atom.xml") || is_archive_path(path) {
             continue;
         }
         for e in &parse_feed(bytes).entries {
@@ -282,7 +278,7 @@ fn spellings_of_one_name_are_one_feed() {
     let (_out, files) = build();
     let ministers: Vec<&str> = files
         .keys()
-        .filter(|p| !is_archive(p))
+        .filter(|p| !is_archive_path(p))
         .filter_map(|p| p.strip_prefix("ministers/"))
         .filter_map(|p| p.strip_suffix("/rss.xml"))
         .collect();
@@ -301,7 +297,7 @@ fn spellings_of_one_name_are_one_feed() {
     );
     let portfolios: Vec<&str> = files
         .keys()
-        .filter(|p| !is_archive(p))
+        .filter(|p| !is_archive_path(p))
         .filter_map(|p| p.strip_prefix("portfolios/"))
         .filter_map(|p| p.strip_suffix("/rss.xml"))
         .collect();

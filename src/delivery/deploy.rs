@@ -263,12 +263,9 @@ fn is_archive(rel: &str) -> bool {
     paths::is_archive_path(rel)
 }
 
-/// Whether `rel` is a history page (`<feed folder>history/<name>.html`).
+/// Whether `rel` is a history page.
 fn is_history(rel: &str) -> bool {
-    let mut parts = rel.rsplit('/');
-    let file = parts.next().unwrap_or_default();
-    parts.next().map(|d| format!("{d}/")) == Some(paths::HISTORY_FOLDER.to_string())
-        && file.ends_with(".html")
+    paths::is_history_path(rel)
 }
 
 /// Each archive document's feed folder, format file and number.

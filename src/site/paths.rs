@@ -70,6 +70,18 @@ pub fn is_archive_path(path: &str) -> bool {
         && parts[parts.len() - 2].bytes().all(|b| b.is_ascii_digit())
 }
 
+/// Whether `path` (relative to the output folder) is a history page:
+/// `<feed folder>history/<year>.html` or `<year>-<mm>.html` (a feed whose
+/// slug is `history` has its page, `index.html`, in `<kind>/history/`).
+pub fn is_history_path(path: &str) -> bool {
+    let mut parts = path.rsplit('/');
+    let file = parts.next().unwrap_or_default();
+    let stem = file.strip_suffix(".html").unwrap_or_default();
+    parts.next() == Some(HISTORY_FOLDER.trim_end_matches('/'))
+        && stem.bytes().any(|b| b.is_ascii_digit())
+        && stem.bytes().all(|b| b.is_ascii_digit() || b == b'-')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,6 +93,19 @@ mod tests {
         assert!(!is_archive_path("portfolios/archive/atom.xml"));
         assert!(is_archive_path("portfolios/archive/archive/1/atom.xml"));
         assert!(!is_archive_path("atom.xml"));
+    }
+
+    #[test]
+    fn history_paths() {
+        assert!(is_history_path(&history_path("", 2024, None)));
+        assert!(is_history_path(&history_path(
+            "ministers/a/",
+            2024,
+            Some(3)
+        )));
+        assert!(!is_history_path("portfolios/history/index.html"));
+        assert!(!is_history_path("history/atom.xml"));
+        assert!(!is_history_path("2024.html"));
     }
 
     #[test]
