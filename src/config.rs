@@ -46,6 +46,10 @@ pub struct Config {
     /// under `[taxonomies.<key>]`, by key. Releases, grouping and every
     /// format index their terms in this order.
     pub taxonomies: Vec<Taxonomy>,
+    /// The front matter keys of taxonomies switched off (`enabled = false`
+    /// under `[taxonomies.<key>]`): no feed, page or list has them, and
+    /// seeds may carry them without a warning.
+    pub disabled: Vec<String>,
     /// WebSub hubs every subscription document declares and that are told
     /// of changed documents (see [`crate::delivery::websub`]).
     pub hubs: Vec<Hub>,
@@ -224,6 +228,7 @@ impl Taxonomy {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawTaxonomy {
+    enabled: Option<bool>,
     singular: Option<String>,
     plural: Option<String>,
     folder: Option<String>,
@@ -526,7 +531,7 @@ impl Config {
             .map(|d| parse_deploy(d).map_err(|(message, hint)| bad(message, hint)))
             .transpose()?;
         let legacy = [("ministers", raw.ministers), ("portfolios", raw.portfolios)];
-        let taxonomies = taxonomies(
+        let (taxonomies, disabled) = taxonomies(
             raw.taxonomies,
             legacy,
             &Lists {
@@ -539,6 +544,7 @@ impl Config {
         Ok(Config {
             deploy,
             taxonomies,
+            disabled,
             hubs,
             icon,
             logo,
@@ -560,6 +566,11 @@ impl Config {
             titles,
             post_nominals,
         })
+    }
+
+    /// Whether `key` is the front matter key of a taxonomy switched off.
+    pub fn is_disabled(&self, key: &str) -> bool {
+        self.disabled.iter().any(|k| k == key)
     }
 
     /// The taxonomy whose front matter key is `key`, and its place in
@@ -607,12 +618,13 @@ struct Lists<'a> {
 
 /// The built-in taxonomies (with their rules from the `[ministers]` and
 /// `[portfolios]` sections, or from `[taxonomies.ministers]`...), then the
-/// declared ones by key. Errors are a message and a hint.
+/// declared ones by key; and the keys of those switched off (`enabled =
+/// false`). Errors are a message and a hint.
 fn taxonomies(
     declared: BTreeMap<String, RawTaxonomy>,
     legacy: [(&str, Option<NameRules>); 2],
     lists: &Lists<'_>,
-) -> Result<Vec<Taxonomy>, (String, String)> {
+) -> Result<(Vec<Taxonomy>, Vec<String>), (String, String)> {
     if declared.len() > MAX_TAXONOMIES {
         return Err((
             format!("taxonomies: {} are declared", declared.len()),
@@ -621,6 +633,7 @@ fn taxonomies(
     }
     let mut declared = declared;
     let mut out: Vec<Taxonomy> = Vec::new();
+    let mut disabled: Vec<String> = Vec::new();
     let builtins = BUILTIN_TAXONOMIES.iter().map(|k| k.to_string());
     let others: Vec<String> = declared
         .keys()
@@ -633,6 +646,18 @@ fn taxonomies(
             .iter()
             .find(|(k, _)| *k == key)
             .and_then(|(_, r)| r.clone());
+        if own.as_ref().and_then(|t| t.enabled) == Some(false) {
+            if rules.is_some() {
+                return Err((
+                    format!("[{key}] gives rules for {key}, which [taxonomies.{key}] switches off"),
+                    format!("remove [{key}], or `enabled = false` from [taxonomies.{key}]"),
+                ));
+            }
+            // Its key is still checked: it is a front matter key.
+            taxonomy_key(&key)?;
+            disabled.push(key);
+            continue;
+        }
         if rules.is_some() && own.is_some() {
             return Err((
                 format!("[{key}] and [taxonomies.{key}] both give rules for {key}"),
@@ -674,7 +699,26 @@ fn taxonomies(
         }
         out.push(taxonomy);
     }
-    Ok(out)
+    Ok((out, disabled))
+}
+
+/// Checks that `key` may name a taxonomy.
+fn taxonomy_key(key: &str) -> Result<(), (String, String)> {
+    if !Taxonomy::valid_key(key) {
+        return Err((
+            format!("taxonomies: {key:?} cannot name a taxonomy"),
+            format!(
+                "name it by its front matter key, in lower-case letters, digits and `_`, starting with a letter, at most {MAX_TAXONOMY_KEY} bytes (such as \"regions\")"
+            ),
+        ));
+    }
+    if SCALAR_KEYS.contains(&key) {
+        return Err((
+            format!("taxonomies.{key}: `{key}` is not a list of names"),
+            format!("pressfeed reads `{key}` itself; declare a taxonomy by another key"),
+        ));
+    }
+    Ok(())
 }
 
 /// One taxonomy, its defaults filled in.
@@ -684,20 +728,7 @@ fn taxonomy(
     raw: RawTaxonomy,
     lists: &Lists<'_>,
 ) -> Result<Taxonomy, (String, String)> {
-    if !Taxonomy::valid_key(&key) {
-        return Err((
-            format!("taxonomies: {key:?} cannot name a taxonomy"),
-            format!(
-                "name it by its front matter key, in lower-case letters, digits and `_`, starting with a letter, at most {MAX_TAXONOMY_KEY} bytes (such as \"regions\")"
-            ),
-        ));
-    }
-    if SCALAR_KEYS.contains(&key.as_str()) {
-        return Err((
-            format!("taxonomies.{key}: `{key}` is not a list of names"),
-            format!("pressfeed reads `{key}` itself; declare a taxonomy by another key"),
-        ));
-    }
+    taxonomy_key(&key)?;
     let text = |field: &str, value: Option<String>| -> Result<String, (String, String)> {
         let value = value.map(|v| v.split_whitespace().collect::<Vec<_>>().join(" "));
         match value {

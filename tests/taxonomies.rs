@@ -213,6 +213,65 @@ fn an_undeclared_list_is_named() {
     );
 }
 
+/// A built-in taxonomy switched off (`enabled = false`) has no feed, page,
+/// section, OPML group or sitemap entry, and no entry carries its names;
+/// its key in the seeds is read and left alone, without a warning.
+#[test]
+fn a_builtin_taxonomy_can_be_switched_off() {
+    let work = tempfile::tempdir().unwrap();
+    let site = work.path().join("site");
+    std::fs::create_dir_all(site.join("seeds")).unwrap();
+    for e in std::fs::read_dir(fixture("taxonomies").join("seeds")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), site.join("seeds").join(e.file_name())).unwrap();
+    }
+    let config = std::fs::read_to_string(fixture("taxonomies").join("pressfeed.toml")).unwrap();
+    std::fs::write(
+        site.join("pressfeed.toml"),
+        format!("{config}\n[taxonomies.ministers]\nenabled = false\n"),
+    )
+    .unwrap();
+    let out = work.path().join("out");
+    build_site(&site, &out);
+    let files = tree(&out);
+    assert!(
+        !files.keys().any(|p| p.starts_with("ministers/")),
+        "{:?}",
+        files.keys()
+    );
+    assert!(files.contains_key("portfolios/transport/atom.xml"));
+    assert!(files.contains_key("agencies/waka-kotahi-nz-transport-agency/atom.xml"));
+    let index = text(&files, "index.html");
+    assert!(!index.contains("id=\"ministers\""));
+    assert!(
+        index.contains("a portfolio, an agency or a region"),
+        "{index}"
+    );
+    assert!(!index.to_lowercase().contains("minister"), "{index}");
+    for path in [
+        "feeds.opml",
+        "sitemap.xml",
+        "atom.xml",
+        "rss.xml",
+        "feed.json",
+    ] {
+        let t = text(&files, path);
+        assert!(!t.contains("ministers/"), "{path}");
+        assert!(
+            !t.contains("Simeon Brown"),
+            "{path}: an entry carries a minister"
+        );
+    }
+    let o = pressfeed(
+        &site,
+        &["check", "--seeds", "seeds", "--config", "pressfeed.toml"],
+    );
+    let said = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(o.status.success(), "{said}");
+    assert!(!said.contains("ministers"), "{said}");
+    assert!(said.contains("unknown key `topics`"), "{said}");
+}
+
 /// A bad declaration is an error naming the key and how to fix it.
 #[test]
 fn a_bad_declaration_is_an_error() {
@@ -241,6 +300,14 @@ fn a_bad_declaration_is_an_error() {
         (
             "[ministers]\ndrop = [\"x\"]\n[taxonomies.ministers]\nkeep = [\"y\"]\n",
             "both give rules",
+        ),
+        (
+            "[ministers]\ndrop = [\"x\"]\n[taxonomies.ministers]\nenabled = false\n",
+            "which [taxonomies.ministers] switches off",
+        ),
+        (
+            "[taxonomies.title]\nenabled = false\n",
+            "not a list of names",
         ),
     ] {
         let e =

@@ -192,6 +192,9 @@ pub fn parse(
                     fm.terms[n] = out;
                 }
             }
+            // A taxonomy switched off in configuration: its list is known
+            // and left alone, however it is written.
+            (other, None) if config.is_disabled(other) => {}
             // Each warning looks its key up in the text: a bounded number
             // of them keeps a seed's cost linear in its size.
             (other, None) if unknown < MAX_UNKNOWN_KEY_WARNINGS => {

@@ -69,6 +69,9 @@ struct Kinds {
     each: String,
     /// "a portfolio or a minister".
     one: String,
+    /// The lists an item shows, in its order (authors first): "ministers",
+    /// "portfolios".
+    names: Vec<String>,
 }
 
 /// "a, b and c".
@@ -117,6 +120,15 @@ impl Wording {
                     "and",
                 ),
                 one: join(&named().map(|k| k.one.as_str()).collect::<Vec<_>>(), "or"),
+                names: [Role::Authors, Role::Categories]
+                    .iter()
+                    .flat_map(|role| {
+                        kinds.iter().filter_map(move |k| match &k.names {
+                            Some((r, plural)) if r == role => Some(plural.clone()),
+                            _ => None,
+                        })
+                    })
+                    .collect(),
             },
         }
     }

@@ -16,7 +16,7 @@
 
 use std::sync::Arc;
 
-use crate::config::{Config, Taxonomy};
+use crate::config::{Config, Role, Taxonomy};
 use crate::input::validate::Release;
 
 /// What a kind makes its feeds from.
@@ -54,6 +54,9 @@ pub struct Kind {
     /// One of its feeds, in "follow only a portfolio or a minister" (empty
     /// for the global feed).
     pub one: String,
+    /// What its names are to an entry, and what the list is called in a
+    /// sentence ("portfolios"); `None` for the global feed.
+    pub names: Option<(Role, String)>,
     /// Feed title: `{name}` is the feed's name, `{title}` the configured
     /// `title`.
     pub title: String,
@@ -83,6 +86,7 @@ pub fn kinds(config: &Config) -> Vec<Arc<Kind>> {
         group: "All".to_string(),
         each: "all releases".to_string(),
         one: String::new(),
+        names: None,
         title: "{title}".to_string(),
         description: "{description}".to_string(),
         key: Key::Every,
@@ -114,6 +118,7 @@ fn of_taxonomy(n: usize, t: &Taxonomy) -> Kind {
         group: capitalised(&t.plural),
         each: format!("each {}", t.singular),
         one: format!("{article} {}", t.singular),
+        names: Some((t.role, t.plural.clone())),
         title: t.title.clone(),
         description: t.description.clone(),
         key: Key::Names(n),
