@@ -190,9 +190,35 @@ pub fn raw_html_depth(markdown: &str) -> usize {
     deepest
 }
 
+/// `word` after its indefinite article, "a region", "an agency": "an"
+/// before a vowel letter (with or without a macron), which is the rule for
+/// the words taxonomies are named by; words such as "hour" or "union",
+/// whose sound and letter differ, are rare there.
+pub fn with_article(word: &str) -> String {
+    let vowel = word
+        .chars()
+        .next()
+        .and_then(|c| c.to_lowercase().next())
+        .is_some_and(|c| "aeiouāēīōū".contains(c));
+    match vowel {
+        true => format!("an {word}"),
+        false => format!("a {word}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn articles() {
+        assert_eq!(with_article("agency"), "an agency");
+        assert_eq!(with_article("region"), "a region");
+        assert_eq!(with_article("Official"), "an Official");
+        assert_eq!(with_article("Ōtautahi ward"), "an Ōtautahi ward");
+        assert_eq!(with_article("minister"), "a minister");
+        assert_eq!(with_article(""), "a ");
+    }
 
     #[test]
     fn forbidden_characters_go() {

@@ -272,6 +272,34 @@ fn a_builtin_taxonomy_can_be_switched_off() {
     assert!(said.contains("unknown key `topics`"), "{said}");
 }
 
+/// `check`'s warnings name a taxonomy's names with the right article: "an
+/// agency".
+#[test]
+fn check_words_its_warnings_by_the_taxonomy() {
+    let work = tempfile::tempdir().unwrap();
+    let site = work.path();
+    std::fs::create_dir_all(site.join("seeds")).unwrap();
+    std::fs::write(
+        site.join("pressfeed.toml"),
+        "base_url = \"https://example.govt.nz/feeds/\"\n\
+         [taxonomies.agencies]\nsingular = \"agency\"\nplural = \"agencies\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        site.join("seeds/a.md"),
+        "---\ntitle: A\ndate: 2024-01-02\nurl: https://example.govt.nz/r/a\nagencies:\n  - Click here\n---\n\nBody.\n",
+    )
+    .unwrap();
+    let o = pressfeed(
+        site,
+        &["check", "--seeds", "seeds", "--config", "pressfeed.toml"],
+    );
+    let said = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(said.contains("unlikely to be an agency"), "{said}");
+    assert!(said.contains("if it is not an agency"), "{said}");
+    assert!(!said.contains("a agency"), "{said}");
+}
+
 /// A bad declaration is an error naming the key and how to fix it.
 #[test]
 fn a_bad_declaration_is_an_error() {

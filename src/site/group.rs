@@ -14,6 +14,7 @@ use crate::diag::Diagnostic;
 use crate::input::names::{self, Resolved, Rules};
 use crate::input::validate::Release;
 use crate::site::kinds::{self, Key, Kind, kinds};
+use crate::text::with_article;
 
 /// One feed: a name and its releases, newest first.
 #[derive(Debug, Clone)]
@@ -581,7 +582,8 @@ fn report(
             )
         } else {
             format!(
-                "in pressfeed.toml, under [{section}]: if it is not a {what}, add {spelling:?} to drop; if it is a misspelling, add {spelling:?} = \"<the right name>\" to aliases; if it is right, add {spelling:?} to keep"
+                "in pressfeed.toml, under [{section}]: if it is not {}, add {spelling:?} to drop; if it is a misspelling, add {spelling:?} = \"<the right name>\" to aliases; if it is right, add {spelling:?} to keep",
+                with_article(what)
             )
         };
         warnings.push(
@@ -590,7 +592,8 @@ fn report(
                 0,
                 0,
                 format!(
-                    "{what} {shown:?} {why}; it is unlikely to be a {what} (in {} release(s): {})",
+                    "{what} {shown:?} {why}; it is unlikely to be {} (in {} release(s): {})",
+                    with_article(what),
                     uses[id],
                     listed(id)
                 ),

@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 use crate::config::{Config, Role, Taxonomy};
 use crate::input::validate::Release;
+use crate::text::with_article;
 
 /// What a kind makes its feeds from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,10 +106,6 @@ pub fn kinds(config: &Config) -> Vec<Arc<Kind>> {
 
 /// The kind of a taxonomy's feeds, its wording from its singular and plural.
 fn of_taxonomy(n: usize, t: &Taxonomy) -> Kind {
-    let article = match t.singular.chars().next() {
-        Some(c) if "aeiouAEIOU".contains(c) => "an",
-        _ => "a",
-    };
     Kind {
         index: 0,
         id: t.key.clone(),
@@ -117,7 +114,7 @@ fn of_taxonomy(n: usize, t: &Taxonomy) -> Kind {
         column: capitalised(&t.singular),
         group: capitalised(&t.plural),
         each: format!("each {}", t.singular),
-        one: format!("{article} {}", t.singular),
+        one: with_article(&t.singular),
         names: Some((t.role, t.plural.clone())),
         title: t.title.clone(),
         description: t.description.clone(),
