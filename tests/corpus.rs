@@ -420,7 +420,7 @@ fn the_shipped_config_resolves_every_name_of_the_archive() {
     assert_eq!((ministers.len(), portfolios.len()), (192, 227));
     for f in site.feeds.iter().filter(|f| f.kind.id == "ministers") {
         assert_eq!(
-            names::looks_like_junk(&f.name, NameKind::Minister),
+            names::looks_like_junk(&f.name, NameKind::Person),
             None,
             "{}",
             f.name

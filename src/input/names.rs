@@ -29,18 +29,18 @@ pub const RARE_MIN_SITE: usize = 100;
 /// A taxonomy's is [`NameKind::of`] it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NameKind {
-    /// People's names (ministers).
-    Minister,
+    /// People's names (ministers): a taxonomy with `people = true`.
+    Person,
     /// Names of things (portfolios, regions, topics).
-    Portfolio,
+    Thing,
 }
 
 impl NameKind {
     /// The kind of names `taxonomy` holds.
     pub fn of(taxonomy: &Taxonomy) -> NameKind {
         match taxonomy.people {
-            true => NameKind::Minister,
-            false => NameKind::Portfolio,
+            true => NameKind::Person,
+            false => NameKind::Thing,
         }
     }
 }
@@ -285,7 +285,7 @@ pub fn looks_like_junk(name: &str, kind: NameKind) -> Option<String> {
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .collect();
-    let person = kind == NameKind::Minister;
+    let person = kind == NameKind::Person;
     if let Some(w) = words
         .iter()
         .find(|w| LINK_WORDS.contains(w) || (person && NOT_PERSON_WORDS.contains(w)))
@@ -381,11 +381,11 @@ pub fn fold_text(text: &str) -> String {
 /// [`mentioned`], in a text folded by [`fold_text`].
 pub fn mentioned_in(name: &str, kind: NameKind, text: &str) -> bool {
     match kind {
-        NameKind::Minister => {
+        NameKind::Person => {
             let name = format!("-{}-", fold(name));
             name.len() > 2 && text.contains(&name)
         }
-        NameKind::Portfolio => {
+        NameKind::Thing => {
             let folded = fold(name);
             let mut words = folded
                 .split('-')
@@ -682,8 +682,8 @@ mod tests {
 
     #[test]
     fn junk_is_spotted() {
-        let m = |s| looks_like_junk(s, NameKind::Minister);
-        let p = |s| looks_like_junk(s, NameKind::Portfolio);
+        let m = |s| looks_like_junk(s, NameKind::Person);
+        let p = |s| looks_like_junk(s, NameKind::Thing);
         for junk in [
             "clicking here",
             "www.executive.govt.nz/minister/king/",
@@ -734,21 +734,21 @@ mod tests {
     #[test]
     fn mentions() {
         let body = "Hon Nick Smith’s statement: the Minister of Finance, Nick  Smith, said";
-        assert!(mentioned("Nick Smith", NameKind::Minister, body));
-        assert!(mentioned("Nick Smith", NameKind::Minister, "Nick Smith's"));
+        assert!(mentioned("Nick Smith", NameKind::Person, body));
+        assert!(mentioned("Nick Smith", NameKind::Person, "Nick Smith's"));
         assert!(mentioned(
             "Damien O’Connor",
-            NameKind::Minister,
+            NameKind::Person,
             "Damien O'Connor’s"
         ));
-        assert!(!mentioned("Nik Smith", NameKind::Minister, body));
-        assert!(!mentioned("Smith", NameKind::Minister, "Smithers"));
+        assert!(!mentioned("Nik Smith", NameKind::Person, body));
+        assert!(!mentioned("Smith", NameKind::Person, "Smithers"));
         assert!(mentioned(
             "Associate Minister of Finance",
-            NameKind::Portfolio,
+            NameKind::Thing,
             body
         ));
-        assert!(!mentioned("Crown", NameKind::Portfolio, body));
+        assert!(!mentioned("Crown", NameKind::Thing, body));
     }
 
     #[test]
