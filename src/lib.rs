@@ -657,7 +657,7 @@ pub fn write_outputs<'l>(
     begin: impl FnOnce(BTreeSet<String>) -> Result<publish::Session<'l>, publish::PublishError>,
     before_commit: impl FnOnce(&[String]) -> Result<(), publish::PublishError>,
 ) -> Result<Written, Error> {
-    let plan = Plan::new(site, config);
+    let mut plan = Plan::new(site, config);
     let subscriptions = output::subscription_paths(&plan);
 
     // Each carried body is read again and rendered once, however many
@@ -711,6 +711,8 @@ pub fn write_outputs<'l>(
         items.extend(whole);
         archived.extend(short);
     }
+    // Archive documents are cut so that none outgrows max_document_bytes.
+    output::fit_archives(&mut plan, &archived);
 
     // The lists and the OPML are small and made from the site alone: with
     // them, every path this run writes is known, which publishing needs

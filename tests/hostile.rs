@@ -729,3 +729,83 @@ fn history_pages_do_not_grow_with_the_number_of_years() {
         "{page}"
     );
 }
+
+#[test]
+fn every_release_is_in_exactly_one_archive_document_within_the_budget() {
+    let attachments: String = (0..12)
+        .map(|k| {
+            format!("\n  - https://example.govt.nz/files/an-attachment-with-a-long-name-{k}.pdf")
+        })
+        .collect();
+    let body = "A sentence of a release that goes on for a while. ".repeat(40);
+    let files: Vec<(String, String)> = (0..60)
+        .map(|n| {
+            let front = format!(
+                "title: \"Release {n}\"\ndate: 2024-{:02}-{:02}\nurl: https://example.govt.nz/release/{n}\nministers:\n  - Jane Doe\nportfolios:\n  - Finance\nattachments:{attachments}",
+                1 + n / 28,
+                1 + n % 28
+            );
+            (format!("r{n:02}.md"), seed(&front, &body))
+        })
+        .collect();
+    let files: Vec<(&str, String)> = files.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
+    let dir = site(&files);
+    std::fs::write(
+        dir.path().join("tight.toml"),
+        "archive_page_size = 1000\nmax_document_bytes = 65536\narchive_formats = [\"atom\", \"rss\", \"json\"]\n",
+    )
+    .unwrap();
+    let o = run(
+        dir.path(),
+        &[
+            "build",
+            "--seeds",
+            "seeds",
+            "--out",
+            "out",
+            "--config",
+            "tight.toml",
+        ],
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    // Subscription documents carry fewer than 50 to fit; archive
+    // documents leave none out.
+    assert!(
+        !err.lines()
+            .any(|l| l.contains("/archive/") && l.contains("carries its newest")),
+        "{err}"
+    );
+    let files = tree(&dir.path().join("out"));
+    for (path, bytes) in &files {
+        if path.contains("archive/") {
+            assert!(bytes.len() <= 65536, "{path} is {} bytes", bytes.len());
+        }
+    }
+    for feed in ["", "ministers/jane-doe/", "portfolios/finance/"] {
+        for file in ["atom.xml", "rss.xml", "feed.json"] {
+            let mut titles: Vec<String> = Vec::new();
+            let mut documents = 0;
+            for (path, bytes) in &files {
+                let Some(rest) = path.strip_prefix(&format!("{feed}archive/")) else {
+                    continue;
+                };
+                if rest.split('/').nth(1) != Some(file) {
+                    continue;
+                }
+                documents += 1;
+                titles.extend(
+                    parse_feed(bytes)
+                        .entries
+                        .into_iter()
+                        .map(|e| e.title.map(|t| t.content).unwrap_or_default()),
+                );
+            }
+            assert!(documents > 2, "{feed}{file}: {documents} archive documents");
+            titles.sort();
+            let mut want: Vec<String> = (0..60).map(|n| format!("Release {n}")).collect();
+            want.sort();
+            assert_eq!(titles, want, "{feed}archive/*/{file}");
+        }
+    }
+}
