@@ -730,6 +730,72 @@ fn history_pages_do_not_grow_with_the_number_of_years() {
     );
 }
 
+/// A seed naming `count` ministers and `count` portfolios that no other
+/// release names.
+fn seed_with_new_names(count: usize) -> String {
+    let word = |k: usize| {
+        format!(
+            "{}{}",
+            (b'A' + (k / 26) as u8) as char,
+            (b'a' + (k % 26) as u8) as char
+        )
+    };
+    let list = |what: &str| -> String {
+        (0..count)
+            .map(|k| format!("\n  - {what} {}", word(k)))
+            .collect()
+    };
+    seed(
+        &format!(
+            "title: \"Many names\"\ndate: 2024-03-05\nurl: https://example.govt.nz/many\nministers:{}\nportfolios:{}",
+            list("Minister"),
+            list("Area")
+        ),
+        "A release that names many people and areas.",
+    )
+}
+
+/// A configuration of `extra` lines that does not look into names (a seed
+/// of made-up names would otherwise be reported name by name).
+fn names_unchecked(dir: &Path, file: &str, extra: &str) {
+    std::fs::write(
+        dir.join(file),
+        format!("{extra}\n[taxonomies.ministers]\ncheck = false\n[taxonomies.portfolios]\ncheck = false\n"),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_seed_naming_many_new_names_is_a_warning_naming_it() {
+    let dir = site(&[
+        ("a.md", good_seed(1)),
+        ("b.md", good_seed(2)),
+        ("many.md", seed_with_new_names(15)),
+    ]);
+    names_unchecked(dir.path(), "default.toml", "");
+    let o = run(
+        dir.path(),
+        &["check", "--seeds", "seeds", "--config", "default.toml"],
+    );
+    let err = stderr(&o);
+    assert!(
+        err.contains("seeds/many.md: warning: brings 30 names no other release has (15 portfolios, 15 ministers), more than max_new_names_per_seed (20)")
+            && err.contains("raise max_new_names_per_seed"),
+        "{err}"
+    );
+    assert!(!err.contains("seeds/a.md: warning: brings"), "{err}");
+    names_unchecked(dir.path(), "more.toml", "max_new_names_per_seed = 30");
+    let o = run(
+        dir.path(),
+        &["check", "--seeds", "seeds", "--config", "more.toml"],
+    );
+    assert!(
+        !stderr(&o).contains("max_new_names_per_seed"),
+        "{}",
+        stderr(&o)
+    );
+}
+
 #[test]
 fn every_release_is_in_exactly_one_archive_document_within_the_budget() {
     let attachments: String = (0..12)
