@@ -32,6 +32,10 @@ pub struct Config {
     /// release too big for it is carried as its summary; a document carries
     /// fewer items rather than grow past it.
     pub max_document_bytes: Option<usize>,
+    /// The most bytes a build may write in all (`None`: no limit): every
+    /// planned file counts, written or unchanged. A build that would pass it
+    /// publishes nothing (see [`crate::delivery::budget`]).
+    pub max_output_bytes: Option<u64>,
     /// A release that brings more names no other release has (each a feed
     /// of its own) is a warning naming it (`None`: never).
     pub max_new_names_per_seed: Option<usize>,
@@ -254,6 +258,7 @@ struct RawConfig {
     time_zone: Option<String>,
     items_per_feed: Option<i64>,
     max_document_bytes: Option<i64>,
+    max_output_bytes: Option<i64>,
     max_new_names_per_seed: Option<i64>,
     author: Option<String>,
     honorifics: Option<Vec<String>>,
@@ -310,6 +315,9 @@ pub const DEFAULT_ITEMS_PER_FEED: usize = 50;
 /// Miniflux (15 MB) and libxml2's text node limit (10 MB) accept.
 pub const DEFAULT_MAX_DOCUMENT_BYTES: usize = 1 << 20;
 pub const MIN_DOCUMENT_BYTES: usize = 64 << 10;
+/// 20 GiB: a hundred times the whole real archive's output, far from what
+/// any real build writes, and well before a runaway one fills a disk.
+pub const DEFAULT_MAX_OUTPUT_BYTES: u64 = 20 << 30;
 /// A release naming more than this many ministers, portfolios... that no
 /// other release names is a warning: each is a feed of about seven files.
 pub const DEFAULT_MAX_NEW_NAMES_PER_SEED: usize = 20;
@@ -463,6 +471,19 @@ impl Config {
                 ));
             }
         };
+        let max_output_bytes = match raw.max_output_bytes {
+            None => Some(DEFAULT_MAX_OUTPUT_BYTES),
+            Some(0) => None,
+            Some(n) if n > 0 => Some(n as u64),
+            Some(n) => {
+                return Err(bad(
+                    format!("max_output_bytes: {n} is negative"),
+                    &format!(
+                        "use a number of bytes (the default is {DEFAULT_MAX_OUTPUT_BYTES}, 20 GiB), or 0 for no limit"
+                    ),
+                ));
+            }
+        };
         let max_new_names_per_seed = match raw.max_new_names_per_seed {
             None => Some(DEFAULT_MAX_NEW_NAMES_PER_SEED),
             Some(0) => None,
@@ -575,6 +596,7 @@ impl Config {
             time_zone,
             items_per_feed,
             max_document_bytes,
+            max_output_bytes,
             max_new_names_per_seed,
             author: raw.author.unwrap_or_else(|| DEFAULT_AUTHOR.to_string()),
             honorifics,

@@ -730,6 +730,28 @@ fn history_pages_do_not_grow_with_the_number_of_years() {
     );
 }
 
+/// Every folder under `dir`, by `/`-separated relative path.
+fn folders(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                out.push(
+                    path.strip_prefix(dir)
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned(),
+                );
+                stack.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 /// A seed naming `count` ministers and `count` portfolios that no other
 /// release names.
 fn seed_with_new_names(count: usize) -> String {
@@ -763,6 +785,76 @@ fn names_unchecked(dir: &Path, file: &str, extra: &str) {
         format!("{extra}\n[taxonomies.ministers]\ncheck = false\n[taxonomies.portfolios]\ncheck = false\n"),
     )
     .unwrap();
+}
+
+#[test]
+fn a_build_past_max_output_bytes_publishes_nothing_and_names_the_heaviest_seed() {
+    let files: Vec<(String, String)> = (0..6).map(|n| (format!("r{n}.md"), good_seed(n))).collect();
+    let files: Vec<(&str, String)> = files.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
+    let dir = site(&files);
+    names_unchecked(dir.path(), "small.toml", "");
+    let o = run(
+        dir.path(),
+        &[
+            "build",
+            "--seeds",
+            "seeds",
+            "--out",
+            "out",
+            "--config",
+            "small.toml",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = dir.path().join("out");
+    let (before, before_folders) = (tree(&out), folders(&out));
+    std::fs::write(dir.path().join("seeds/many.md"), seed_with_new_names(30)).unwrap();
+    names_unchecked(dir.path(), "small.toml", "max_output_bytes = 10000");
+    let o = run(
+        dir.path(),
+        &[
+            "build",
+            "--seeds",
+            "seeds",
+            "--out",
+            "out",
+            "--config",
+            "small.toml",
+        ],
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(
+            "small.toml: error: the output in out would be more than max_output_bytes (10000 bytes)"
+        ) && err.contains("hint: fix the seeds that weigh most (seeds/many.md")
+            && err.contains("raise max_output_bytes"),
+        "{err}"
+    );
+    assert!(
+        err.contains("seeds/many.md: error: one of the seeds that weigh most on the output"),
+        "{err}"
+    );
+    // Nothing in the output folder changed: no file, no folder, no
+    // temporary file, not the manifest.
+    assert_eq!(tree(&out), before);
+    assert_eq!(folders(&out), before_folders);
+    assert!(temp_files(&out).is_empty());
+    // Without the limit (0), the same build publishes.
+    names_unchecked(dir.path(), "small.toml", "max_output_bytes = 0");
+    let o = run(
+        dir.path(),
+        &[
+            "build",
+            "--seeds",
+            "seeds",
+            "--out",
+            "out",
+            "--config",
+            "small.toml",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
 
 #[test]
