@@ -32,6 +32,13 @@ pub struct Config {
     /// release too big for it is carried as its summary; a document carries
     /// fewer items rather than grow past it.
     pub max_document_bytes: Option<usize>,
+    /// The most bytes a build may write in all (`None`: no limit): every
+    /// planned file counts, written or unchanged. A build that would pass it
+    /// publishes nothing (see [`crate::delivery::budget`]).
+    pub max_output_bytes: Option<u64>,
+    /// A release that brings more names no other release has (each a feed
+    /// of its own) is a warning naming it (`None`: never).
+    pub max_new_names_per_seed: Option<usize>,
     pub author: String,
     /// Prefixes removed from minister names ("Hon", "Rt Hon"), longest first.
     pub honorifics: Vec<String>,
@@ -256,6 +263,8 @@ struct RawConfig {
     time_zone: Option<String>,
     items_per_feed: Option<i64>,
     max_document_bytes: Option<i64>,
+    max_output_bytes: Option<i64>,
+    max_new_names_per_seed: Option<i64>,
     author: Option<String>,
     honorifics: Option<Vec<String>>,
     titles: Option<Vec<String>>,
@@ -311,6 +320,12 @@ pub const DEFAULT_ITEMS_PER_FEED: usize = 50;
 /// Miniflux (15 MB) and libxml2's text node limit (10 MB) accept.
 pub const DEFAULT_MAX_DOCUMENT_BYTES: usize = 1 << 20;
 pub const MIN_DOCUMENT_BYTES: usize = 64 << 10;
+/// 20 GiB: a hundred times the whole real archive's output, far from what
+/// any real build writes, and well before a runaway one fills a disk.
+pub const DEFAULT_MAX_OUTPUT_BYTES: u64 = 20 << 30;
+/// A release naming more than this many ministers, portfolios... that no
+/// other release names is a warning: each is a feed of about seven files.
+pub const DEFAULT_MAX_NEW_NAMES_PER_SEED: usize = 20;
 /// Releases per archive document: 100 summaries are about 100 KB.
 pub const DEFAULT_ARCHIVE_PAGE_SIZE: usize = 100;
 pub const MAX_ARCHIVE_PAGE_SIZE: usize = 1000;
@@ -461,6 +476,32 @@ impl Config {
                 ));
             }
         };
+        let max_output_bytes = match raw.max_output_bytes {
+            None => Some(DEFAULT_MAX_OUTPUT_BYTES),
+            Some(0) => None,
+            Some(n) if n > 0 => Some(n as u64),
+            Some(n) => {
+                return Err(bad(
+                    format!("max_output_bytes: {n} is negative"),
+                    &format!(
+                        "use a number of bytes (the default is {DEFAULT_MAX_OUTPUT_BYTES}, 20 GiB), or 0 for no limit"
+                    ),
+                ));
+            }
+        };
+        let max_new_names_per_seed = match raw.max_new_names_per_seed {
+            None => Some(DEFAULT_MAX_NEW_NAMES_PER_SEED),
+            Some(0) => None,
+            Some(n) if n > 0 => Some(n as usize),
+            Some(n) => {
+                return Err(bad(
+                    format!("max_new_names_per_seed: {n} is negative"),
+                    &format!(
+                        "use a number of names (the default is {DEFAULT_MAX_NEW_NAMES_PER_SEED}), or 0 for no warning"
+                    ),
+                ));
+            }
+        };
         let archive_page_size = match raw.archive_page_size {
             None => DEFAULT_ARCHIVE_PAGE_SIZE,
             Some(n) if (1..=MAX_ARCHIVE_PAGE_SIZE as i64).contains(&n) => n as usize,
@@ -561,6 +602,8 @@ impl Config {
             time_zone,
             items_per_feed,
             max_document_bytes,
+            max_output_bytes,
+            max_new_names_per_seed,
             author: raw.author.unwrap_or_else(|| DEFAULT_AUTHOR.to_string()),
             honorifics,
             titles,

@@ -131,6 +131,10 @@ pub enum Error {
     },
     #[error(transparent)]
     Publish(#[from] publish::PublishError),
+    /// The output would pass `max_output_bytes`; nothing was published.
+    /// The diagnostics say by how much and name the seeds that weigh most.
+    #[error("the output would pass max_output_bytes; nothing was published")]
+    OverBudget { diagnostics: Vec<Diagnostic> },
     /// Mirroring the output folder into the `[deploy]` target failed; the
     /// output folder itself is published.
     #[error(transparent)]
@@ -379,6 +383,7 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
             #[cfg(not(feature = "test-hooks"))]
             let fail_after = None;
             publish::Session::begin(&lock, planned, fail_after)
+                .map(|s| s.with_budget(config.max_output_bytes))
         },
         |changed| {
             // What the hubs must be told is kept before the first changed
@@ -390,7 +395,8 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
                 .map_err(|e| pending_error(&options.out, e))?;
             Ok(())
         },
-    )?;
+    )
+    .map_err(|e| over_budget(e, &site, &config, options))?;
     // What fitting the documents to their size took is reported with the
     // seeds' warnings (and repeated, like them, by up-to-date runs).
     checked.diagnostics.extend(warnings);
@@ -508,6 +514,30 @@ pub fn deploy(
     drop(lock);
     progress.stage("done", 0);
     Ok(report)
+}
+
+/// A build refused by the output budget, as the error that names the seeds
+/// weighing most on the output ([`delivery::budget`]); any other error as
+/// it is.
+fn over_budget(e: Error, site: &Site, config: &Config, options: &Options) -> Error {
+    let Error::Publish(publish::PublishError::OverBudget {
+        path,
+        max,
+        total,
+        files,
+        planned,
+    }) = &e
+    else {
+        return e;
+    };
+    let what = format!(
+        "the output in {} would be more than max_output_bytes ({max} bytes): {total} bytes in the first {files} of {planned} files; nothing was published",
+        diag::shown(path)
+    );
+    let heaviest = delivery::budget::heaviest(site, config, delivery::budget::NAMED);
+    Error::OverBudget {
+        diagnostics: delivery::budget::diagnostics(&what, &heaviest, &options.config),
+    }
 }
 
 /// The pending pings of `out` could not be kept: nothing is published.
@@ -657,7 +687,7 @@ pub fn write_outputs<'l>(
     begin: impl FnOnce(BTreeSet<String>) -> Result<publish::Session<'l>, publish::PublishError>,
     before_commit: impl FnOnce(&[String]) -> Result<(), publish::PublishError>,
 ) -> Result<Written, Error> {
-    let plan = Plan::new(site, config);
+    let mut plan = Plan::new(site, config);
     let subscriptions = output::subscription_paths(&plan);
 
     // Each carried body is read again and rendered once, however many
@@ -711,6 +741,8 @@ pub fn write_outputs<'l>(
         items.extend(whole);
         archived.extend(short);
     }
+    // Archive documents are cut so that none outgrows max_document_bytes.
+    output::fit_archives(&mut plan, &archived);
 
     // The lists and the OPML are small and made from the site alone: with
     // them, every path this run writes is known, which publishing needs

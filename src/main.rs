@@ -43,7 +43,8 @@ mod status {
 const EXIT_STATUSES: &str = "\
 Exit status:
   0  success (warnings may have been printed)
-  1  invalid input: some seeds cannot be used; nothing was written
+  1  invalid input: some seeds cannot be used, or the output would pass
+     max_output_bytes; nothing was published
   2  usage or configuration error
   3  I/O failure reading seeds or writing the output folder, or a link or
      a file pressfeed did not write is where it would write one
@@ -892,6 +893,11 @@ fn report_error(e: &Error, quiet: bool) -> u8 {
         Error::Config(d) => {
             eprintln!("{d}");
             status::USAGE
+        }
+        Error::OverBudget { diagnostics } => {
+            print_diagnostics(diagnostics, quiet);
+            eprintln!("pressfeed: {e}");
+            status::INVALID_INPUT
         }
         Error::Seeds { .. } => {
             eprintln!("pressfeed: {e}");

@@ -602,3 +602,65 @@ fn sigterm_and_sigint_during_the_renames_leave_a_consistent_site_and_the_pings_o
         assert_eq!(pings(), owed);
     }
 }
+
+/// A published file replaced by hand (other bytes of the same size, its
+/// modification time set back) is not taken for pressfeed's: the next
+/// build is not skipped as up to date, and the boundary then refuses to
+/// write over it, naming it; a published file swapped for a link likewise.
+#[test]
+fn a_published_file_replaced_by_hand_is_not_taken_for_up_to_date() {
+    let dir = site();
+    let cached = |dir: &Path| pressfeed(dir, &["build", "--seeds", "seeds", "--out", "out"]);
+    let o = cached(dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = cached(dir.path());
+    assert!(
+        stdout(&o).contains("nothing changed since the last build"),
+        "{}",
+        stdout(&o)
+    );
+    let feed = dir.path().join("out/rss.xml");
+    let bytes = fs::read(&feed).unwrap();
+    let modified = fs::metadata(&feed).unwrap().modified().unwrap();
+    let mut tampered = bytes.clone();
+    let at = tampered.len() / 2;
+    tampered[at] = if tampered[at] == b'x' { b'y' } else { b'x' };
+    // Replaced by another file (a new inode), as `cp` or `rsync` would.
+    let staged = dir.path().join("staged");
+    fs::write(&staged, &tampered).unwrap();
+    fs::File::options()
+        .write(true)
+        .open(&staged)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    fs::rename(&staged, &feed).unwrap();
+    assert_eq!(fs::metadata(&feed).unwrap().len(), bytes.len() as u64);
+    assert_eq!(fs::metadata(&feed).unwrap().modified().unwrap(), modified);
+    let o = cached(dir.path());
+    assert!(
+        !stdout(&o).contains("nothing changed"),
+        "a replaced file was taken for up to date: {}",
+        stdout(&o)
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("rss.xml"), "{}", stderr(&o));
+    assert_eq!(fs::read(&feed).unwrap(), tampered);
+
+    // Put back as pressfeed wrote it: the next run is a full one (the
+    // record was dropped) and finds everything in place.
+    fs::write(&feed, &bytes).unwrap();
+    build_ok(dir.path());
+    let o = cached(dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // A file swapped for a link to a copy of itself is not pressfeed's.
+    let copy = dir.path().join("copy.xml");
+    fs::copy(&feed, &copy).unwrap();
+    fs::remove_file(&feed).unwrap();
+    symlink(&copy, &feed).unwrap();
+    let o = cached(dir.path());
+    assert!(!stdout(&o).contains("nothing changed"), "{}", stdout(&o));
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("rss.xml"), "{}", stderr(&o));
+    assert_eq!(fs::read_link(&feed).unwrap(), copy);
+}

@@ -729,3 +729,241 @@ fn history_pages_do_not_grow_with_the_number_of_years() {
         "{page}"
     );
 }
+
+/// Every folder under `dir`, by `/`-separated relative path.
+fn folders(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                out.push(
+                    path.strip_prefix(dir)
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned(),
+                );
+                stack.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A seed naming `count` ministers and `count` portfolios that no other
+/// release names.
+fn seed_with_new_names(count: usize) -> String {
+    let word = |k: usize| {
+        format!(
+            "{}{}",
+            (b'A' + (k / 26) as u8) as char,
+            (b'a' + (k % 26) as u8) as char
+        )
+    };
+    let list = |what: &str| -> String {
+        (0..count)
+            .map(|k| format!("\n  - {what} {}", word(k)))
+            .collect()
+    };
+    seed(
+        &format!(
+            "title: \"Many names\"\ndate: 2024-03-05\nurl: https://example.govt.nz/many\nministers:{}\nportfolios:{}",
+            list("Minister"),
+            list("Area")
+        ),
+        "A release that names many people and areas.",
+    )
+}
+
+/// A configuration of `extra` lines that does not look into names (a seed
+/// of made-up names would otherwise be reported name by name).
+fn names_unchecked(dir: &Path, file: &str, extra: &str) {
+    std::fs::write(
+        dir.join(file),
+        format!("{extra}\n[taxonomies.ministers]\ncheck = false\n[taxonomies.portfolios]\ncheck = false\n"),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_build_past_max_output_bytes_publishes_nothing_and_names_the_heaviest_seed() {
+    let files: Vec<(String, String)> = (0..6).map(|n| (format!("r{n}.md"), good_seed(n))).collect();
+    let files: Vec<(&str, String)> = files.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
+    let dir = site(&files);
+    names_unchecked(dir.path(), "small.toml", "");
+    let o = run(
+        dir.path(),
+        &[
+            "build",
+            "--seeds",
+            "seeds",
+            "--out",
+            "out",
+            "--config",
+            "small.toml",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = dir.path().join("out");
+    let (before, before_folders) = (tree(&out), folders(&out));
+    std::fs::write(dir.path().join("seeds/many.md"), seed_with_new_names(30)).unwrap();
+    names_unchecked(dir.path(), "small.toml", "max_output_bytes = 10000");
+    let o = run(
+        dir.path(),
+        &[
+            "build",
+            "--seeds",
+            "seeds",
+            "--out",
+            "out",
+            "--config",
+            "small.toml",
+        ],
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(
+            "small.toml: error: the output in out would be more than max_output_bytes (10000 bytes)"
+        ) && err.contains("hint: fix the seeds that weigh most (seeds/many.md")
+            && err.contains("raise max_output_bytes"),
+        "{err}"
+    );
+    assert!(
+        err.contains("seeds/many.md: error: one of the seeds that weigh most on the output"),
+        "{err}"
+    );
+    // Nothing in the output folder changed: no file, no folder, no
+    // temporary file, not the manifest.
+    assert_eq!(tree(&out), before);
+    assert_eq!(folders(&out), before_folders);
+    assert!(temp_files(&out).is_empty());
+    // Without the limit (0), the same build publishes.
+    names_unchecked(dir.path(), "small.toml", "max_output_bytes = 0");
+    let o = run(
+        dir.path(),
+        &[
+            "build",
+            "--seeds",
+            "seeds",
+            "--out",
+            "out",
+            "--config",
+            "small.toml",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn a_seed_naming_many_new_names_is_a_warning_naming_it() {
+    let dir = site(&[
+        ("a.md", good_seed(1)),
+        ("b.md", good_seed(2)),
+        ("many.md", seed_with_new_names(15)),
+    ]);
+    names_unchecked(dir.path(), "default.toml", "");
+    let o = run(
+        dir.path(),
+        &["check", "--seeds", "seeds", "--config", "default.toml"],
+    );
+    let err = stderr(&o);
+    assert!(
+        err.contains("seeds/many.md: warning: brings 30 names no other release has (15 portfolios, 15 ministers), more than max_new_names_per_seed (20)")
+            && err.contains("raise max_new_names_per_seed"),
+        "{err}"
+    );
+    assert!(!err.contains("seeds/a.md: warning: brings"), "{err}");
+    names_unchecked(dir.path(), "more.toml", "max_new_names_per_seed = 30");
+    let o = run(
+        dir.path(),
+        &["check", "--seeds", "seeds", "--config", "more.toml"],
+    );
+    assert!(
+        !stderr(&o).contains("max_new_names_per_seed"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn every_release_is_in_exactly_one_archive_document_within_the_budget() {
+    let attachments: String = (0..12)
+        .map(|k| {
+            format!("\n  - https://example.govt.nz/files/an-attachment-with-a-long-name-{k}.pdf")
+        })
+        .collect();
+    let body = "A sentence of a release that goes on for a while. ".repeat(40);
+    let files: Vec<(String, String)> = (0..60)
+        .map(|n| {
+            let front = format!(
+                "title: \"Release {n}\"\ndate: 2024-{:02}-{:02}\nurl: https://example.govt.nz/release/{n}\nministers:\n  - Jane Doe\nportfolios:\n  - Finance\nattachments:{attachments}",
+                1 + n / 28,
+                1 + n % 28
+            );
+            (format!("r{n:02}.md"), seed(&front, &body))
+        })
+        .collect();
+    let files: Vec<(&str, String)> = files.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
+    let dir = site(&files);
+    std::fs::write(
+        dir.path().join("tight.toml"),
+        "archive_page_size = 1000\nmax_document_bytes = 65536\narchive_formats = [\"atom\", \"rss\", \"json\"]\n",
+    )
+    .unwrap();
+    let o = run(
+        dir.path(),
+        &[
+            "build",
+            "--seeds",
+            "seeds",
+            "--out",
+            "out",
+            "--config",
+            "tight.toml",
+        ],
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    // Subscription documents carry fewer than 50 to fit; archive
+    // documents leave none out.
+    assert!(
+        !err.lines()
+            .any(|l| l.contains("/archive/") && l.contains("carries its newest")),
+        "{err}"
+    );
+    let files = tree(&dir.path().join("out"));
+    for (path, bytes) in &files {
+        if path.contains("archive/") {
+            assert!(bytes.len() <= 65536, "{path} is {} bytes", bytes.len());
+        }
+    }
+    for feed in ["", "ministers/jane-doe/", "portfolios/finance/"] {
+        for file in ["atom.xml", "rss.xml", "feed.json"] {
+            let mut titles: Vec<String> = Vec::new();
+            let mut documents = 0;
+            for (path, bytes) in &files {
+                let Some(rest) = path.strip_prefix(&format!("{feed}archive/")) else {
+                    continue;
+                };
+                if rest.split('/').nth(1) != Some(file) {
+                    continue;
+                }
+                documents += 1;
+                titles.extend(
+                    parse_feed(bytes)
+                        .entries
+                        .into_iter()
+                        .map(|e| e.title.map(|t| t.content).unwrap_or_default()),
+                );
+            }
+            assert!(documents > 2, "{feed}{file}: {documents} archive documents");
+            titles.sort();
+            let mut want: Vec<String> = (0..60).map(|n| format!("Release {n}")).collect();
+            want.sort();
+            assert_eq!(titles, want, "{feed}archive/*/{file}");
+        }
+    }
+}

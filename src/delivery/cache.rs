@@ -4,8 +4,10 @@
 //! (`$XDG_CACHE_HOME/pressfeed/` or `~/.cache/pressfeed/`, one file per
 //! output folder) a fingerprint of everything the output depends on: the
 //! pressfeed executable, the configuration, the seeds folder, and the path,
-//! size, inode and change time of every seed. It also records the size and
-//! modification time of every file it published and the warnings it reported.
+//! size, inode and change time of every seed. It also records the size,
+//! inode and change time of every file it published (each reached without
+//! following a link, and of a size the output folder's manifest lists) and
+//! the warnings it reported.
 //!
 //! The next build works out the fingerprint again, which takes one `stat` per
 //! seed and reads none. (A build into a folder with no record takes the
@@ -24,11 +26,13 @@ use std::fs;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io;
 use std::path::{Path, PathBuf};
+#[cfg(not(unix))]
 use std::time::UNIX_EPOCH;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::delivery::publish::{self, FileStamp};
 use crate::diag::Diagnostic;
 
 /// Where the record for the output folder `out` lives, if anywhere.
@@ -50,7 +54,7 @@ pub fn location(out: &Path) -> Option<PathBuf> {
     )
 }
 /// Bumped whenever the record's meaning changes.
-pub const FORMAT: u32 = 2;
+pub const FORMAT: u32 = 3;
 
 /// What a successful build leaves for the next one.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -67,9 +71,9 @@ pub struct Record {
     /// the two.
     pub held: Vec<(PathBuf, String)>,
     pub newest: Option<String>,
-    /// Each published file: path relative to the output folder, size, and
-    /// modification time in nanoseconds since the Unix epoch.
-    pub outputs: Vec<(String, u64, u128)>,
+    /// Each published file: path relative to the output folder, and its
+    /// size, inode and change time ([`publish::owned_stamps`]).
+    pub outputs: Vec<(String, FileStamp)>,
 }
 
 /// What the fingerprint knows of one seed (see [`stamp`]).
@@ -132,6 +136,7 @@ pub fn stamp(m: &fs::Metadata) -> Stamp {
     }
 }
 
+#[cfg(not(unix))]
 fn mtime(m: &fs::Metadata) -> u128 {
     m.modified()
         .ok()
@@ -165,11 +170,18 @@ impl Record {
     }
 }
 
-/// Whether every published file is as the record says.
+/// Whether every published file is as the record says: the same regular
+/// file (size, inode and change time), reached without following a link,
+/// of a size the manifest lists for it. A file replaced, edited (whatever
+/// its modification time is set back to) or swapped for a link is not, and
+/// the build is a full one.
 pub fn outputs_intact(out: &Path, record: &Record) -> bool {
-    record.outputs.iter().all(|(path, len, modified)| {
-        fs::metadata(out.join(path))
-            .is_ok_and(|m| m.is_file() && m.len() == *len && mtime(&m) == *modified)
+    let paths = record.outputs.iter().map(|(path, _)| path.as_str());
+    publish::owned_stamps(out, paths).is_ok_and(|found| {
+        found
+            .iter()
+            .zip(&record.outputs)
+            .all(|(found, (_, recorded))| found.as_ref() == Some(recorded))
     })
 }
 
@@ -177,11 +189,16 @@ pub fn outputs_intact(out: &Path, record: &Record) -> bool {
 pub fn describe_outputs<'a>(
     out: &Path,
     paths: impl Iterator<Item = &'a str>,
-) -> io::Result<Vec<(String, u64, u128)>> {
+) -> io::Result<Vec<(String, FileStamp)>> {
+    let paths: Vec<&str> = paths.collect();
+    let found = publish::owned_stamps(out, paths.iter().copied()).map_err(io::Error::other)?;
     paths
-        .map(|p| {
-            let m = fs::metadata(out.join(p))?;
-            Ok((p.to_string(), m.len(), mtime(&m)))
+        .into_iter()
+        .zip(found)
+        .map(|(path, stamp)| {
+            let stamp =
+                stamp.ok_or_else(|| io::Error::other(format!("{path}: not as published")))?;
+            Ok((path.to_string(), stamp))
         })
         .collect()
 }

@@ -41,7 +41,7 @@ use std::io::{self, Read, Write};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -104,6 +104,19 @@ pub enum PublishError {
     Foreign { path: PathBuf, files: String },
     #[error("{}: another pressfeed run holds the output folder (waited {}s)", crate::diag::shown(path), waited.as_secs())]
     Locked { path: PathBuf, waited: Duration },
+    /// The files put so far add up to more than the output budget
+    /// ([`Session::with_budget`]): nothing is published.
+    #[error(
+        "{}: the output would be more than {max} bytes (max_output_bytes): {total} bytes in the first {files} of {planned} files; nothing was published",
+        crate::diag::shown(path)
+    )]
+    OverBudget {
+        path: PathBuf,
+        max: u64,
+        total: u64,
+        files: usize,
+        planned: usize,
+    },
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> PublishError + '_ {
@@ -438,6 +451,51 @@ pub struct Session<'l> {
     stamps: Mutex<BTreeMap<String, (Option<Stamp>, Stamp)>>,
     unchanged: AtomicUsize,
     warnings: Vec<Diagnostic>,
+    /// The most bytes the planned files may add up to, and what those put
+    /// so far add up to.
+    budget: Option<u64>,
+    total: AtomicU64,
+    counted: AtomicUsize,
+    /// Last, so the temporary files are removed before it runs.
+    undo: Undo<'l>,
+}
+
+/// What [`Session::begin`] changed before the first file was put (the
+/// manifest rewritten to own new paths, folders made for them), undone
+/// when the session is dropped over its budget: a build refused for its
+/// size leaves the output folder exactly as it found it.
+struct Undo<'l> {
+    tree: Tree<'l>,
+    /// The manifest's bytes before `begin` rewrote it (empty: there was
+    /// none); `None` when it did not.
+    manifest: Option<Vec<u8>>,
+    /// Folders `begin` made, parents first.
+    created: Vec<String>,
+    armed: AtomicBool,
+}
+
+impl Drop for Undo<'_> {
+    fn drop(&mut self) {
+        if !*self.armed.get_mut() {
+            return;
+        }
+        match self.manifest.as_deref() {
+            None => {}
+            Some([]) => {
+                let _ = rustix::fs::unlinkat(self.tree.root, MANIFEST, AtFlags::empty());
+            }
+            Some(text) => {
+                let _ = write_manifest(&self.tree, text);
+            }
+        }
+        for dir in self.created.iter().rev() {
+            let (parent, name) = split(dir);
+            if let Ok(Some(fd)) = self.tree.dir(parent, None) {
+                // Never follows a link; fails on a folder that is not empty.
+                let _ = rustix::fs::unlinkat(&fd, name, AtFlags::REMOVEDIR);
+            }
+        }
+    }
 }
 
 impl<'l> Session<'l> {
@@ -517,7 +575,9 @@ impl<'l> Session<'l> {
         // of a run stopped before its renames are removed by the next one.
         let mut old = old;
         let mut old_text = old_text;
+        let mut manifest_before = None;
         if planned.iter().any(|p| !old.0.contains_key(p)) {
+            manifest_before = Some(old_text.clone());
             stamp_legacy(&tree, &mut old);
             for p in &planned {
                 old.0
@@ -550,7 +610,27 @@ impl<'l> Session<'l> {
             stamps: Mutex::new(BTreeMap::new()),
             unchanged: AtomicUsize::new(0),
             warnings,
+            budget: None,
+            total: AtomicU64::new(0),
+            counted: AtomicUsize::new(0),
+            undo: Undo {
+                tree,
+                manifest: manifest_before,
+                created,
+                armed: AtomicBool::new(false),
+            },
         })
+    }
+
+    /// Limits what the planned files may add up to, written or unchanged
+    /// (`max_output_bytes`): the [`put`](Session::put) that passes it fails
+    /// with [`PublishError::OverBudget`], as does every later one, and the
+    /// session dropped then removes its temporary files and undoes what
+    /// [`begin`](Session::begin) changed, so nothing in the output folder
+    /// changes.
+    pub fn with_budget(mut self, max: Option<u64>) -> Self {
+        self.budget = max;
+        self
     }
 
     /// Publishes one planned file: left alone when its bytes are already
@@ -569,6 +649,21 @@ impl<'l> Session<'l> {
                 path,
                 source: io::Error::new(io::ErrorKind::InvalidInput, "file was not planned"),
             });
+        }
+        if let Some(max) = self.budget {
+            let size: u64 = pieces.iter().map(|p| p.len() as u64).sum();
+            let total = self.total.fetch_add(size, Ordering::Relaxed) + size;
+            let files = self.counted.fetch_add(1, Ordering::Relaxed) + 1;
+            if total > max {
+                self.undo.armed.store(true, Ordering::Relaxed);
+                return Err(PublishError::OverBudget {
+                    path: self.tree.out.to_path_buf(),
+                    max,
+                    total,
+                    files,
+                    planned: self.new.len(),
+                });
+            }
         }
         let stamp = Stamp::of(pieces);
         let (dir_rel, name) = split(rel);
@@ -1054,6 +1149,60 @@ fn read_manifest(tree: &Tree<'_>) -> Result<(Manifest, Vec<u8>, Vec<String>), Pu
         .map_err(io_err(&path))?;
     let (manifest, warnings) = Manifest::parse(&bytes);
     Ok((manifest, bytes, warnings))
+}
+
+/// What the build record ([`crate::delivery::cache`]) keeps of a file
+/// pressfeed published: size, inode and change time (which no tool can
+/// set back, unlike the modification time).
+pub type FileStamp = (u64, u64, i64, i64);
+
+/// The [`FileStamp`] of each of `paths` (relative to `out`), each reached
+/// from the output folder's descriptor one name at a time, never through a
+/// link: `None` for a path where there is no regular file, or one reached
+/// through a link, or (the manifest itself aside) one of a size the
+/// manifest does not list for it. Cheap: one `statat` per file and one
+/// `openat` per folder, and the manifest read once; no file is read.
+// The fields of `stat` are of other types on other Unixes.
+#[allow(clippy::unnecessary_cast)]
+pub fn owned_stamps<'a>(
+    out: &Path,
+    paths: impl Iterator<Item = &'a str>,
+) -> Result<Vec<Option<FileStamp>>, PublishError> {
+    let root = File::open(out).map_err(io_err(out))?;
+    let tree = Tree {
+        root: root.as_fd(),
+        out,
+    };
+    let (manifest, _, _) = read_manifest(&tree)?;
+    let mut folder: Option<(String, Option<OwnedFd>)> = None;
+    let mut stamps = Vec::new();
+    for rel in paths {
+        let (dir, name) = split(rel);
+        if folder.as_ref().is_none_or(|(d, _)| d != dir) {
+            let fd = match tree.dir(dir, None) {
+                Ok(fd) => fd,
+                Err(PublishError::Foreign { .. }) => None,
+                Err(e) => return Err(e),
+            };
+            folder = Some((dir.to_string(), fd));
+        }
+        let stamp = folder
+            .as_ref()
+            .and_then(|(_, fd)| fd.as_ref())
+            .and_then(|fd| rustix::fs::statat(fd, name, AtFlags::SYMLINK_NOFOLLOW).ok())
+            .filter(|st| FileType::from_raw_mode(st.st_mode) == FileType::RegularFile)
+            .filter(|st| rel == MANIFEST || manifest.may_own(rel, st.st_size as u64))
+            .map(|st| {
+                (
+                    st.st_size as u64,
+                    st.st_ino as u64,
+                    st.st_ctime as i64,
+                    st.st_ctime_nsec as i64,
+                )
+            });
+        stamps.push(stamp);
+    }
+    Ok(stamps)
 }
 
 /// Replaces the manifest with `text`, atomically and durably.

@@ -114,6 +114,43 @@ pub trait Format: Sync {
         archived: &[Item<'_>],
         put: &Put<'_>,
     ) -> Result<Fitted, Refused>;
+
+    /// What `item` takes in an archive document of this format, as
+    /// [`Format::write_documents`] writes it there (a stub when its summary
+    /// would not fit in a document), with the room around it.
+    fn archive_size(&self, item: &Item<'_>, config: &Config) -> usize;
+}
+
+/// Cuts the archive documents of `plan` so that none outgrows
+/// `max_document_bytes` and has to leave releases out: measures what each
+/// release of `archived` (one per [`Plan::archived`] release) takes in an
+/// archive document of each format that has them, and gives the plan the
+/// largest ([`Plan::fit_archives`]). With the defaults every document
+/// already fits and the plan stays as it is.
+pub fn fit_archives(plan: &mut Plan<'_>, archived: &[Item<'_>]) {
+    let config = plan.config;
+    let Some(budget) = config.max_document_bytes else {
+        return;
+    };
+    let formats: Vec<&dyn Format> = FEED_FORMATS
+        .iter()
+        .copied()
+        .filter(|f| archives_in(config, f.info()))
+        .collect();
+    if archived.is_empty() || formats.is_empty() {
+        return;
+    }
+    let sizes: Vec<usize> = archived
+        .par_iter()
+        .map(|item| {
+            formats
+                .iter()
+                .map(|f| f.archive_size(item, config))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    plan.fit_archives(&sizes, budget.saturating_sub(HEAD_ALLOWANCE));
 }
 
 /// Room in a document for its head and tail, and between items: an item
@@ -298,6 +335,21 @@ impl<F: FeedFormat> Format for F {
                 .collect(),
             stubbed_archived,
         })
+    }
+
+    fn archive_size(&self, item: &Item<'_>, config: &Config) -> usize {
+        let item_budget = config
+            .max_document_bytes
+            .map(|b| b.saturating_sub(HEAD_ALLOWANCE));
+        let fragment = self.archive_item(item, config);
+        let size = match item_budget {
+            Some(room) if F::size(&fragment) > room => {
+                let (release, rendered) = item.stub();
+                F::size(&self.archive_item(&item.with(&release, rendered), config))
+            }
+            _ => F::size(&fragment),
+        };
+        size + ITEM_ALLOWANCE
     }
 }
 

@@ -49,6 +49,47 @@ pub fn pages(len: usize, size: usize) -> Vec<ArchivePage> {
         .collect()
 }
 
+/// The archive documents of a feed of `len` releases, oldest first, cut as
+/// [`pages`] cuts them but also before a release that would take a
+/// document's items past `room` bytes: `bytes(k)` is what release `k` of
+/// [`Feed::releases`] (newest first) takes in a document. A document is
+/// closed (full) by its count or by the first release that does not fit,
+/// and never changes after that: it depends only on releases older than
+/// the ones after it. With every document within `room`, the same
+/// documents as [`pages`]; a single release bigger than `room` has a
+/// document to itself.
+pub fn fitted_pages(
+    len: usize,
+    size: usize,
+    room: usize,
+    bytes: impl Fn(usize) -> usize,
+) -> Vec<ArchivePage> {
+    let size = size.max(1);
+    let page = |number: usize, from_oldest: usize, to_oldest: usize| ArchivePage {
+        number,
+        start: len - to_oldest,
+        end: len - from_oldest,
+    };
+    let mut out = Vec::new();
+    let (mut from, mut count, mut used) = (0, 0, 0usize);
+    for j in 0..len {
+        let b = bytes(len - 1 - j);
+        if count == size || (count > 0 && used.saturating_add(b) > room) {
+            out.push(page(out.len() + 1, from, j));
+            (from, count, used) = (j, 0, 0);
+        }
+        count += 1;
+        used = used.saturating_add(b);
+    }
+    if count == size {
+        out.push(page(out.len() + 1, from, len));
+        from = len;
+    }
+    // The newest document, not full (perhaps empty).
+    out.push(page(out.len() + 1, from, len));
+    out
+}
+
 /// The date an archive document gives as its `updated`: that of its newest
 /// release, or for an empty one, of the newest release older than it (the
 /// epoch when there is none). Never the feed's newest, so a full document
@@ -137,6 +178,44 @@ pub fn enabled(config: &Config) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Cut by size, the documents are those of [`pages`] while every one
+    /// fits; otherwise each fits (or holds one release), every release is
+    /// in exactly one, and full documents stay the same when a newer
+    /// release arrives.
+    #[test]
+    fn fitted_pages_fit_cover_and_never_shift() {
+        for len in 0..30 {
+            for size in 1..7 {
+                assert_eq!(
+                    fitted_pages(len, size, usize::MAX, |_| 10),
+                    pages(len, size)
+                );
+                for room in [5, 10, 25, 40] {
+                    // Releases of 3 to 17 bytes, by their place from the oldest.
+                    let bytes = |len: usize| move |k: usize| 3 + (len - 1 - k) * 7 % 15;
+                    let p = fitted_pages(len, size, room, bytes(len));
+                    let mut covered: Vec<usize> = p.iter().flat_map(|p| p.start..p.end).collect();
+                    covered.sort();
+                    assert_eq!(covered, (0..len).collect::<Vec<_>>());
+                    for page in &p {
+                        let used: usize = (page.start..page.end).map(bytes(len)).sum();
+                        assert!(page.end - page.start <= size);
+                        assert!(used <= room || page.end - page.start == 1, "{page:?}");
+                    }
+                    let q = fitted_pages(len + 1, size, room, bytes(len + 1));
+                    // All but the newest of `p` are full, and stay as they are
+                    // (counted from the oldest).
+                    for (a, b) in p.iter().zip(&q).take(p.len() - 1) {
+                        assert_eq!(
+                            (a.number, a.end - a.start, len - a.end),
+                            (b.number, b.end - b.start, len + 1 - b.end)
+                        );
+                    }
+                }
+            }
+        }
+    }
 
     /// Pages never shift: adding a newest release changes only the last
     /// page, and full pages keep their releases counted from the oldest.

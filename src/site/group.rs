@@ -143,6 +143,8 @@ pub fn group(releases: Vec<Release>, config: &Config, warnings: &mut Vec<Diagnos
         names.push(table);
     }
 
+    report_new_names(&releases, &names, config, warnings);
+
     let mut feeds = Vec::new();
     let mut tables = names.iter();
     for kind in &kinds {
@@ -186,6 +188,64 @@ pub fn group(releases: Vec<Release>, config: &Config, warnings: &mut Vec<Diagnos
         names,
         kinds,
         feeds,
+    }
+}
+
+/// A release that brings more names no other release has than
+/// [`Config::max_new_names_per_seed`] is a warning naming it: each such
+/// name is a feed of its own (documents, archive, page, history), so one
+/// seed listing a hundred made-up names adds hundreds of files. Linear in
+/// the names of every release.
+fn report_new_names(
+    releases: &[Release],
+    tables: &[NameTable],
+    config: &Config,
+    warnings: &mut Vec<Diagnostic>,
+) {
+    let Some(max) = config.max_new_names_per_seed else {
+        return;
+    };
+    // How many releases use each name of each table.
+    let uses: Vec<Vec<u32>> = tables
+        .iter()
+        .map(|t| {
+            let mut uses = vec![0u32; t.names.len()];
+            for ids in &t.per_release {
+                for &id in ids {
+                    uses[id as usize] += 1;
+                }
+            }
+            uses
+        })
+        .collect();
+    let alone = |t: usize, i: usize| {
+        tables[t].per_release[i]
+            .iter()
+            .filter(|&&id| uses[t][id as usize] == 1)
+            .count()
+    };
+    for (i, r) in releases.iter().enumerate() {
+        let total: usize = (0..tables.len()).map(|t| alone(t, i)).sum();
+        if total <= max {
+            continue;
+        }
+        let parts: Vec<String> = (0..tables.len())
+            .map(|t| (alone(t, i), &config.taxonomies[tables[t].taxonomy].plural))
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, plural)| format!("{n} {plural}"))
+            .collect();
+        warnings.push(
+            Diagnostic::warning(
+                &r.path,
+                0,
+                0,
+                format!(
+                    "brings {total} names no other release has ({}), more than max_new_names_per_seed ({max}): each is a feed of its own, with its documents and pages",
+                    parts.join(", ")
+                ),
+            )
+            .with_hint("list only the names the release is about: map other spellings to existing names with aliases, or leave junk out with drop (under [ministers], [portfolios] or [taxonomies.<key>] in pressfeed.toml); if they are right, raise max_new_names_per_seed"),
+        );
     }
 }
 

@@ -238,16 +238,6 @@ impl<'s> Plan<'s> {
                 .binary_search(i)
                 .expect("`carried` holds every release a feed emits") as u32
         };
-        // Every document declares the WebSub hubs that are told of it.
-        let hubs: Vec<Link> = config
-            .hubs
-            .iter()
-            .map(|hub| Link {
-                rel: Rel::Hub,
-                target: Target::Url(hub.url.to_string()),
-            })
-            .collect();
-        let mut documents: Vec<DocumentPlan> = Vec::new();
         let archives = archive::enabled(config);
         let archived: Vec<u32> = match archives {
             true => {
@@ -267,28 +257,15 @@ impl<'s> Plan<'s> {
                 .binary_search(i)
                 .expect("`archived` holds every release of every feed") as u32
         };
-        for (n, feed) in site.feeds.iter().enumerate() {
-            let pages = match archives {
+        let pages: Vec<Vec<archive::ArchivePage>> = site
+            .feeds
+            .iter()
+            .map(|feed| match archives {
                 true => archive::pages(feed.releases.len(), config.archive_page_size),
                 false => Vec::new(),
-            };
-            let mut links = Vec::new();
-            if let Some(newest) = pages.last() {
-                links.push(Link {
-                    rel: Rel::PrevArchive,
-                    target: Target::Document(paths::archive_folder(&feed.dir, newest.number)),
-                });
-            }
-            links.extend(hubs.iter().cloned());
-            documents.push(DocumentPlan {
-                feed: n,
-                folder: feed.dir.clone(),
-                entries: feed.emitted(limit).iter().map(position).collect(),
-                links,
-                kind: DocumentKind::Subscription,
-            });
-            documents.extend(archive_documents(site, n, feed, &pages, archived_position));
-        }
+            })
+            .collect();
+        let documents = documents(site, config, &pages, position, archived_position);
         let mut history = Vec::new();
         if archives {
             for (n, feed) in site.feeds.iter().enumerate() {
@@ -318,6 +295,50 @@ impl<'s> Plan<'s> {
         }
     }
 
+    /// Cuts each feed's archive documents again so that the items of none
+    /// take more than `room` bytes ([`archive::fitted_pages`]): `sizes`
+    /// gives what each release of [`Plan::archived`] takes in an archive
+    /// document (in the format where it takes most). Leaves the plan as it
+    /// is when every document fits, as it always does with the defaults.
+    pub fn fit_archives(&mut self, sizes: &[usize], room: usize) {
+        let (site, config) = (self.site, self.config);
+        if self.archived.is_empty() {
+            return;
+        }
+        let archived = &self.archived;
+        let mut changed = false;
+        let pages: Vec<Vec<archive::ArchivePage>> = site
+            .feeds
+            .iter()
+            .map(|feed| {
+                let bytes = |k: usize| {
+                    archived
+                        .binary_search(&feed.releases[k])
+                        .map_or(0, |p| sizes[p])
+                };
+                let len = feed.releases.len();
+                let fitted = archive::fitted_pages(len, config.archive_page_size, room, bytes);
+                changed |= fitted != archive::pages(len, config.archive_page_size);
+                fitted
+            })
+            .collect();
+        if !changed {
+            return;
+        }
+        let carried = &self.carried;
+        let position = |i: &u32| {
+            carried
+                .binary_search(i)
+                .expect("`carried` holds every release a feed emits") as u32
+        };
+        let archived_position = |i: &u32| {
+            archived
+                .binary_search(i)
+                .expect("`archived` holds every release of every feed") as u32
+        };
+        self.documents = documents(site, config, &pages, position, archived_position);
+    }
+
     /// The path of a page, relative to the output folder.
     pub fn page_path(&self, page: &PagePlan) -> String {
         paths::page(&self.feeds[page.feed].feed.dir)
@@ -338,6 +359,48 @@ impl<'s> Plan<'s> {
         let end = self.history.partition_point(|h| h.feed <= n);
         &self.history[start..end]
     }
+}
+
+/// Every feed's documents, feed by feed: its subscription document, then
+/// its archive documents, one per page of `pages` (one list per feed,
+/// empty with `archives = false`).
+fn documents(
+    site: &Site,
+    config: &Config,
+    pages: &[Vec<archive::ArchivePage>],
+    position: impl Fn(&u32) -> u32,
+    archived_position: impl Fn(&u32) -> u32,
+) -> Vec<DocumentPlan> {
+    let limit = config.items_per_feed;
+    // Every document declares the WebSub hubs that are told of it.
+    let hubs: Vec<Link> = config
+        .hubs
+        .iter()
+        .map(|hub| Link {
+            rel: Rel::Hub,
+            target: Target::Url(hub.url.to_string()),
+        })
+        .collect();
+    let mut documents: Vec<DocumentPlan> = Vec::new();
+    for (n, (feed, pages)) in site.feeds.iter().zip(pages).enumerate() {
+        let mut links = Vec::new();
+        if let Some(newest) = pages.last() {
+            links.push(Link {
+                rel: Rel::PrevArchive,
+                target: Target::Document(paths::archive_folder(&feed.dir, newest.number)),
+            });
+        }
+        links.extend(hubs.iter().cloned());
+        documents.push(DocumentPlan {
+            feed: n,
+            folder: feed.dir.clone(),
+            entries: feed.emitted(limit).iter().map(&position).collect(),
+            links,
+            kind: DocumentKind::Subscription,
+        });
+        documents.extend(archive_documents(site, n, feed, pages, &archived_position));
+    }
+    documents
 }
 
 /// The archive documents (RFC 5005) of feed `n`, one per page of
