@@ -483,6 +483,12 @@ fn run(cli: Cli) -> u8 {
                                 "nothing changed since the last build of {} file(s)",
                                 report.checked.files
                             )
+                        } else if report.checked.read < report.checked.files {
+                            // An incremental build: the rest were known.
+                            format!(
+                                "read {} of {} file(s)",
+                                report.checked.read, report.checked.files
+                            )
                         } else {
                             format!("read {} file(s)", report.checked.files)
                         };
