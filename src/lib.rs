@@ -399,7 +399,12 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
     };
     cache::invalidate(&options.out);
     progress.stage("keys", 0);
-    let known = Known::new(&site, paths, &seeds.seeds, options.use_cache.then_some(&state.outputs));
+    let known = Known::new(
+        &site,
+        paths,
+        &seeds.seeds,
+        options.use_cache.then_some(&state.outputs),
+    );
     let mut checked = checked;
     let mut pings_pending = 0;
     let Written {
@@ -855,8 +860,8 @@ pub fn write_outputs<'l>(
     // summaries made when the seeds were read.
     let carried = made.scope.needed(&plan, false);
     let archived_needed = made.scope.needed(&plan, true);
-    let to_render = carried.iter().filter(|&&n| n).count()
-        + archived_needed.iter().filter(|&&n| n).count();
+    let to_render =
+        carried.iter().filter(|&&n| n).count() + archived_needed.iter().filter(|&&n| n).count();
     progress.stage("rendering", to_render as u64);
     let items: Vec<Item> = plan
         .carried
@@ -950,21 +955,27 @@ pub fn write_outputs<'l>(
                 size,
                 body: item.rendered.html.len(),
             };
-            cuts.entry(item.index).or_default().push((label.to_string(), cut));
+            cuts.entry(item.index)
+                .or_default()
+                .push((label.to_string(), cut));
         }
         for n in fitted.stubbed {
             let item = &items[n as usize];
             let cut = state::Cut::Stub {
                 cuts: item.stub_cuts(),
             };
-            cuts.entry(item.index).or_default().push((label.to_string(), cut));
+            cuts.entry(item.index)
+                .or_default()
+                .push((label.to_string(), cut));
         }
         for n in fitted.stubbed_archived {
             let item = &archived[n as usize];
             let cut = state::Cut::ArchiveStub {
                 cuts: item.stub_cuts(),
             };
-            cuts.entry(item.index).or_default().push((label.to_string(), cut));
+            cuts.entry(item.index)
+                .or_default()
+                .push((label.to_string(), cut));
         }
         trimmed.extend(
             fitted
@@ -972,33 +983,24 @@ pub fn write_outputs<'l>(
                 .into_iter()
                 .map(|(path, carried, planned)| (path, (carried, planned))),
         );
-        // The items of documents not made: as the last build fitted them.
+        // The items of documents not made: as the last build fitted them
+        // (a subscription document's cuts for the releases such documents
+        // carry, an archive document's for those archive documents carry).
         if let Some(last) = known.outputs {
-            let replayed = (plan.carried.iter().zip(&made_carried))
-                .chain(plan.archived.iter().zip(&made_archived))
-                .filter(|(_, made)| !**made)
-                .map(|(&i, _)| i);
-            for i in replayed {
-                let Some(was) = last.cuts.get(&known.keys[i as usize]) else {
-                    continue;
-                };
-                for (l, cut) in was.iter().filter(|(l, _)| l == label) {
-                    let archive = matches!(cut, state::Cut::ArchiveStub { .. });
-                    let listed = match archive {
-                        true => &made_archived,
-                        false => &made_carried,
-                    };
-                    // Not if the list it belongs to made it after all.
-                    let list = match archive {
-                        true => &plan.archived,
-                        false => &plan.carried,
-                    };
-                    if list.binary_search(&i).is_ok_and(|p| listed[p]) {
+            let lists = [
+                (&plan.carried, &made_carried, false),
+                (&plan.archived, &made_archived, true),
+            ];
+            for (list, made_now, archive) in lists {
+                for (&i, _) in list.iter().zip(made_now.iter()).filter(|(_, m)| !**m) {
+                    let Some(was) = last.cuts.get(&known.keys[i as usize]) else {
                         continue;
-                    }
-                    let entry = cuts.entry(i).or_default();
-                    if !entry.iter().any(|(el, ec)| el == l && ec == cut) {
-                        entry.push((l.clone(), cut.clone()));
+                    };
+                    let replayed = was.iter().filter(|(l, cut)| {
+                        l == label && matches!(cut, state::Cut::ArchiveStub { .. }) == archive
+                    });
+                    for (l, cut) in replayed {
+                        cuts.entry(i).or_default().push((l.clone(), cut.clone()));
                     }
                 }
             }

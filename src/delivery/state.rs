@@ -60,9 +60,12 @@ pub const SHARDS: usize = 256;
 /// A state file larger than this is not read.
 const MAX_FILE_BYTES: u64 = 4 << 30;
 /// A seed changed less than this long before it was read may change again
-/// without its change time moving (file systems keep coarse clocks): its
-/// entry is read again by the next run rather than trusted.
-const RACY_NANOS: i128 = 2_000_000_000;
+/// without its change time moving (file systems keep time in ticks of a
+/// few milliseconds): its entry is read again by the next run rather than
+/// trusted. A file system that keeps whole seconds (the change time has no
+/// nanoseconds) gets two seconds.
+const RACY_NANOS: i128 = 100_000_000;
+const RACY_NANOS_WHOLE_SECONDS: i128 = 2_000_000_000;
 
 /// A 32-byte BLAKE3 digest.
 pub type Digest = [u8; 32];
@@ -107,7 +110,11 @@ impl Seed {
 /// since the Unix epoch) may change again without its stamp changing.
 pub fn racy(stamp: &Stamp, read_at: i128) -> bool {
     let ctime = stamp.2 as i128 * 1_000_000_000 + stamp.3 as i128;
-    read_at - ctime < RACY_NANOS
+    let window = match stamp.3 {
+        0 => RACY_NANOS_WHOLE_SECONDS,
+        _ => RACY_NANOS,
+    };
+    read_at - ctime < window
 }
 
 /// What the state keeps of one output file.
@@ -304,9 +311,13 @@ impl State {
             Err(e) => return Err(Refusal::Distrusted(format!("cannot read it: {e}"))),
             Ok(m) if !m.is_file() => return Err(Refusal::Distrusted("not a regular file".into())),
             Ok(m) if m.len() > MAX_FILE_BYTES => {
-                return Err(Refusal::Distrusted(format!("larger than {MAX_FILE_BYTES} bytes")));
+                return Err(Refusal::Distrusted(format!(
+                    "larger than {MAX_FILE_BYTES} bytes"
+                )));
             }
-            Ok(_) => fs::read(path).map_err(|e| Refusal::Distrusted(format!("cannot read it: {e}")))?,
+            Ok(_) => {
+                fs::read(path).map_err(|e| Refusal::Distrusted(format!("cannot read it: {e}")))?
+            }
         };
         let Some(rest) = bytes.strip_prefix(MAGIC.as_slice()) else {
             return Err(Refusal::Distrusted("not a pressfeed state file".into()));
@@ -329,7 +340,9 @@ impl State {
             return Err(Refusal::Outdated);
         }
         if *blake3::hash(payload).as_bytes() != header.hash {
-            return Err(Refusal::Distrusted("its contents do not match its hash (a damaged file)".into()));
+            return Err(Refusal::Distrusted(
+                "its contents do not match its hash (a damaged file)".into(),
+            ));
         }
         let value = postcard::from_bytes(payload)
             .map_err(|_| Refusal::Distrusted("its contents cannot be read".into()))?;
@@ -337,7 +350,13 @@ impl State {
     }
 
     /// Writes one state file atomically, unless its payload is `known`.
-    fn write<T: Serialize>(&self, dir: &Path, name: &str, value: &T, known: Option<Digest>) -> io::Result<()> {
+    fn write<T: Serialize>(
+        &self,
+        dir: &Path,
+        name: &str,
+        value: &T,
+        known: Option<Digest>,
+    ) -> io::Result<()> {
         let payload = postcard::to_stdvec(value).map_err(io::Error::other)?;
         let hash = *blake3::hash(&payload).as_bytes();
         if known == Some(hash) {
@@ -397,12 +416,21 @@ impl State {
             }
         }
         let this = &self;
-        shards.par_iter_mut().enumerate().filter(|(n, _)| dirty[*n]).for_each(|(n, shard)| {
-            // Sorted, so the same entries always give the same bytes.
-            shard.sort_unstable_by(|a, b| a.0.cmp(b.0));
-            let _ = this.write(&dir, &shard_name(n), shard, None);
-        });
-        let _ = self.write(&dir, OUTPUTS_NAME, &SortedOutputs(outputs), self.outputs_hash);
+        shards
+            .par_iter_mut()
+            .enumerate()
+            .filter(|(n, _)| dirty[*n])
+            .for_each(|(n, shard)| {
+                // Sorted, so the same entries always give the same bytes.
+                shard.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                let _ = this.write(&dir, &shard_name(n), shard, None);
+            });
+        let _ = self.write(
+            &dir,
+            OUTPUTS_NAME,
+            &SortedOutputs(outputs),
+            self.outputs_hash,
+        );
     }
 
     /// Forgets the state of `out`.
@@ -443,16 +471,26 @@ mod tests {
                 format!("f{n}/atom.xml"),
                 Output {
                     digest: [n; 32],
-                    on_disk: OnDisk { size: n as u64, mtime: 7, ino: 9 },
+                    on_disk: OnDisk {
+                        size: n as u64,
+                        mtime: 7,
+                        ino: 9,
+                    },
                     trimmed: (n % 7 == 0).then_some((1, 2)),
                 },
             );
         }
-        outputs.cuts.insert([3; 32], vec![("Atom".into(), Cut::Shortened { size: 5, body: 2 })]);
+        outputs.cuts.insert(
+            [3; 32],
+            vec![("Atom".into(), Cut::Shortened { size: 5, body: 2 })],
+        );
         let bytes = postcard::to_stdvec(&SortedOutputs(&outputs)).unwrap();
         let back: Outputs = postcard::from_bytes(&bytes).unwrap();
         assert_eq!(back, outputs);
-        assert_eq!(bytes, postcard::to_stdvec(&SortedOutputs(&back.clone())).unwrap());
+        assert_eq!(
+            bytes,
+            postcard::to_stdvec(&SortedOutputs(&back.clone())).unwrap()
+        );
     }
 
     #[test]
@@ -469,31 +507,50 @@ mod tests {
         let dir = tmp.path().join("state");
         fs::create_dir(&dir).unwrap();
         let outputs = Outputs::default();
-        state.write(&dir, OUTPUTS_NAME, &SortedOutputs(&outputs), None).unwrap();
+        state
+            .write(&dir, OUTPUTS_NAME, &SortedOutputs(&outputs), None)
+            .unwrap();
         assert!(state.read::<Outputs>(&dir.join(OUTPUTS_NAME)).is_ok());
         // Another salt: outdated.
         state.salt = [2; 32];
-        assert!(matches!(state.read::<Outputs>(&dir.join(OUTPUTS_NAME)), Err(Refusal::Outdated)));
+        assert!(matches!(
+            state.read::<Outputs>(&dir.join(OUTPUTS_NAME)),
+            Err(Refusal::Outdated)
+        ));
         state.salt = [1; 32];
         // Another folder: distrusted.
         state.out = tmp.path().to_path_buf();
-        assert!(matches!(state.read::<Outputs>(&dir.join(OUTPUTS_NAME)), Err(Refusal::Distrusted(_))));
+        assert!(matches!(
+            state.read::<Outputs>(&dir.join(OUTPUTS_NAME)),
+            Err(Refusal::Distrusted(_))
+        ));
         state.out = fs::canonicalize(&out).unwrap();
         // A flipped byte: distrusted.
         let mut bytes = fs::read(dir.join(OUTPUTS_NAME)).unwrap();
         let last = bytes.len() - 1;
         bytes[last] ^= 1;
         fs::write(dir.join(OUTPUTS_NAME), &bytes).unwrap();
-        assert!(matches!(state.read::<Outputs>(&dir.join(OUTPUTS_NAME)), Err(Refusal::Distrusted(_))));
+        assert!(matches!(
+            state.read::<Outputs>(&dir.join(OUTPUTS_NAME)),
+            Err(Refusal::Distrusted(_))
+        ));
         // Garbage: distrusted.
         fs::write(dir.join(OUTPUTS_NAME), b"hello").unwrap();
-        assert!(matches!(state.read::<Outputs>(&dir.join(OUTPUTS_NAME)), Err(Refusal::Distrusted(_))));
+        assert!(matches!(
+            state.read::<Outputs>(&dir.join(OUTPUTS_NAME)),
+            Err(Refusal::Distrusted(_))
+        ));
     }
 
     #[test]
     fn a_seed_changed_just_before_it_was_read_is_read_again() {
+        // Whole seconds: two seconds.
         let stamp: Stamp = (10, 1, 100, 0);
-        assert!(racy(&stamp, 100_500_000_000));
+        assert!(racy(&stamp, 101_500_000_000));
         assert!(!racy(&stamp, 103_000_000_000));
+        // Finer: a tenth of a second.
+        let stamp: Stamp = (10, 1, 100, 5);
+        assert!(racy(&stamp, 100_050_000_000));
+        assert!(!racy(&stamp, 100_200_000_000));
     }
 }

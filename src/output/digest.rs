@@ -119,7 +119,9 @@ pub fn documents(plan: &Plan<'_>, keys: &[Digest]) -> Vec<Digest> {
             feed_info(&mut f, &plan.feeds[doc.feed]);
             f.str(&doc.folder);
             match doc.kind {
-                DocumentKind::Subscription => f.num(0).str(&plan.feeds[doc.feed].updated.to_rfc3339()),
+                DocumentKind::Subscription => {
+                    f.num(0).str(&plan.feeds[doc.feed].updated.to_rfc3339())
+                }
                 DocumentKind::Archive { updated } => f.num(1).str(&updated.to_rfc3339()),
             };
             for link in &doc.links {

@@ -118,7 +118,12 @@ impl Scope {
         };
         let mut marked = vec![matches!(self, Scope::All); list.len()];
         if let Scope::Some { documents, .. } = self {
-            for (doc, _) in plan.documents.iter().zip(documents).filter(|(_, in_scope)| **in_scope) {
+            for (doc, _) in plan
+                .documents
+                .iter()
+                .zip(documents)
+                .filter(|(_, in_scope)| **in_scope)
+            {
                 if doc.kind.is_archive() == archive {
                     for &e in &doc.entries {
                         marked[e as usize] = true;
@@ -387,7 +392,14 @@ impl<F: FeedFormat> Format for F {
                     (Some(fragment), stub)
                 })
                 .unzip();
-            trimmed.extend(write_set(self, plan, scope, Kinds::Archive, &archived, put)?);
+            trimmed.extend(write_set(
+                self,
+                plan,
+                scope,
+                Kinds::Archive,
+                &archived,
+                put,
+            )?);
             stubbed_archived = (0u32..)
                 .zip(stubs)
                 .filter_map(|(n, stub)| stub.then_some(n))
