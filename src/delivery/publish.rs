@@ -91,6 +91,8 @@ pub struct OnDisk {
 }
 
 impl OnDisk {
+    // The stat fields' types differ between platforms.
+    #[allow(clippy::unnecessary_cast)]
     fn of(st: &rustix::fs::Stat) -> OnDisk {
         OnDisk {
             size: st.st_size as u64,
@@ -508,31 +510,47 @@ impl<'l> Session<'l> {
         // What each planned path holds: nothing, a file pressfeed wrote
         // (as it is on disk), or something else (named in the error).
         type There<'a> = Result<Option<OnDisk>, (String, &'a str)>;
-        let there: Vec<(&String, There)> = planned
+        // Each folder is opened once for all its files.
+        let mut by_folder: BTreeMap<&str, Vec<&String>> = BTreeMap::new();
+        for rel in &planned {
+            by_folder.entry(split(rel).0).or_default().push(rel);
+        }
+        let folders: Vec<(&str, Vec<&String>)> = by_folder.into_iter().collect();
+        let there: Vec<Vec<(&String, There)>> = folders
             .par_iter()
-            .map(|rel| -> Result<(&String, There), PublishError> {
-                let (dir, name) = split(rel);
-                let dir = match tree.dir(dir, None) {
-                    Ok(Some(d)) => d,
-                    Ok(None) => return Ok((rel, Ok(None))),
-                    Err(PublishError::Foreign { path, .. }) => {
-                        let at = path.strip_prefix(out).unwrap_or(&path);
-                        let at = at.to_string_lossy().into_owned();
-                        let kind = kind_at(tree.root, &at);
-                        return Ok((rel, Err((at, kind))));
-                    }
-                    Err(e) => return Err(e),
-                };
-                Ok((
-                    rel,
-                    match entry_on_disk(&dir, name).map_err(io_err(&out.join(rel)))? {
-                        None => Ok(None),
-                        Some((FileType::RegularFile, d)) if old.may_own(rel, d.size) => Ok(Some(d)),
-                        Some((t, _)) => Err((rel.clone(), describe(t))),
-                    },
-                ))
-            })
+            .map(
+                |(dir, files)| -> Result<Vec<(&String, There)>, PublishError> {
+                    let dir = match tree.dir(dir, None) {
+                        Ok(Some(d)) => d,
+                        Ok(None) => return Ok(files.iter().map(|&rel| (rel, Ok(None))).collect()),
+                        Err(PublishError::Foreign { path, .. }) => {
+                            let at = path.strip_prefix(out).unwrap_or(&path);
+                            let at = at.to_string_lossy().into_owned();
+                            let kind = kind_at(tree.root, &at);
+                            return Ok(vec![(files[0], Err((at, kind)))]);
+                        }
+                        Err(e) => return Err(e),
+                    };
+                    files
+                        .iter()
+                        .map(|&rel| {
+                            let name = split(rel).1;
+                            let what = match entry_on_disk(&dir, name)
+                                .map_err(io_err(&out.join(rel)))?
+                            {
+                                None => Ok(None),
+                                Some((FileType::RegularFile, d)) if old.may_own(rel, d.size) => {
+                                    Ok(Some(d))
+                                }
+                                Some((t, _)) => Err((rel.clone(), describe(t))),
+                            };
+                            Ok((rel, what))
+                        })
+                        .collect()
+                },
+            )
             .collect::<Result<_, _>>()?;
+        let there = there.into_iter().flatten();
         let mut found: BTreeMap<String, &str> = BTreeMap::new();
         let mut on_disk: BTreeMap<String, OnDisk> = BTreeMap::new();
         for (rel, there) in there {
@@ -673,12 +691,34 @@ impl<'l> Session<'l> {
     ///
     /// [`on_disk`]: Session::on_disk
     pub fn keep(&self, rel: &str) -> Result<(), PublishError> {
+        let path = self.tree.out.join(rel);
         if !self.on_disk.contains_key(rel) {
             return Err(PublishError::Io {
-                path: self.tree.out.join(rel),
+                path,
                 source: io::Error::new(io::ErrorKind::NotFound, "kept file is not there"),
             });
         }
+        // The manifest lists one version of a file, unless a run stopped
+        // between its renames (then the file is one of two): which one is
+        // read from the file, so the manifest lists it alone again.
+        let stamp = match self.old.0.get(rel) {
+            Some(Owned::Stamped(v)) if v.len() == 1 => v[0],
+            _ => {
+                let (dir, name) = split(rel);
+                let dir = self
+                    .tree
+                    .dir(dir, None)?
+                    .ok_or_else(|| io_err(&path)(io::ErrorKind::NotFound.into()))?;
+                let there = stamp_file(&dir, name).map_err(io_err(&path))?;
+                if !self.old.vouches(rel, &there) {
+                    return Err(self
+                        .tree
+                        .foreign(&[(rel.to_string(), "a file changed since pressfeed wrote it")]));
+                }
+                there
+            }
+        };
+        self.stamp(rel, None, stamp);
         self.unchanged.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }

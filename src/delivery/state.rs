@@ -250,7 +250,8 @@ impl State {
         if !dir.is_dir() {
             return state;
         }
-        let shards: Vec<(usize, Result<(Vec<(PathBuf, Seed)>, Digest), Refusal>)> = (0..SHARDS)
+        type Shard = Result<(Vec<(PathBuf, Seed)>, Digest), Refusal>;
+        let shards: Vec<(usize, Shard)> = (0..SHARDS)
             .into_par_iter()
             .map(|n| (n, state.read(&dir.join(shard_name(n)))))
             .collect();

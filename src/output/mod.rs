@@ -796,7 +796,9 @@ mod tests {
             Ok(())
         };
         let format: &dyn Format = &Digest;
-        format.write_documents(&plan, &items, &[], &put).unwrap();
+        format
+            .write_documents(&plan, &Scope::All, &items, &[], &put)
+            .unwrap();
         let written = written.into_inner().unwrap();
         let planned: Vec<String> = plan
             .documents
