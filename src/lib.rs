@@ -50,7 +50,7 @@ pub use crate::progress::{NoProgress, Progress};
 
 use crate::config::Config;
 use crate::delivery::publish::PublishStats;
-use crate::delivery::{cache, deploy, publish, websub};
+use crate::delivery::{cache, deploy, publish, state, websub};
 use crate::diag::Diagnostic;
 use crate::input::validate::Release;
 use crate::input::{frontmatter, load, validate};
@@ -146,6 +146,9 @@ pub enum Error {
 pub struct Checked {
     /// Seed files found.
     pub files: usize,
+    /// Seed files read this run: all of them, but in an incremental build
+    /// (those whose stamp changed) or an up-to-date one (none).
+    pub read: usize,
     /// Seed files that cannot be published.
     pub invalid: usize,
     /// Errors and warnings, in report order.
@@ -202,7 +205,7 @@ pub struct BuildReport {
 pub fn check(options: &Options, progress: &dyn Progress) -> Result<(Checked, Site, Config), Error> {
     let config = load_config(options)?;
     let found = find(&options.seeds, progress)?;
-    let (checked, site, _) = check_paths(&found, &config, now(options), false, progress)?;
+    let (checked, site, _) = check_paths(&found, &config, now(options), None, progress)?;
     Ok((checked, site, config))
 }
 
@@ -222,17 +225,19 @@ fn find(seeds: &Path, progress: &dyn Progress) -> Result<load::Found, Error> {
     })
 }
 
-/// Reads, checks and groups the seeds at `paths`; with `stamps`, also
-/// returns each seed's [`cache::Stamp`], taken before it was read (`None`
-/// when some seed could not be read).
+/// Reads, checks and groups the seeds `found`. With `memo` (what the last
+/// build knew of each seed, see [`state`]), a seed whose stamp did not
+/// change is not read again. Returns, beside the check and the site, what
+/// this run knows of each seed (same order as `found.files`) and whether it
+/// read it.
 fn check_paths(
     found: &load::Found,
     config: &Config,
     now: DateTime<FixedOffset>,
-    stamps: bool,
+    memo: Option<Memo>,
     progress: &dyn Progress,
-) -> Result<(Checked, Site, Option<Vec<cache::Stamp>>), Error> {
-    let (releases, mut checked, stamps) = load_all(&found.files, config, stamps, progress);
+) -> Result<(Checked, Site, Seeds), Error> {
+    let (releases, mut checked, seeds) = load_all(&found.files, config, memo, progress);
     checked.diagnostics.extend(found.warnings.iter().cloned());
     // Embargoed releases are not part of the site at all until their time:
     // no feed, page, count or date shows them.
@@ -252,7 +257,22 @@ fn check_paths(
     let site = group::group(releases, config, &mut checked.diagnostics);
     diag::sort(&mut checked.diagnostics);
     progress.stage("checked", 0);
-    Ok((checked, site, stamps))
+    Ok((checked, site, seeds))
+}
+
+/// What a run may take from the last build instead of reading a seed: the
+/// state's entry of each seed of the run (same order as its paths), and
+/// their stamps if already taken this run (to compare with the cache
+/// record).
+struct Memo<'a> {
+    seeds: Vec<Option<state::Seed>>,
+    stamps: Option<&'a [cache::Stamp]>,
+}
+
+/// What a run knows of each of its seeds, and whether it read it.
+struct Seeds {
+    seeds: Vec<state::Seed>,
+    read: Vec<bool>,
 }
 
 /// The moment a run takes as now.
@@ -285,12 +305,12 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
         true => cache::load(&options.out),
         false => None,
     };
-    let mut fingerprint = record.as_ref().and_then(|_| {
-        let stamps = cache::stamps(paths).ok()?;
+    let stamps_taken = record.as_ref().and_then(|_| cache::stamps(paths).ok());
+    let mut fingerprint = stamps_taken.as_ref().and_then(|stamps| {
         cache::fingerprint(
             &options.seeds,
             paths,
-            &stamps,
+            stamps,
             &found.warnings,
             &options.config,
         )
@@ -316,6 +336,7 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
             pings_pending,
             checked: Checked {
                 files: record.files,
+                read: 0,
                 invalid: 0,
                 diagnostics: record.diagnostics,
                 held: record
@@ -339,14 +360,28 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
                 removed: 0,
                 changed: Vec::new(),
                 warnings: Vec::new(),
+                files: BTreeMap::new(),
             },
             up_to_date: true,
         });
     }
 
-    let want_stamps = options.use_cache && fingerprint.is_none();
-    let (checked, site, stamps) = check_paths(&found, &config, now, want_stamps, progress)?;
-    if let Some(stamps) = stamps {
+    // An incremental build: what the last build knew of each seed and
+    // each file it wrote, as far as it can be trusted (see [`state`]).
+    progress.stage("state", 0);
+    let mut state = match (options.use_cache, state::salt(&options.config)) {
+        (true, Ok(salt)) => state::State::load(&options.out, salt),
+        _ => state::State::default(),
+    };
+    let state_warnings = std::mem::take(&mut state.distrusted);
+    let stamps = fingerprint.as_ref().and(stamps_taken.as_deref());
+    let memo = Memo {
+        seeds: paths.iter().map(|p| state.take(p)).collect(),
+        stamps,
+    };
+    let (checked, site, seeds) = check_paths(&found, &config, now, Some(memo), progress)?;
+    if fingerprint.is_none() && options.use_cache {
+        let stamps: Vec<cache::Stamp> = seeds.seeds.iter().map(|s| s.stamp).collect();
         fingerprint = cache::fingerprint(
             &options.seeds,
             paths,
@@ -367,15 +402,25 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
         None => publish::lock(&options.out, options.lock_wait)?,
     };
     cache::invalidate(&options.out);
+    progress.stage("keys", 0);
+    let known = Known::new(
+        &site,
+        paths,
+        &seeds.seeds,
+        options.use_cache.then_some(&state.outputs),
+    );
     let mut checked = checked;
     let mut pings_pending = 0;
     let Written {
         publish,
         paths,
         warnings,
+        outputs,
+        rendered: _,
     } = write_outputs(
         &site,
         &config,
+        &known,
         progress,
         |planned| {
             #[cfg(feature = "test-hooks")]
@@ -397,6 +442,7 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
         },
     )
     .map_err(|e| over_budget(e, &site, &config, options))?;
+    drop(known);
     // What fitting the documents to their size took is reported with the
     // seeds' warnings (and repeated, like them, by up-to-date runs).
     checked.diagnostics.extend(warnings);
@@ -429,6 +475,12 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
             cache::store(&options.out, &record);
         }
     }
+    if options.use_cache {
+        state.store(&found.files, &seeds.seeds, &seeds.read, &outputs);
+    }
+    // A state that could not be trusted is said once, by the run that
+    // replaced it (an up-to-date run does not repeat it).
+    checked.diagnostics.extend(state_warnings);
     // The manifest's warnings concern this run's publishing, not the seeds:
     // an up-to-date run does not repeat them.
     checked.diagnostics.extend(publish.warnings.iter().cloned());
@@ -565,19 +617,40 @@ pub fn ping(options: &Options, settings: &websub::PingSettings) -> Result<websub
     Ok(outcome)
 }
 
-/// Stages 1 and 2 for every seed, in parallel; with `stamps`, the stamp of
-/// each seed too.
+/// Stages 1 and 2 for every seed, in parallel: what this run knows of each
+/// seed (same order as `paths`), taken from `memo` when its stamp did not
+/// change, else read.
 fn load_all(
     paths: &[PathBuf],
     config: &Config,
-    stamps: bool,
+    memo: Option<Memo>,
     progress: &dyn Progress,
-) -> (Vec<Release>, Checked, Option<Vec<cache::Stamp>>) {
+) -> (Vec<Release>, Checked, Seeds) {
     progress.stage("reading", paths.len() as u64);
-    let results: Vec<(Loaded, Vec<Diagnostic>, Option<cache::Stamp>)> = paths
+    let summaries = archive::enabled(config);
+    let read_at = now_nanos();
+    let (olds, stamps) = match memo {
+        Some(Memo { seeds, stamps }) => (seeds, stamps),
+        None => (Vec::new(), None),
+    };
+    let mut olds = olds;
+    olds.resize_with(paths.len(), || None);
+    let seeds: Vec<(state::Seed, bool)> = paths
         .par_iter()
-        .map(|path| {
-            let r = load_one(path, config, stamps);
+        .zip(olds)
+        .enumerate()
+        .map(|(n, (path, old))| {
+            let known = old.and_then(|seed| {
+                let stamp = match stamps {
+                    Some(stamps) => stamps[n],
+                    None => cache::stamp(&std::fs::metadata(path).ok()?),
+                };
+                seed.fresh(&stamp).then_some(seed)
+            });
+            let r = match known {
+                Some(seed) => (seed, false),
+                None => (load_one(path, config, summaries, read_at), true),
+            };
             progress.advance(1);
             r
         })
@@ -586,38 +659,42 @@ fn load_all(
         files: paths.len(),
         ..Checked::default()
     };
-    let mut releases = Vec::with_capacity(results.len());
-    let mut all_stamps = stamps.then(|| Vec::with_capacity(results.len()));
-    for (release, diags, stamp) in results {
-        match release {
-            Loaded::Release(r) => releases.push(r),
-            Loaded::Skipped => {}
-            Loaded::Invalid => checked.invalid += 1,
+    let mut releases = Vec::with_capacity(seeds.len());
+    let mut all = Vec::with_capacity(seeds.len());
+    let mut was_read = Vec::with_capacity(seeds.len());
+    for (seed, read) in seeds {
+        checked.read += usize::from(read);
+        was_read.push(read);
+        match &seed.loaded {
+            state::Loaded::Release { release, .. } => releases.push(release.clone()),
+            state::Loaded::Skipped => {}
+            state::Loaded::Invalid => checked.invalid += 1,
         }
-        checked.diagnostics.extend(diags);
-        all_stamps = all_stamps.zip(stamp).map(|(mut all, s)| {
-            all.push(s);
-            all
-        });
+        checked.diagnostics.extend(seed.diagnostics.iter().cloned());
+        all.push(seed);
     }
-    (releases, checked, all_stamps)
+    (
+        releases,
+        checked,
+        Seeds {
+            seeds: all,
+            read: was_read,
+        },
+    )
 }
 
-/// What became of one seed file.
-enum Loaded {
-    Release(Release),
-    /// Well-formed, but nothing to publish (reported as a warning).
-    Skipped,
-    Invalid,
+/// Nanoseconds since the Unix epoch, now.
+fn now_nanos() -> i128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i128)
 }
 
-/// Reads, splits, parses and validates one seed; with `stamp`, takes its
-/// stamp from the open file before reading it.
-fn load_one(
-    path: &Path,
-    config: &Config,
-    stamp: bool,
-) -> (Loaded, Vec<Diagnostic>, Option<cache::Stamp>) {
+/// Reads, splits, parses and validates one seed, with one read of its
+/// bytes; with `summary`, makes the summary of its body (what archive
+/// documents and history pages carry), so that it is never read again for
+/// them.
+fn load_one(path: &Path, config: &Config, summary: bool, read_at: i128) -> state::Seed {
     // One buffer per thread, reused for every seed it reads: no allocation
     // (and no fresh pages to fault in) per file.
     thread_local! {
@@ -625,17 +702,29 @@ fn load_one(
     }
     BUFFER.with_borrow_mut(|bytes| {
         bytes.clear();
-        let mut stamped = None;
+        let mut stamp = (0, 0, 0, 0);
         let read = load::open_seed(path).and_then(|(mut f, meta)| {
-            if stamp {
-                stamped = Some(cache::stamp(&meta));
-            }
-            load::read_rest(&mut f, bytes)
+            stamp = cache::stamp(&meta);
+            load::read_known(&mut f, meta.len(), bytes)
         });
-        let (loaded, diags) = match read {
-            Ok(_) => load_bytes(path, bytes, config),
+        let (loaded, diagnostics) = match read {
+            Ok(_) => {
+                let (loaded, diags) = load_bytes(path, bytes, config);
+                let loaded = match loaded {
+                    Loaded::Release(release) => {
+                        let summary = summary.then(|| {
+                            let body = bytes.get(release.body_offset..).unwrap_or_default();
+                            render::summary(&String::from_utf8_lossy(body))
+                        });
+                        state::Loaded::Release { release, summary }
+                    }
+                    Loaded::Skipped => state::Loaded::Skipped,
+                    Loaded::Invalid => state::Loaded::Invalid,
+                };
+                (loaded, diags)
+            }
             Err(e) => (
-                Loaded::Invalid,
+                state::Loaded::Invalid,
                 vec![Diagnostic::error(
                     path,
                     0,
@@ -644,12 +733,27 @@ fn load_one(
                 )],
             ),
         };
+        let seed = state::Seed {
+            stamp,
+            hash: *blake3::hash(bytes).as_bytes(),
+            racy: state::racy(&stamp, read_at),
+            loaded,
+            diagnostics,
+        };
         // Do not keep a buffer the size of one huge seed for the whole run.
         if bytes.capacity() > 1 << 20 {
             *bytes = Vec::new();
         }
-        (loaded, diags, stamped)
+        seed
     })
+}
+
+/// What became of one seed file.
+enum Loaded {
+    Release(Release),
+    /// Well-formed, but nothing to publish (reported as a warning).
+    Skipped,
+    Invalid,
 }
 
 /// Splits, parses and validates the bytes of one seed.
@@ -672,77 +776,109 @@ fn load_bytes(path: &Path, bytes: &[u8], config: &Config) -> (Loaded, Vec<Diagno
     }
 }
 
-/// Stages 4 to 6: plan what the build writes ([`site::plan::Plan`]), render the
-/// bodies some document carries (each once), write every document in every
-/// format, the pages for people and the OPML list, and publish each file as
-/// soon as it is made, through the session `begin` starts with every path
-/// the run writes; `before_commit` is given the subscription documents (as
-/// the plan tells them apart from archive documents) that changed, after
-/// the last file is written and before the first is renamed into place.
-/// Returns what publishing did and those paths.
+/// What a build knows of the site's releases besides the releases
+/// themselves, and what its last build wrote (see [`state`]).
+pub struct Known<'a> {
+    /// Per release of the site (same index): its key
+    /// ([`output::digest::item_key`]).
+    pub keys: Vec<state::Digest>,
+    /// Per release of the site: the summary of its body, when it was made
+    /// while the seed was read.
+    pub summaries: Vec<Option<&'a str>>,
+    /// What the last build wrote, or `None` to write every file.
+    pub outputs: Option<&'a state::Outputs>,
+}
+
+impl<'a> Known<'a> {
+    /// What `seeds` (one per path of `paths`) tell of the releases of
+    /// `site`; `outputs` as for [`Known::outputs`].
+    fn new(
+        site: &Site,
+        paths: &[PathBuf],
+        seeds: &'a [state::Seed],
+        outputs: Option<&'a state::Outputs>,
+    ) -> Known<'a> {
+        let at: std::collections::HashMap<&Path, &state::Seed> =
+            paths.iter().map(PathBuf::as_path).zip(seeds).collect();
+        let (keys, summaries) = (0..site.releases.len() as u32)
+            .into_par_iter()
+            .map(|i| {
+                let seed = at.get(site.releases[i as usize].path.as_path());
+                let hash = seed.map_or([0; 32], |s| s.hash);
+                let summary = seed.and_then(|s| match &s.loaded {
+                    state::Loaded::Release { summary, .. } => summary.as_deref(),
+                    _ => None,
+                });
+                (output::digest::item_key(site, i, &hash), summary)
+            })
+            .unzip();
+        Known {
+            keys,
+            summaries,
+            outputs,
+        }
+    }
+
+    /// Everything to be made: no summary known, no file kept.
+    pub fn nothing(site: &Site) -> Known<'a> {
+        Known {
+            keys: vec![[0; 32]; site.releases.len()],
+            summaries: vec![None; site.releases.len()],
+            outputs: None,
+        }
+    }
+}
+
+/// Stages 4 to 6: plan what the build writes ([`site::plan::Plan`]), work
+/// out which of those files must be made ([`output::Scope`]: all, or in an
+/// incremental build those whose digest or file changed since the last
+/// build, as `known` tells), render the bodies those files carry (each
+/// once), write them in every format, the pages for people and the OPML
+/// list, and publish each file as soon as it is made, through the session
+/// `begin` starts with every path the run writes; the files not made are
+/// kept as they are. `before_commit` is given the subscription documents
+/// (as the plan tells them apart from archive documents) that changed,
+/// after the last file is written and before the first is renamed into
+/// place. Returns what publishing did, those paths, and what the next
+/// build needs to know.
 pub fn write_outputs<'l>(
     site: &Site,
     config: &Config,
+    known: &Known<'_>,
     progress: &dyn Progress,
     begin: impl FnOnce(BTreeSet<String>) -> Result<publish::Session<'l>, publish::PublishError>,
     before_commit: impl FnOnce(&[String]) -> Result<(), publish::PublishError>,
 ) -> Result<Written, Error> {
     let mut plan = Plan::new(site, config);
-    let subscriptions = output::subscription_paths(&plan);
-
-    // Each carried body is read again and rendered once, however many
-    // documents carry it.
-    // With archives, every release is rendered: the archive documents
-    // carry each as its summary and a link (kept), the subscription
-    // documents the newest whole (kept only for those).
-    let to_render = match plan.archived.is_empty() {
-        true => &plan.carried,
-        false => &plan.archived,
-    };
-    progress.stage("rendering", to_render.len() as u64);
-    let both: Vec<(Option<Item>, Option<Item>)> = to_render
-        .par_iter()
-        .map(|&i| {
-            let release = &site.releases[i as usize];
-            let body = load::read_body(&release.path, release.body_offset).map_err(|source| {
-                Error::Read {
-                    path: release.path.clone(),
-                    source,
+    // Archive documents are cut so that none outgrows max_document_bytes,
+    // by what each release takes in one: measured once, then known by its
+    // key.
+    let mut archive_sizes = Vec::new();
+    if let Some(room) = output::archive_room(config).filter(|_| !plan.archived.is_empty()) {
+        archive_sizes = plan
+            .archived
+            .par_iter()
+            .map(|&i| {
+                let key = known.keys[i as usize];
+                if let Some(&size) = known.outputs.and_then(|o| o.archive_sizes.get(&key)) {
+                    return Ok((key, size));
                 }
-            })?;
-            let whole = plan.carried.binary_search(&i).is_ok();
-            // A release no subscription document carries needs only its
-            // summary, which takes a fraction of rendering it.
-            let rendered = match whole {
-                true => render::render(&body, &release.url, &release.attachments),
-                false => render::Rendered {
-                    html: String::new(),
-                    summary: render::summary(&body),
-                },
-            };
-            progress.advance(1);
-            let summary = (!plan.archived.is_empty()).then(|| {
-                Item::new(
+                let summary = summary_of(site, known, i)?;
+                let item = Item::new(
                     site,
                     i,
                     render::Rendered {
                         html: String::new(),
-                        summary: rendered.summary.clone(),
+                        summary,
                     },
-                )
-            });
-            let whole = whole.then(|| Item::new(site, i, rendered));
-            Ok((whole, summary))
-        })
-        .collect::<Result<_, Error>>()?;
-    let mut items: Vec<Item> = Vec::with_capacity(plan.carried.len());
-    let mut archived: Vec<Item> = Vec::with_capacity(plan.archived.len());
-    for (whole, short) in both {
-        items.extend(whole);
-        archived.extend(short);
+                );
+                Ok((key, output::archive_size(config, &item)))
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        let sizes: Vec<usize> = archive_sizes.iter().map(|(_, s)| *s).collect();
+        plan.fit_archives(&sizes, room);
     }
-    // Archive documents are cut so that none outgrows max_document_bytes.
-    output::fit_archives(&mut plan, &archived);
+    let subscriptions = output::subscription_paths(&plan);
 
     // The lists and the OPML are small and made from the site alone: with
     // them, every path this run writes is known, which publishing needs
@@ -768,10 +904,67 @@ pub fn write_outputs<'l>(
     progress.stage("preparing", 0);
     let session = begin(planned.clone())?;
 
+    progress.stage("digests", 0);
+    // Which files to make: each file's digest, against what the last build
+    // made of the same path, if the file is still as it left it.
+    let made = Made::new(&plan, known, &session);
+
+    // Each carried body is read again and rendered once, however many
+    // documents carry it; archive documents and history pages carry the
+    // summaries made when the seeds were read.
+    let carried = made.scope.needed(&plan, false);
+    let archived_needed = made.scope.needed(&plan, true);
+    let to_render =
+        carried.iter().filter(|&&n| n).count() + archived_needed.iter().filter(|&&n| n).count();
+    progress.stage("rendering", to_render as u64);
+    let items: Vec<Item> = plan
+        .carried
+        .par_iter()
+        .zip(&carried)
+        .map(|(&i, &needed)| {
+            if !needed {
+                return Ok(Item::new(site, i, render::Rendered::default()));
+            }
+            let release = &site.releases[i as usize];
+            let body = load::read_body(&release.path, release.body_offset).map_err(|source| {
+                Error::Read {
+                    path: release.path.clone(),
+                    source,
+                }
+            })?;
+            progress.advance(1);
+            Ok(Item::new(
+                site,
+                i,
+                render::render(&body, &release.url, &release.attachments),
+            ))
+        })
+        .collect::<Result<_, Error>>()?;
+    let archived: Vec<Item> = plan
+        .archived
+        .par_iter()
+        .zip(&archived_needed)
+        .map(|(&i, &needed)| {
+            if !needed {
+                return Ok(Item::new(site, i, render::Rendered::default()));
+            }
+            let summary = summary_of(site, known, i)?;
+            progress.advance(1);
+            Ok(Item::new(
+                site,
+                i,
+                render::Rendered {
+                    html: String::new(),
+                    summary,
+                },
+            ))
+        })
+        .collect::<Result<_, Error>>()?;
+
     // One format at a time, so only one format's fragments are in memory at
     // once; each file goes to the output folder as soon as it is made, so
     // the whole output is never in memory either.
-    progress.stage("writing", output::planned_files(&plan) as u64);
+    progress.stage("writing", made.files as u64);
     // Publishing keeps why it refused a file; the writers stop.
     let refusal: std::sync::Mutex<Option<publish::PublishError>> = std::sync::Mutex::new(None);
     let put = |path: &str, bytes: &[u8]| {
@@ -787,95 +980,321 @@ pub fn write_outputs<'l>(
         let why = refusal.lock().unwrap_or_else(|p| p.into_inner()).take();
         Error::Publish(why.expect("a refused file has its reason kept"))
     };
-    let mut warnings = Vec::new();
-    let mut shortened: BTreeMap<u32, Vec<(&str, usize)>> = BTreeMap::new();
-    // Stubs, by release (index in the site): the item and the documents.
-    let mut stubbed: BTreeMap<u32, (&Item, Vec<String>)> = BTreeMap::new();
+    // How each release was fitted to the document budget, by format: made
+    // now for the items of the documents made, else as the last build made
+    // them.
+    let mut cuts: BTreeMap<u32, Vec<(String, state::Cut)>> = BTreeMap::new();
+    let mut trimmed: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let made_carried = made.scope.carried_by_documents(&plan, false);
+    let made_archived = made.scope.carried_by_documents(&plan, true);
     for format in FEED_FORMATS {
+        let label = format.info().label;
         let fitted = format
-            .write_documents(&plan, &items, &archived, &put)
+            .write_documents(&plan, &made.scope, &items, &archived, &put)
             .map_err(refused)?;
         for (n, size) in fitted.shortened {
-            shortened
-                .entry(n)
+            let item = &items[n as usize];
+            let cut = state::Cut::Shortened {
+                size,
+                body: item.rendered.html.len(),
+            };
+            cuts.entry(item.index)
                 .or_default()
-                .push((format.info().label, size));
+                .push((label.to_string(), cut));
         }
-        let stubs = fitted.stubbed.iter().map(|&n| (&items[n as usize], ""));
-        let archive_stubs = fitted
-            .stubbed_archived
-            .iter()
-            .map(|&n| (&archived[n as usize], " archive documents"));
-        for (item, which) in stubs.chain(archive_stubs) {
-            let labels = &mut stubbed.entry(item.index).or_insert((item, Vec::new())).1;
-            labels.push(format!("{}{which}", format.info().label));
+        for n in fitted.stubbed {
+            let item = &items[n as usize];
+            let cut = state::Cut::Stub {
+                cuts: item.stub_cuts(),
+            };
+            cuts.entry(item.index)
+                .or_default()
+                .push((label.to_string(), cut));
         }
-        warnings.extend(fitted.trimmed.into_iter().map(|(path, carried, planned)| {
-            Diagnostic::warning(
-                Path::new(&config.output_url(&path)),
-                0,
-                0,
-                format!(
-                    "carries its newest {carried} of {planned} releases, to stay within max_document_bytes ({} bytes)",
-                    config.max_document_bytes.unwrap_or_default()
-                ),
-            )
-            .with_hint("readers refuse feeds much bigger than 1 MiB; lower items_per_feed to carry the same number in every document")
-        }));
+        for n in fitted.stubbed_archived {
+            let item = &archived[n as usize];
+            let cut = state::Cut::ArchiveStub {
+                cuts: item.stub_cuts(),
+            };
+            cuts.entry(item.index)
+                .or_default()
+                .push((label.to_string(), cut));
+        }
+        trimmed.extend(
+            fitted
+                .trimmed
+                .into_iter()
+                .map(|(path, carried, planned)| (path, (carried, planned))),
+        );
+        // The items of documents not made: as the last build fitted them
+        // (a subscription document's cuts for the releases such documents
+        // carry, an archive document's for those archive documents carry).
+        if let Some(last) = known.outputs {
+            let lists = [
+                (&plan.carried, &made_carried, false),
+                (&plan.archived, &made_archived, true),
+            ];
+            for (list, made_now, archive) in lists {
+                for (&i, _) in list.iter().zip(made_now.iter()).filter(|(_, m)| !**m) {
+                    let Some(was) = last.cuts.get(&known.keys[i as usize]) else {
+                        continue;
+                    };
+                    let replayed = was.iter().filter(|(l, cut)| {
+                        l == label && matches!(cut, state::Cut::ArchiveStub { .. }) == archive
+                    });
+                    for (l, cut) in replayed {
+                        cuts.entry(i).or_default().push((l.clone(), cut.clone()));
+                    }
+                }
+            }
+        }
     }
-    warnings.extend(shortened.into_iter().map(|(n, labels)| {
-        let item = &items[n as usize];
-        let r = item.release;
-        let size = labels.iter().map(|(_, s)| *s).max().unwrap_or_default();
-        Diagnostic::warning(
-            &r.path,
-            0,
-            0,
-            format!(
-                "its entry is {size} bytes ({} of title, {} of rendered body, {} attachment(s)), too big for a feed document of max_document_bytes ({} bytes): {} carry its summary and a link to the full release",
-                r.title.len(),
-                item.rendered.html.len(),
-                r.attachments.len(),
-                config.max_document_bytes.unwrap_or_default(),
-                labels.iter().map(|(l, _)| *l).collect::<Vec<_>>().join(", ")
-            ),
-        )
-        .with_hint("split the release, or raise max_document_bytes in pressfeed.toml")
-    }));
-    warnings.extend(stubbed.into_values().map(|(item, labels)| {
-        Diagnostic::warning(
-            &item.release.path,
-            0,
-            0,
-            format!(
-                "too big for a feed document of max_document_bytes ({} bytes) even as its summary: {} carry a stub ({}) with a link to the full release",
-                config.max_document_bytes.unwrap_or_default(),
-                labels.join(", "),
-                item.stub_cuts()
-            ),
-        )
-        .with_hint("shorten its title, list fewer attachments, or raise max_document_bytes in pressfeed.toml")
-    }));
-    html::write_pages(&plan, &items, &directory, &put).map_err(refused)?;
-    html::write_history(&plan, &archived, &put).map_err(refused)?;
+    for (n, doc) in plan.documents.iter().enumerate() {
+        if made.scope.document(n) {
+            continue;
+        }
+        for path in output::document_files(&plan, doc) {
+            if let Some(t) = known.outputs.and_then(|o| o.files.get(&path)?.trimmed) {
+                trimmed.insert(path, t);
+            }
+        }
+    }
+    let warnings = fitting_warnings(site, config, &cuts, &trimmed);
+    html::write_pages(&plan, &made.scope, &items, &directory, &put).map_err(refused)?;
+    html::write_history(&plan, &made.scope, &archived, &put).map_err(refused)?;
     for f in &small {
         session.put(&f.path, &f.bytes)?;
+    }
+    for path in &made.kept {
+        session.keep(path)?;
     }
     drop(items);
     drop(archived);
     progress.stage("syncing", 0);
+    let publish = session.finish_with(|changed| {
+        let documents: Vec<String> = changed
+            .iter()
+            .filter(|path| subscriptions.contains(*path))
+            .cloned()
+            .collect();
+        before_commit(&documents)
+    })?;
+    // What the next build needs to know of this one's files.
+    let mut outputs = state::Outputs::default();
+    for (path, digest) in made.digests {
+        if let Some(&on_disk) = publish.files.get(&path) {
+            let trimmed = trimmed.get(&path).copied();
+            outputs.files.insert(
+                path,
+                state::Output {
+                    digest,
+                    on_disk,
+                    trimmed,
+                },
+            );
+        }
+    }
+    for (i, c) in cuts {
+        outputs.cuts.insert(known.keys[i as usize], c);
+    }
+    outputs.archive_sizes.extend(archive_sizes);
     Ok(Written {
-        publish: session.finish_with(|changed| {
-            let documents: Vec<String> = changed
-                .iter()
-                .filter(|path| subscriptions.contains(*path))
-                .cloned()
-                .collect();
-            before_commit(&documents)
-        })?,
+        publish,
         paths: planned,
         warnings,
+        outputs,
+        rendered: to_render,
     })
+}
+
+/// The summary of release `i` of `site`: made when its seed was read, or
+/// else from its body, read again.
+fn summary_of(site: &Site, known: &Known<'_>, i: u32) -> Result<String, Error> {
+    if let Some(summary) = known.summaries[i as usize] {
+        return Ok(summary.to_string());
+    }
+    let release = &site.releases[i as usize];
+    let body =
+        load::read_body(&release.path, release.body_offset).map_err(|source| Error::Read {
+            path: release.path.clone(),
+            source,
+        })?;
+    Ok(render::summary(&body))
+}
+
+/// Which files of a plan a build makes, and the digest of each file made
+/// from the plan.
+struct Made {
+    scope: output::Scope,
+    /// Every document's and page's file, with its digest (see
+    /// [`output::digest`]); not the lists of every feed, the OPML list or
+    /// the sitemaps, which are always made.
+    digests: Vec<(String, state::Digest)>,
+    /// The files kept as they are.
+    kept: Vec<String>,
+    /// How many files are made from the plan.
+    files: usize,
+}
+
+impl Made {
+    fn new(plan: &Plan<'_>, known: &Known<'_>, session: &publish::Session<'_>) -> Made {
+        let keys = &known.keys;
+        let mut digests = Vec::new();
+        let mut kept = Vec::new();
+        let mut files = 0;
+        let mut always = 0;
+        // A file is kept when the last build made it from the same inputs
+        // and nobody changed it since; a document is made whole, in every
+        // format, when any of its files is not kept.
+        let mut decide = |paths: Vec<(String, state::Digest)>| -> bool {
+            let fresh = known.outputs.is_some()
+                && paths.iter().all(|(path, digest)| {
+                    known
+                        .outputs
+                        .and_then(|o| o.files.get(path))
+                        .is_some_and(|o| {
+                            o.digest == *digest && session.on_disk(path) == Some(o.on_disk)
+                        })
+                });
+            match fresh {
+                true => kept.extend(paths.iter().map(|(p, _)| p.clone())),
+                false => files += paths.len(),
+            }
+            digests.extend(paths);
+            !fresh
+        };
+        let documents = output::digest::documents(plan, keys)
+            .iter()
+            .zip(&plan.documents)
+            .map(|(digest, doc)| {
+                decide(
+                    output::document_files(plan, doc)
+                        .map(|path| {
+                            let d = output::digest::file(digest, &path);
+                            (path, d)
+                        })
+                        .collect(),
+                )
+            })
+            .collect();
+        let pages = output::digest::pages(plan, keys)
+            .iter()
+            .zip(&plan.pages)
+            .map(|(digest, page)| {
+                let path = plan.page_path(page);
+                match digest {
+                    Some(digest) => {
+                        let d = output::digest::file(digest, &path);
+                        decide(vec![(path, d)])
+                    }
+                    None => {
+                        always += 1;
+                        true
+                    }
+                }
+            })
+            .collect();
+        let history = output::digest::history(plan, keys)
+            .iter()
+            .zip(&plan.history)
+            .map(|(digest, h)| {
+                let path = h.path(plan);
+                let d = output::digest::file(digest, &path);
+                decide(vec![(path, d)])
+            })
+            .collect();
+        Made {
+            scope: match known.outputs {
+                None => output::Scope::All,
+                Some(_) => output::Scope::Some {
+                    documents,
+                    pages,
+                    history,
+                },
+            },
+            digests,
+            kept,
+            files: files + always,
+        }
+    }
+}
+
+/// The warnings of what keeping feed documents within
+/// `max_document_bytes` took: `cuts` by release, `trimmed` by document.
+fn fitting_warnings(
+    site: &Site,
+    config: &Config,
+    cuts: &BTreeMap<u32, Vec<(String, state::Cut)>>,
+    trimmed: &BTreeMap<String, (usize, usize)>,
+) -> Vec<Diagnostic> {
+    let budget = config.max_document_bytes.unwrap_or_default();
+    let mut warnings: Vec<Diagnostic> = trimmed
+        .iter()
+        .map(|(path, (carried, planned))| {
+            Diagnostic::warning(
+                Path::new(&config.output_url(path)),
+                0,
+                0,
+                format!(
+                    "carries its newest {carried} of {planned} releases, to stay within max_document_bytes ({budget} bytes)"
+                ),
+            )
+            .with_hint("readers refuse feeds much bigger than 1 MiB; lower items_per_feed to carry the same number in every document")
+        })
+        .collect();
+    // In the order of the formats, whatever order the cuts were found in.
+    let order = |label: &str| FEED_FORMATS.iter().position(|f| f.info().label == label);
+    for (&i, cuts) in cuts {
+        let r = &site.releases[i as usize];
+        let mut shortened: Vec<(&str, usize, usize)> = cuts
+            .iter()
+            .filter_map(|(l, c)| match c {
+                state::Cut::Shortened { size, body } => Some((l.as_str(), *size, *body)),
+                _ => None,
+            })
+            .collect();
+        shortened.sort_by_key(|(l, ..)| order(l));
+        if !shortened.is_empty() {
+            let size = shortened.iter().map(|s| s.1).max().unwrap_or_default();
+            let body = shortened.iter().map(|s| s.2).max().unwrap_or_default();
+            warnings.push(Diagnostic::warning(
+                &r.path,
+                0,
+                0,
+                format!(
+                    "its entry is {size} bytes ({} of title, {body} of rendered body, {} attachment(s)), too big for a feed document of max_document_bytes ({budget} bytes): {} carry its summary and a link to the full release",
+                    r.title.len(),
+                    r.attachments.len(),
+                    shortened.iter().map(|s| s.0).collect::<Vec<_>>().join(", ")
+                ),
+            )
+            .with_hint("split the release, or raise max_document_bytes in pressfeed.toml"));
+        }
+        let mut stubs: Vec<(&str, &str, &str)> = cuts
+            .iter()
+            .filter_map(|(l, c)| match c {
+                state::Cut::Stub { cuts } => Some((l.as_str(), "", cuts.as_str())),
+                state::Cut::ArchiveStub { cuts } => {
+                    Some((l.as_str(), " archive documents", cuts.as_str()))
+                }
+                _ => None,
+            })
+            .collect();
+        stubs.sort_by_key(|(l, which, _)| (order(l), !which.is_empty()));
+        if let Some((_, _, what)) = stubs.first() {
+            warnings.push(Diagnostic::warning(
+                &r.path,
+                0,
+                0,
+                format!(
+                    "too big for a feed document of max_document_bytes ({budget} bytes) even as its summary: {} carry a stub ({what}) with a link to the full release",
+                    stubs.iter().map(|(l, w, _)| format!("{l}{w}")).collect::<Vec<_>>().join(", "),
+                ),
+            )
+            .with_hint("shorten its title, list fewer attachments, or raise max_document_bytes in pressfeed.toml"));
+        }
+    }
+    warnings
 }
 
 /// What [`write_outputs`] did.
@@ -885,6 +1304,10 @@ pub struct Written {
     pub paths: BTreeSet<String>,
     /// What keeping feed documents within `max_document_bytes` took.
     pub warnings: Vec<Diagnostic>,
+    /// What the next build needs to know of the files made from the plan.
+    pub outputs: state::Outputs,
+    /// How many releases were rendered.
+    pub rendered: usize,
 }
 
 /// One small file of output: a path relative to the output folder (always

@@ -104,10 +104,12 @@ enum Command {
         /// folder before giving up with exit status 4.
         #[arg(long, value_name = "SECS", default_value_t = 60)]
         lock_wait: u64,
-        /// Always run the whole pipeline. By default a build whose inputs
-        /// (seeds, configuration, pressfeed itself) did not change since the
-        /// last build into the same folder, and whose output is intact, reads
-        /// and writes nothing.
+        /// Always run the whole pipeline: read every seed, make every file.
+        /// By default a build whose inputs (seeds, configuration, pressfeed
+        /// itself) did not change since the last build into the same folder,
+        /// and whose output is intact, reads and writes nothing, and a build
+        /// after a change reads only the seeds that changed and makes only
+        /// the files whose inputs changed (the output is the same).
         #[arg(long)]
         no_cache: bool,
         /// Do not notify the configured WebSub hubs (`hubs` in the
@@ -483,6 +485,12 @@ fn run(cli: Cli) -> u8 {
                             format!(
                                 "nothing changed since the last build of {} file(s)",
                                 report.checked.files
+                            )
+                        } else if report.checked.read < report.checked.files {
+                            // An incremental build: the rest were known.
+                            format!(
+                                "read {} of {} file(s)",
+                                report.checked.read, report.checked.files
                             )
                         } else {
                             format!("read {} file(s)", report.checked.files)

@@ -9,4 +9,5 @@ pub mod cache;
 pub mod deploy;
 pub mod publish;
 pub mod serve;
+pub mod state;
 pub mod websub;

@@ -78,6 +78,30 @@ const CREATE_FLAGS: OFlags = OFlags::WRONLY
     .union(OFlags::NOFOLLOW)
     .union(OFlags::CLOEXEC);
 
+/// A file of the output folder as it is on disk: what a later run compares
+/// to know that nobody changed it since (see [`crate::delivery::state`]).
+/// A file pressfeed replaces is a new file (a new inode), so a run stopped
+/// half-way never leaves a changed file looking unchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OnDisk {
+    pub size: u64,
+    /// Modification time, nanoseconds since the Unix epoch.
+    pub mtime: i128,
+    pub ino: u64,
+}
+
+impl OnDisk {
+    // The stat fields' types differ between platforms.
+    #[allow(clippy::unnecessary_cast)]
+    fn of(st: &rustix::fs::Stat) -> OnDisk {
+        OnDisk {
+            size: st.st_size as u64,
+            mtime: st.st_mtime as i128 * 1_000_000_000 + st.st_mtime_nsec as i128,
+            ino: st.st_ino as u64,
+        }
+    }
+}
+
 /// What a publish did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PublishStats {
@@ -91,6 +115,9 @@ pub struct PublishStats {
     /// path pressfeed never writes, a file changed since pressfeed wrote
     /// it): each left alone and no longer listed.
     pub warnings: Vec<Diagnostic>,
+    /// Every planned file that is in the output folder after the run, as
+    /// it is on disk.
+    pub files: BTreeMap<String, OnDisk>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -402,11 +429,13 @@ fn split(rel: &str) -> (&str, &str) {
 
 /// The entry `name` in `dir`, not followed: its type and size.
 fn entry(dir: impl AsFd, name: &str) -> io::Result<Option<(FileType, u64)>> {
+    Ok(entry_on_disk(dir, name)?.map(|(t, d)| (t, d.size)))
+}
+
+/// [`entry`], with what a later run compares to know the file unchanged.
+fn entry_on_disk(dir: impl AsFd, name: &str) -> io::Result<Option<(FileType, OnDisk)>> {
     match rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) {
-        Ok(st) => Ok(Some((
-            FileType::from_raw_mode(st.st_mode),
-            st.st_size as u64,
-        ))),
+        Ok(st) => Ok(Some((FileType::from_raw_mode(st.st_mode), OnDisk::of(&st)))),
         Err(Errno::NOENT) => Ok(None),
         Err(e) => Err(e.into()),
     }
@@ -451,6 +480,11 @@ pub struct Session<'l> {
     stamps: Mutex<BTreeMap<String, (Option<Stamp>, Stamp)>>,
     unchanged: AtomicUsize,
     warnings: Vec<Diagnostic>,
+    /// The planned files pressfeed wrote that are there when the run
+    /// starts, as they are on disk.
+    on_disk: BTreeMap<String, OnDisk>,
+    /// The files this run wrote, as they will be on disk once renamed.
+    written_on_disk: Mutex<BTreeMap<String, OnDisk>>,
     /// The most bytes the planned files may add up to, and what those put
     /// so far add up to.
     budget: Option<u64>,
@@ -531,29 +565,63 @@ impl<'l> Session<'l> {
         // Never write over or through an entry pressfeed did not write (a
         // site's own index.html, a link to another folder): stop before
         // anything changes, naming them all.
-        let found: Vec<Vec<(String, &str)>> = planned
+        // What each planned path holds: nothing, a file pressfeed wrote
+        // (as it is on disk), or something else (named in the error).
+        type There<'a> = Result<Option<OnDisk>, (String, &'a str)>;
+        // Each folder is opened once for all its files.
+        let mut by_folder: BTreeMap<&str, Vec<&String>> = BTreeMap::new();
+        for rel in &planned {
+            by_folder.entry(split(rel).0).or_default().push(rel);
+        }
+        let folders: Vec<(&str, Vec<&String>)> = by_folder.into_iter().collect();
+        let there: Vec<Vec<(&String, There)>> = folders
             .par_iter()
-            .map(|rel| -> Result<Vec<(String, &str)>, PublishError> {
-                let (dir, name) = split(rel);
-                let dir = match tree.dir(dir, None) {
-                    Ok(Some(d)) => d,
-                    Ok(None) => return Ok(Vec::new()),
-                    Err(PublishError::Foreign { path, .. }) => {
-                        let at = path.strip_prefix(out).unwrap_or(&path);
-                        let at = at.to_string_lossy().into_owned();
-                        let kind = kind_at(tree.root, &at);
-                        return Ok(vec![(at, kind)]);
-                    }
-                    Err(e) => return Err(e),
-                };
-                match entry(&dir, name).map_err(io_err(&out.join(rel)))? {
-                    None => Ok(Vec::new()),
-                    Some((FileType::RegularFile, size)) if old.may_own(rel, size) => Ok(Vec::new()),
-                    Some((t, _)) => Ok(vec![(rel.clone(), describe(t))]),
-                }
-            })
+            .map(
+                |(dir, files)| -> Result<Vec<(&String, There)>, PublishError> {
+                    let dir = match tree.dir(dir, None) {
+                        Ok(Some(d)) => d,
+                        Ok(None) => return Ok(files.iter().map(|&rel| (rel, Ok(None))).collect()),
+                        Err(PublishError::Foreign { path, .. }) => {
+                            let at = path.strip_prefix(out).unwrap_or(&path);
+                            let at = at.to_string_lossy().into_owned();
+                            let kind = kind_at(tree.root, &at);
+                            return Ok(vec![(files[0], Err((at, kind)))]);
+                        }
+                        Err(e) => return Err(e),
+                    };
+                    files
+                        .iter()
+                        .map(|&rel| {
+                            let name = split(rel).1;
+                            let what = match entry_on_disk(&dir, name)
+                                .map_err(io_err(&out.join(rel)))?
+                            {
+                                None => Ok(None),
+                                Some((FileType::RegularFile, d)) if old.may_own(rel, d.size) => {
+                                    Ok(Some(d))
+                                }
+                                Some((t, _)) => Err((rel.clone(), describe(t))),
+                            };
+                            Ok((rel, what))
+                        })
+                        .collect()
+                },
+            )
             .collect::<Result<_, _>>()?;
-        let found: BTreeMap<String, &str> = found.into_iter().flatten().collect();
+        let there = there.into_iter().flatten();
+        let mut found: BTreeMap<String, &str> = BTreeMap::new();
+        let mut on_disk: BTreeMap<String, OnDisk> = BTreeMap::new();
+        for (rel, there) in there {
+            match there {
+                Ok(None) => {}
+                Ok(Some(d)) => {
+                    on_disk.insert(rel.clone(), d);
+                }
+                Err((at, kind)) => {
+                    found.insert(at, kind);
+                }
+            }
+        }
         if !found.is_empty() {
             let found: Vec<(String, &str)> = found.into_iter().collect();
             return Err(tree.foreign(&found));
@@ -610,6 +678,8 @@ impl<'l> Session<'l> {
             stamps: Mutex::new(BTreeMap::new()),
             unchanged: AtomicUsize::new(0),
             warnings,
+            on_disk,
+            written_on_disk: Mutex::new(BTreeMap::new()),
             budget: None,
             total: AtomicU64::new(0),
             counted: AtomicUsize::new(0),
@@ -633,6 +703,25 @@ impl<'l> Session<'l> {
         self
     }
 
+    /// Counts a planned file of `size` bytes against the budget.
+    fn count(&self, size: u64) -> Result<(), PublishError> {
+        if let Some(max) = self.budget {
+            let total = self.total.fetch_add(size, Ordering::Relaxed) + size;
+            let files = self.counted.fetch_add(1, Ordering::Relaxed) + 1;
+            if total > max {
+                self.undo.armed.store(true, Ordering::Relaxed);
+                return Err(PublishError::OverBudget {
+                    path: self.tree.out.to_path_buf(),
+                    max,
+                    total,
+                    files,
+                    planned: self.new.len(),
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// Publishes one planned file: left alone when its bytes are already
     /// there, else written to a temporary file beside it, which `finish`
     /// syncs and renames over it.
@@ -650,21 +739,7 @@ impl<'l> Session<'l> {
                 source: io::Error::new(io::ErrorKind::InvalidInput, "file was not planned"),
             });
         }
-        if let Some(max) = self.budget {
-            let size: u64 = pieces.iter().map(|p| p.len() as u64).sum();
-            let total = self.total.fetch_add(size, Ordering::Relaxed) + size;
-            let files = self.counted.fetch_add(1, Ordering::Relaxed) + 1;
-            if total > max {
-                self.undo.armed.store(true, Ordering::Relaxed);
-                return Err(PublishError::OverBudget {
-                    path: self.tree.out.to_path_buf(),
-                    max,
-                    total,
-                    files,
-                    planned: self.new.len(),
-                });
-            }
-        }
+        self.count(pieces.iter().map(|p| p.len() as u64).sum())?;
         let stamp = Stamp::of(pieces);
         let (dir_rel, name) = split(rel);
         let dir = self
@@ -690,12 +765,62 @@ impl<'l> Session<'l> {
             }
             Some((t, _)) => return Err(self.tree.foreign(&[(rel.to_string(), describe(t))])),
         }
-        let tmp = write_temp(&dir, rel, pieces, false).map_err(io_err(&path))?;
+        let (tmp, written) = write_temp(&dir, rel, pieces, false).map_err(io_err(&path))?;
         self.stamp(rel, replaced, stamp);
+        self.written_on_disk
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(rel.to_string(), written);
         match self.pending.lock() {
             Ok(mut pending) => pending.0.push((tmp, rel.to_string())),
             Err(_) => return Err(io_err(&path)(io::Error::other("a writer thread panicked"))),
         }
+        Ok(())
+    }
+
+    /// The planned file `rel` as it was on disk when the run started, if
+    /// it is there and pressfeed wrote it.
+    pub fn on_disk(&self, rel: &str) -> Option<OnDisk> {
+        self.on_disk.get(rel).copied()
+    }
+
+    /// Leaves the planned file `rel` as it is, without making it again: the
+    /// caller knows its bytes would not change (it is [`on_disk`] as the
+    /// caller last left it, and made of the same inputs). Counted as
+    /// unchanged.
+    ///
+    /// [`on_disk`]: Session::on_disk
+    pub fn keep(&self, rel: &str) -> Result<(), PublishError> {
+        let path = self.tree.out.join(rel);
+        let Some(on_disk) = self.on_disk.get(rel) else {
+            return Err(PublishError::Io {
+                path,
+                source: io::Error::new(io::ErrorKind::NotFound, "kept file is not there"),
+            });
+        };
+        self.count(on_disk.size)?;
+        // The manifest lists one version of a file, unless a run stopped
+        // between its renames (then the file is one of two): which one is
+        // read from the file, so the manifest lists it alone again.
+        let stamp = match self.old.0.get(rel) {
+            Some(Owned::Stamped(v)) if v.len() == 1 => v[0],
+            _ => {
+                let (dir, name) = split(rel);
+                let dir = self
+                    .tree
+                    .dir(dir, None)?
+                    .ok_or_else(|| io_err(&path)(io::ErrorKind::NotFound.into()))?;
+                let there = stamp_file(&dir, name).map_err(io_err(&path))?;
+                if !self.old.vouches(rel, &there) {
+                    return Err(self
+                        .tree
+                        .foreign(&[(rel.to_string(), "a file changed since pressfeed wrote it")]));
+                }
+                there
+            }
+        };
+        self.stamp(rel, None, stamp);
+        self.unchanged.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
 
@@ -752,6 +877,12 @@ impl<'l> Session<'l> {
             .into_inner()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut warnings = self.warnings;
+        let mut files = self.on_disk;
+        files.extend(
+            self.written_on_disk
+                .into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
 
         // The manifest owns both versions of every file about to change,
         // before the first is renamed, so a run killed at any point leaves
@@ -878,6 +1009,7 @@ impl<'l> Session<'l> {
             removed,
             changed,
             warnings,
+            files,
         })
     }
 }
@@ -1211,7 +1343,7 @@ fn write_manifest(tree: &Tree<'_>, text: &[u8]) -> Result<(), PublishError> {
     let root = tree
         .dir("", None)?
         .ok_or_else(|| io_err(&path)(io::ErrorKind::NotFound.into()))?;
-    let tmp = write_temp(&root, MANIFEST, &[text], true).map_err(io_err(&path))?;
+    let (tmp, _) = write_temp(&root, MANIFEST, &[text], true).map_err(io_err(&path))?;
     // A folder or link named like the manifest is replaced only if it is a
     // link (rename never follows one); a folder is an error.
     let renamed = rustix::fs::renameat(&root, tmp.as_str(), &root, MANIFEST);
@@ -1255,7 +1387,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), PublishError> {
 /// its path relative to the output folder. Its name ends with
 /// [`TMP_SUFFIX`], so a run that is killed leaves nothing the next run does
 /// not clean up.
-fn write_temp(dir: &OwnedFd, rel: &str, pieces: &[&[u8]], sync: bool) -> io::Result<String> {
+fn write_temp(
+    dir: &OwnedFd,
+    rel: &str,
+    pieces: &[&[u8]],
+    sync: bool,
+) -> io::Result<(String, OnDisk)> {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let (dir_rel, name) = split(rel);
     let tmp_name = format!(
@@ -1290,10 +1427,11 @@ fn write_temp(dir: &OwnedFd, rel: &str, pieces: &[&[u8]], sync: bool) -> io::Res
         if sync {
             file.sync_all()?;
         }
-        Ok(())
+        // Renaming keeps the inode and the modification time.
+        Ok(OnDisk::of(&rustix::fs::fstat(&file)?))
     })();
     match result {
-        Ok(()) => Ok(tmp),
+        Ok(on_disk) => Ok((tmp, on_disk)),
         Err(e) => {
             let _ = rustix::fs::unlinkat(dir, tmp_name.as_str(), AtFlags::empty());
             forget_temps(std::iter::once(tmp));

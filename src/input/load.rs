@@ -309,6 +309,36 @@ pub fn read_rest(file: &mut fs::File, buf: &mut Vec<u8>) -> io::Result<usize> {
     file.take(u64::MAX).read_to_end(buf)
 }
 
+/// Reads the rest of `file`, whose size is `size`, into `buf`: with one
+/// `read` call when the file is that size (a short read of a regular file
+/// is its end), reading on only if it grew since its size was taken.
+pub fn read_known(file: &mut fs::File, size: u64, buf: &mut Vec<u8>) -> io::Result<usize> {
+    use std::io::Read;
+    let Ok(size) = usize::try_from(size) else {
+        return read_rest(file, buf);
+    };
+    // One byte more than the size, so a file that grew is noticed. A read
+    // of a regular file that gives less than asked for has reached its end.
+    let start = buf.len();
+    buf.resize(start + size + 1, 0);
+    let n = loop {
+        match file.read(&mut buf[start..]) {
+            Ok(n) => break n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                buf.truncate(start);
+                return Err(e);
+            }
+        }
+    };
+    buf.truncate(start + n);
+    if n > size {
+        // It grew since its size was taken: the rest, however much.
+        return Ok(n + read_rest(file, buf)?);
+    }
+    Ok(n)
+}
+
 /// Reads the body of a seed again, from `body_offset` to the end.
 pub fn read_body(path: &Path, body_offset: usize) -> io::Result<String> {
     use std::io::{Seek, SeekFrom};

@@ -17,8 +17,9 @@ use crate::input::names::{MAX_DISPLAY_CHARS, MAX_NAMES_PER_RELEASE};
 use crate::text;
 
 /// A release ready to be grouped. The body is not kept: it is read again from
-/// `path` at `body_offset` when some feed emits the release.
-#[derive(Debug, Clone)]
+/// `path` at `body_offset` when some feed emits the release. It is kept
+/// between runs in the build state (`delivery::state`), hence serde.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Release {
     pub path: PathBuf,
     pub title: String,
@@ -48,7 +49,7 @@ pub fn representable(date: &DateTime<FixedOffset>) -> bool {
 }
 
 /// What a release that shares its URL with others has of its own.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Amended {
     /// The entry's id, when it is not the URL (a later release).
     pub id: Option<String>,

@@ -24,13 +24,13 @@ use chrono::{DateTime, Datelike, FixedOffset};
 
 use rayon::prelude::*;
 
-use super::{FEED_FORMATS, GENERATOR, Item, Put, Refused, VERSION, attachment_type};
+use super::{FEED_FORMATS, GENERATOR, Item, Put, Refused, Scope, VERSION, attachment_type};
 use crate::config::{Config, Role};
 use crate::render::attachment_name;
 use crate::site::group::Site;
 use crate::site::kinds::Kind;
 use crate::site::paths::{self, FEED_ROOT, HISTORY_FOLDER, KIND_ROOT, PAGE_FILE};
-use crate::site::plan::{FeedInfo, Plan};
+use crate::site::plan::{FeedInfo, PagePlan, Plan};
 use crate::text::xml_safe;
 
 /// How the pages name the formats and kinds, from [`FEED_FORMATS`] and
@@ -581,7 +581,12 @@ fn year_links(plan: &Plan<'_>, n: usize) -> Vec<YearLink> {
 /// years; `archived` are the items of [`Plan::archived`]),
 /// giving each to `put`. Each page renders its items itself, so no more
 /// than the pages being written are in memory.
-pub fn write_history(plan: &Plan<'_>, archived: &[Item<'_>], put: &Put<'_>) -> Result<(), Refused> {
+pub fn write_history(
+    plan: &Plan<'_>,
+    scope: &Scope,
+    archived: &[Item<'_>],
+    put: &Put<'_>,
+) -> Result<(), Refused> {
     // Each feed's years, oldest first.
     let years: Vec<Vec<i32>> = (0..plan.feeds.len())
         .map(|n| {
@@ -595,7 +600,10 @@ pub fn write_history(plan: &Plan<'_>, archived: &[Item<'_>], put: &Put<'_>) -> R
     // From a history page to its feed's folder, and the feed's page.
     let up = paths::root_of(HISTORY_FOLDER);
     let feed_page = paths::page(&up);
-    plan.history.par_iter().try_for_each(|h| {
+    plan.history.par_iter().enumerate().try_for_each(|(n, h)| {
+        if !scope.history(n) {
+            return Ok(());
+        }
         let info = &plan.feeds[h.feed];
         let feed = info.feed;
         let path = h.path(plan);
@@ -732,14 +740,18 @@ struct SectionPage<'a> {
 /// that shows them (the output folder's, a feed folder's).
 pub fn write_pages(
     plan: &Plan<'_>,
+    scope: &Scope,
     items: &[Item<'_>],
     directory: &Directory,
     put: &Put<'_>,
 ) -> Result<(), Refused> {
+    let in_scope = |(n, _): &(usize, &PagePlan)| scope.page(*n);
     let mut wanted: Vec<(u32, &str)> = plan
         .pages
         .iter()
-        .flat_map(|page| page.entries.iter().map(|&e| (e, page.root.as_str())))
+        .enumerate()
+        .filter(in_scope)
+        .flat_map(|(_, page)| page.entries.iter().map(|&e| (e, page.root.as_str())))
         .collect();
     wanted.par_sort_unstable();
     wanted.dedup();
@@ -747,7 +759,8 @@ pub fn write_pages(
         .par_iter()
         .map(|&(e, root)| item(&items[e as usize], root, plan.config))
         .collect();
-    plan.pages.par_iter().try_for_each(|page| {
+    let pages: Vec<(usize, &PagePlan)> = plan.pages.iter().enumerate().filter(in_scope).collect();
+    pages.into_par_iter().try_for_each(|(_, page)| {
         let shown = page.entries.iter().map(|&e| {
             let at = wanted
                 .binary_search(&(e, page.root.as_str()))

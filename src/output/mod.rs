@@ -22,6 +22,7 @@
 //! with serde_json.
 
 pub mod atom;
+pub mod digest;
 pub mod html;
 pub mod jsonfeed;
 pub mod opml;
@@ -70,6 +71,96 @@ pub struct FormatInfo {
     pub opml_version: &'static str,
 }
 
+/// Which of the planned files a build makes; the others are left as the
+/// last build made them (an incremental build: see
+/// [`crate::delivery::state`] and [`digest`]). Documents are made whole,
+/// in every format, or not at all.
+#[derive(Debug, Clone)]
+pub enum Scope {
+    /// Every file of the plan.
+    All,
+    /// Those marked, by their place in [`Plan::documents`],
+    /// [`Plan::pages`] and [`Plan::history`].
+    Some {
+        documents: Vec<bool>,
+        pages: Vec<bool>,
+        history: Vec<bool>,
+    },
+}
+
+impl Scope {
+    pub fn document(&self, n: usize) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Some { documents, .. } => documents[n],
+        }
+    }
+    pub fn page(&self, n: usize) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Some { pages, .. } => pages[n],
+        }
+    }
+    pub fn history(&self, n: usize) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Some { history, .. } => history[n],
+        }
+    }
+
+    /// Which releases of [`Plan::list`] of `kind` the documents of that
+    /// kind in scope carry (by position in the list): those whose
+    /// fragments a format makes.
+    pub fn carried_by_documents(&self, plan: &Plan<'_>, archive: bool) -> Vec<bool> {
+        let list = match archive {
+            false => &plan.carried,
+            true => &plan.archived,
+        };
+        let mut marked = vec![matches!(self, Scope::All); list.len()];
+        if let Scope::Some { documents, .. } = self {
+            for (doc, _) in plan
+                .documents
+                .iter()
+                .zip(documents)
+                .filter(|(_, in_scope)| **in_scope)
+            {
+                if doc.kind.is_archive() == archive {
+                    for &e in &doc.entries {
+                        marked[e as usize] = true;
+                    }
+                }
+            }
+        }
+        marked
+    }
+
+    /// Which releases of [`Plan::carried`] (`archive` false) or
+    /// [`Plan::archived`] the files in scope carry or show: those that
+    /// must be rendered.
+    pub fn needed(&self, plan: &Plan<'_>, archive: bool) -> Vec<bool> {
+        let mut marked = self.carried_by_documents(plan, archive);
+        if let Scope::Some { pages, history, .. } = self {
+            match archive {
+                false => {
+                    for (page, _) in plan.pages.iter().zip(pages).filter(|(_, s)| **s) {
+                        for &e in &page.entries {
+                            marked[e as usize] = true;
+                        }
+                    }
+                }
+                true => {
+                    for (h, _) in plan.history.iter().zip(history).filter(|(_, s)| **s) {
+                        for &e in &h.entries {
+                            marked[e as usize] = true;
+                        }
+                    }
+                }
+            }
+        }
+        marked
+    }
+}
+
 /// A feed format: how to write an item, and a document around items.
 pub trait FeedFormat: Sync {
     const INFO: FormatInfo;
@@ -103,13 +194,15 @@ pub trait FeedFormat: Sync {
 pub trait Format: Sync {
     fn info(&self) -> &'static FormatInfo;
 
-    /// Writes every document of `plan` in this format, giving each file to
-    /// `put` as soon as it is made. The format's fragments of `items` (one
-    /// per [`Plan::carried`] release) are made first, in parallel, and
-    /// dropped at the end, so one format's fragments are in memory at once.
+    /// Writes every document of `plan` in `scope` in this format, giving
+    /// each file to `put` as soon as it is made. The format's fragments of
+    /// `items` (one per [`Plan::carried`] release; those the documents in
+    /// scope carry) are made first, in parallel, and dropped at the end, so
+    /// one format's fragments are in memory at once.
     fn write_documents(
         &self,
         plan: &Plan<'_>,
+        scope: &Scope,
         items: &[Item<'_>],
         archived: &[Item<'_>],
         put: &Put<'_>,
@@ -121,36 +214,27 @@ pub trait Format: Sync {
     fn archive_size(&self, item: &Item<'_>, config: &Config) -> usize;
 }
 
-/// Cuts the archive documents of `plan` so that none outgrows
-/// `max_document_bytes` and has to leave releases out: measures what each
-/// release of `archived` (one per [`Plan::archived`] release) takes in an
-/// archive document of each format that has them, and gives the plan the
-/// largest ([`Plan::fit_archives`]). With the defaults every document
-/// already fits and the plan stays as it is.
-pub fn fit_archives(plan: &mut Plan<'_>, archived: &[Item<'_>]) {
-    let config = plan.config;
-    let Some(budget) = config.max_document_bytes else {
-        return;
-    };
-    let formats: Vec<&dyn Format> = FEED_FORMATS
+/// The room for items in an archive document, when archive documents are
+/// cut by size as well as count (see [`Plan::fit_archives`]): with
+/// `max_document_bytes` and some format that has archive documents.
+pub fn archive_room(config: &Config) -> Option<usize> {
+    let budget = config.max_document_bytes?;
+    FEED_FORMATS
         .iter()
-        .copied()
+        .any(|f| archives_in(config, f.info()))
+        .then(|| budget.saturating_sub(HEAD_ALLOWANCE))
+}
+
+/// What `item` (its summary, no body) takes in an archive document: the
+/// most of any format that has them. With the defaults every document fits
+/// and [`Plan::fit_archives`] leaves the plan as it is.
+pub fn archive_size(config: &Config, item: &Item<'_>) -> usize {
+    FEED_FORMATS
+        .iter()
         .filter(|f| archives_in(config, f.info()))
-        .collect();
-    if archived.is_empty() || formats.is_empty() {
-        return;
-    }
-    let sizes: Vec<usize> = archived
-        .par_iter()
-        .map(|item| {
-            formats
-                .iter()
-                .map(|f| f.archive_size(item, config))
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    plan.fit_archives(&sizes, budget.saturating_sub(HEAD_ALLOWANCE));
+        .map(|f| f.archive_size(item, config))
+        .max()
+        .unwrap_or(0)
 }
 
 /// Room in a document for its head and tail, and between items: an item
@@ -241,6 +325,14 @@ pub fn subscription_paths(plan: &Plan<'_>) -> BTreeSet<String> {
         .collect()
 }
 
+/// The paths of the files of `doc`, one per format it is written in.
+pub fn document_files<'p>(
+    plan: &'p Plan<'_>,
+    doc: &'p DocumentPlan,
+) -> impl Iterator<Item = String> + 'p {
+    formats_of(plan.config, doc.kind).map(move |f| doc.path(f.info().file))
+}
+
 /// How many files [`planned_paths`] names.
 pub fn planned_files(plan: &Plan<'_>) -> usize {
     let documents: usize = plan
@@ -266,44 +358,58 @@ impl<F: FeedFormat> Format for F {
     fn write_documents(
         &self,
         plan: &Plan<'_>,
+        scope: &Scope,
         items: &[Item<'_>],
         archived: &[Item<'_>],
         put: &Put<'_>,
     ) -> Result<Fitted, Refused> {
         let config = plan.config;
+        let wanted = scope.carried_by_documents(plan, false);
         let budget = config.max_document_bytes;
         let item_budget = budget.map(|b| b.saturating_sub(HEAD_ALLOWANCE));
         // An item too big for any document is carried as its summary, and
         // one too big even so (a huge title, thousands of attachments) as a
         // stub: no release is ever left out of a document for its size.
-        let (fragments, cuts): (Vec<F::Fragment>, Vec<Cut>) = items
+        let (fragments, cuts): (Vec<Option<F::Fragment>>, Vec<Cut>) = items
             .par_iter()
-            .map(|item| {
+            .zip(&wanted)
+            .map(|(item, &wanted)| {
+                if !wanted {
+                    return (None, Cut::None);
+                }
                 let whole = self.item(item, config);
                 match item_budget {
                     Some(room) if F::size(&whole) > room => {
                         let short = self.item(&item.shortened(), config);
                         if F::size(&short) <= room {
-                            return (short, Cut::Shortened(F::size(&whole)));
+                            return (Some(short), Cut::Shortened(F::size(&whole)));
                         }
                         let (release, rendered) = item.stub();
-                        (self.item(&item.with(&release, rendered), config), Cut::Stub)
+                        (
+                            Some(self.item(&item.with(&release, rendered), config)),
+                            Cut::Stub,
+                        )
                     }
-                    _ => (whole, Cut::None),
+                    _ => (Some(whole), Cut::None),
                 }
             })
             .unzip();
         // Subscription documents first, then archive documents, each from
         // its own fragments, so only one set is in memory at a time.
-        let mut trimmed = write_set(self, plan, Kinds::Subscription, &fragments, put)?;
+        let mut trimmed = write_set(self, plan, scope, Kinds::Subscription, &fragments, put)?;
         drop(fragments);
         let mut stubbed_archived = Vec::new();
         if !archived.is_empty() && archives_in(config, &F::INFO) {
             // Archive documents carry summaries (see [`crate::site::archive`]):
             // the items hold the summary, the short body is made here.
-            let (archived, stubs): (Vec<F::Fragment>, Vec<bool>) = archived
+            let wanted = scope.carried_by_documents(plan, true);
+            let (archived, stubs): (Vec<Option<F::Fragment>>, Vec<bool>) = archived
                 .par_iter()
-                .map(|item| {
+                .zip(&wanted)
+                .map(|(item, &wanted)| {
+                    if !wanted {
+                        return (None, false);
+                    }
                     let mut fragment = self.archive_item(item, config);
                     let stub = item_budget.is_some_and(|room| F::size(&fragment) > room);
                     if stub {
@@ -311,10 +417,17 @@ impl<F: FeedFormat> Format for F {
                         fragment = self.archive_item(&item.with(&release, rendered), config);
                     }
                     F::shrink(&mut fragment);
-                    (fragment, stub)
+                    (Some(fragment), stub)
                 })
                 .unzip();
-            trimmed.extend(write_set(self, plan, Kinds::Archive, &archived, put)?);
+            trimmed.extend(write_set(
+                self,
+                plan,
+                scope,
+                Kinds::Archive,
+                &archived,
+                put,
+            )?);
             stubbed_archived = (0u32..)
                 .zip(stubs)
                 .filter_map(|(n, stub)| stub.then_some(n))
@@ -373,27 +486,34 @@ enum Kinds {
     Archive,
 }
 
-/// Writes the documents of `plan` of kind `kinds` in format `F`, from
-/// `fragments` (one per release of [`Plan::list`] of that kind), each
-/// within the size budget; returns those trimmed to fit.
+/// Writes the documents of `plan` in `scope` of kind `kinds` in format `F`,
+/// from `fragments` (one per release of [`Plan::list`] of that kind, made
+/// for those the documents in scope carry), each within the size budget;
+/// returns those trimmed to fit.
 fn write_set<F: FeedFormat>(
     format: &F,
     plan: &Plan<'_>,
+    scope: &Scope,
     kinds: Kinds,
-    fragments: &[F::Fragment],
+    fragments: &[Option<F::Fragment>],
     put: &Put<'_>,
 ) -> Result<Vec<(String, usize, usize)>, Refused> {
     let budget = plan.config.max_document_bytes;
     let trimmed = plan
         .documents
         .par_iter()
-        .filter(|doc| doc.kind.is_archive() == (kinds == Kinds::Archive))
-        .map(|doc| {
+        .enumerate()
+        .filter(|(n, doc)| doc.kind.is_archive() == (kinds == Kinds::Archive) && scope.document(*n))
+        .map(|(_, doc)| {
             let head = Head::new(plan, doc, &F::INFO);
             let mut entries: Vec<&F::Fragment> = doc
                 .entries
                 .iter()
-                .map(|&e| &fragments[e as usize])
+                .map(|&e| {
+                    fragments[e as usize]
+                        .as_ref()
+                        .expect("a document in scope has its items' fragments")
+                })
                 .collect();
             // One buffer per thread, reused for every document it writes:
             // no buffer grows by doubling, no fresh pages per document.
@@ -719,7 +839,9 @@ mod tests {
             Ok(())
         };
         let format: &dyn Format = &Digest;
-        format.write_documents(&plan, &items, &[], &put).unwrap();
+        format
+            .write_documents(&plan, &Scope::All, &items, &[], &put)
+            .unwrap();
         let written = written.into_inner().unwrap();
         let planned: Vec<String> = plan
             .documents

@@ -1,0 +1,563 @@
+//! The build state: what the last build learned, so that the next one reads
+//! only the seeds that changed and writes only the files whose inputs
+//! changed (an incremental build).
+//!
+//! It is kept beside the cache record ([`crate::delivery::cache`]), in a
+//! folder of its own (`<cache>/pressfeed/<hash>.state/`), in two parts:
+//!
+//! - **Seeds**, in [`SHARDS`] files (`seeds-00.bin` to `seeds-ff.bin`, a seed
+//!   in the shard its path hashes to): per seed, its stamp (size, inode and
+//!   change time, as the cache record uses), the BLAKE3 hash of its bytes,
+//!   and what reading it gave (the validated release, its summary, or why
+//!   it cannot be published) with its warnings. A seed whose stamp is the
+//!   recorded one is not read again; one new release rewrites one shard.
+//! - **Outputs**, in `outputs.bin`: per file a build writes from the plan
+//!   (feed documents and pages), a digest of everything it is made of (see
+//!   [`crate::output::digest`]) and what the file on disk looked like when
+//!   pressfeed left it (size, modification time, inode); and what fitting
+//!   the documents to `max_document_bytes` took, so that the warnings of a
+//!   file not written again are still reported.
+//!
+//! Every file starts with a header: [`MAGIC`], [`FORMAT`], the output folder
+//! it belongs to, a salt (the pressfeed executable and the configuration's
+//! bytes) and the BLAKE3 hash of the rest. A file of another format, another
+//! folder, or whose hash does not match (a disk error, a write cut short) is
+//! never trusted: the build reads and writes everything again and says so
+//! in a warning. A file with another salt (a new binary, a changed
+//! configuration) is simply outdated: the build is a full one, silently.
+//!
+//! Each file is replaced atomically (a temporary file, synced, renamed), and
+//! every entry checks itself against the disk before it is used (a seed's
+//! stamp, a file's size, time and inode), so any mix of old and new files,
+//! which a run killed while storing the state leaves, is still correct: an
+//! entry that does not match is read or written again.
+//!
+//! Why files of our own rather than an embedded database: a run needs the
+//! whole seed table (grouping sees every release), so the state is read
+//! whole, in one pass, which a few large sequential files do best; a run
+//! changes a few seeds, which a shard per 1/256th of the seeds keeps to a
+//! small write. See README.md ("Incremental builds") for the figures.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::delivery::cache::{self, Stamp};
+pub use crate::delivery::publish::OnDisk;
+use crate::diag::Diagnostic;
+use crate::input::validate::Release;
+
+/// The first bytes of every state file.
+pub const MAGIC: &[u8; 16] = b"pressfeed-state\n";
+/// Bumped whenever the meaning of the state changes.
+pub const FORMAT: u32 = 1;
+/// How many files the seeds are spread over.
+pub const SHARDS: usize = 256;
+/// A state file larger than this is not read.
+const MAX_FILE_BYTES: u64 = 4 << 30;
+/// A seed changed less than this long before it was read may change again
+/// without its change time moving (file systems keep time in ticks of a
+/// few milliseconds): its entry is read again by the next run rather than
+/// trusted. A file system that keeps whole seconds (the change time has no
+/// nanoseconds) gets two seconds.
+const RACY_NANOS: i128 = 100_000_000;
+const RACY_NANOS_WHOLE_SECONDS: i128 = 2_000_000_000;
+
+/// A 32-byte BLAKE3 digest.
+pub type Digest = [u8; 32];
+
+/// What reading one seed gave.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Loaded {
+    /// A release to publish, with the summary of its body (archive
+    /// documents and history pages carry it) when the build needs one.
+    Release {
+        release: Release,
+        summary: Option<String>,
+    },
+    /// Well-formed, but nothing to publish (reported as a warning).
+    Skipped,
+    /// Cannot be published (reported as errors).
+    Invalid,
+}
+
+/// What the state keeps of one seed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Seed {
+    pub stamp: Stamp,
+    /// BLAKE3 of the seed's bytes.
+    pub hash: Digest,
+    pub loaded: Loaded,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Changed so shortly before it was read that a later change may not
+    /// move its stamp: read again next time.
+    pub racy: bool,
+}
+
+impl Seed {
+    /// Whether the seed still has this entry's stamp and may be taken as
+    /// it is.
+    pub fn fresh(&self, stamp: &Stamp) -> bool {
+        !self.racy && self.stamp == *stamp
+    }
+}
+
+/// Whether a seed with change time `stamp` read at `read_at` (nanoseconds
+/// since the Unix epoch) may change again without its stamp changing.
+pub fn racy(stamp: &Stamp, read_at: i128) -> bool {
+    let ctime = stamp.2 as i128 * 1_000_000_000 + stamp.3 as i128;
+    let window = match stamp.3 {
+        0 => RACY_NANOS_WHOLE_SECONDS,
+        _ => RACY_NANOS,
+    };
+    read_at - ctime < window
+}
+
+/// What the state keeps of one output file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Output {
+    /// The digest of what it is made of.
+    pub digest: Digest,
+    pub on_disk: OnDisk,
+    /// A feed document that carries fewer items than planned, to stay
+    /// within `max_document_bytes`: items carried, items planned.
+    pub trimmed: Option<(usize, usize)>,
+}
+
+/// How an item was fitted to `max_document_bytes` in one format.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Cut {
+    /// Carried as its summary: the size of its whole entry and of its
+    /// rendered body.
+    Shortened { size: usize, body: usize },
+    /// Carried as a stub, in subscription documents: what the stub cuts.
+    Stub { cuts: String },
+    /// Carried as a stub, in archive documents: what the stub cuts.
+    ArchiveStub { cuts: String },
+}
+
+/// The output side of the state.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Outputs {
+    pub files: HashMap<String, Output>,
+    /// Per item (see [`crate::output::digest::item_key`]) and format label,
+    /// how it was fitted, for items that were cut at all.
+    pub cuts: HashMap<Digest, Vec<(String, Cut)>>,
+    /// Per item, what it takes in an archive document (see
+    /// [`crate::output::archive_size`]).
+    pub archive_sizes: HashMap<Digest, usize>,
+}
+
+/// The header of every state file.
+#[derive(Debug, Serialize, Deserialize)]
+struct Header {
+    format: u32,
+    out: PathBuf,
+    salt: Digest,
+    hash: Digest,
+}
+
+/// The state of one output folder.
+#[derive(Debug, Default)]
+pub struct State {
+    /// Where its files are; `None` without a cache folder.
+    dir: Option<PathBuf>,
+    out: PathBuf,
+    salt: Digest,
+    seeds: HashMap<PathBuf, Seed>,
+    /// The hash of each shard read and trusted: a shard whose entries did
+    /// not change is not written again.
+    shard_hashes: Vec<Option<Digest>>,
+    pub outputs: Outputs,
+    outputs_hash: Option<Digest>,
+    /// Why some of the state was not trusted (corrupt, foreign, another
+    /// format): reported once as a warning.
+    pub distrusted: Vec<Diagnostic>,
+}
+
+/// The salt of every state file: what, beside the seeds, every entry
+/// depends on (the executable, the configuration).
+pub fn salt(config: &Path) -> io::Result<Digest> {
+    let mut h = blake3::Hasher::new();
+    h.update(&FORMAT.to_le_bytes());
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    // The executable itself, so a rebuilt binary never reuses old entries.
+    if let Ok(m) = std::env::current_exe().and_then(fs::metadata) {
+        let s = cache::stamp(&m);
+        h.update(&postcard::to_stdvec(&s).unwrap_or_default());
+    }
+    match fs::read(config) {
+        Ok(bytes) => {
+            h.update(&[1]);
+            h.update(&bytes);
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            h.update(&[0]);
+        }
+        Err(e) => return Err(e),
+    }
+    Ok(*h.finalize().as_bytes())
+}
+
+/// The shard of the seed at `path`.
+fn shard_of(path: &Path) -> usize {
+    blake3::hash(path.as_os_str().as_encoded_bytes()).as_bytes()[0] as usize % SHARDS
+}
+
+fn shard_name(n: usize) -> String {
+    format!("seeds-{n:02x}.bin")
+}
+
+const OUTPUTS_NAME: &str = "outputs.bin";
+
+/// Where the state of the output folder `out` lives, beside its cache
+/// record.
+pub fn location(out: &Path) -> Option<PathBuf> {
+    let record = cache::location(out)?;
+    Some(record.with_extension("state"))
+}
+
+/// Why a state file was not used.
+enum Refusal {
+    /// It does not exist.
+    Missing,
+    /// Written for another executable or configuration: outdated, not
+    /// wrong.
+    Outdated,
+    /// Not trustworthy: the reason.
+    Distrusted(String),
+}
+
+impl State {
+    /// The state of `out` for a build whose salt is `salt`: what can be
+    /// trusted of it, or an empty state when there is none (then every
+    /// seed is read and every file written).
+    pub fn load(out: &Path, salt: Digest) -> State {
+        let dir = location(out);
+        let canonical = fs::canonicalize(out).unwrap_or_else(|_| out.to_path_buf());
+        let mut state = State {
+            dir: dir.clone(),
+            out: canonical,
+            salt,
+            shard_hashes: vec![None; SHARDS],
+            ..State::default()
+        };
+        let Some(dir) = dir else {
+            state.out = out.to_path_buf();
+            return state;
+        };
+        if !dir.is_dir() {
+            return state;
+        }
+        type Shard = Result<(Vec<(PathBuf, Seed)>, Digest), Refusal>;
+        let shards: Vec<(usize, Shard)> = (0..SHARDS)
+            .into_par_iter()
+            .map(|n| (n, state.read(&dir.join(shard_name(n)))))
+            .collect();
+        let mut refused = Vec::new();
+        for (n, shard) in shards {
+            match shard {
+                Ok((seeds, hash)) => {
+                    // An entry in the wrong shard was not written by this
+                    // format: not trusted.
+                    if seeds.iter().any(|(p, _)| shard_of(p) != n) {
+                        refused.push((n, "an entry is in the wrong shard".to_string()));
+                        continue;
+                    }
+                    state.shard_hashes[n] = Some(hash);
+                    state.seeds.extend(seeds);
+                }
+                Err(Refusal::Missing | Refusal::Outdated) => {}
+                Err(Refusal::Distrusted(why)) => refused.push((n, why)),
+            }
+        }
+        match state.read(&dir.join(OUTPUTS_NAME)) {
+            Ok((outputs, hash)) => {
+                state.outputs = outputs;
+                state.outputs_hash = Some(hash);
+            }
+            Err(Refusal::Missing | Refusal::Outdated) => {}
+            Err(Refusal::Distrusted(why)) => {
+                state.distrusted.push(
+                    Diagnostic::warning(&dir.join(OUTPUTS_NAME), 0, 0, format!("build state not used: {why}"))
+                        .with_hint("pressfeed writes every file again this run and stores a new state; nothing to do"),
+                );
+            }
+        }
+        if !refused.is_empty() {
+            // A seed table with holes is still right (a seed without an
+            // entry is read), but a damaged state is worth knowing about.
+            let (n, why) = &refused[0];
+            state.distrusted.push(
+                Diagnostic::warning(
+                    &dir.join(shard_name(*n)),
+                    0,
+                    0,
+                    format!(
+                        "build state not used for {} of {SHARDS} seed shard(s): {why}",
+                        refused.len()
+                    ),
+                )
+                .with_hint("pressfeed reads those seeds again this run and stores a new state; nothing to do"),
+            );
+        }
+        state
+    }
+
+    /// Reads one state file, checking its header.
+    fn read<T: serde::de::DeserializeOwned>(&self, path: &Path) -> Result<(T, Digest), Refusal> {
+        let bytes = match fs::metadata(path) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(Refusal::Missing),
+            Err(e) => return Err(Refusal::Distrusted(format!("cannot read it: {e}"))),
+            Ok(m) if !m.is_file() => return Err(Refusal::Distrusted("not a regular file".into())),
+            Ok(m) if m.len() > MAX_FILE_BYTES => {
+                return Err(Refusal::Distrusted(format!(
+                    "larger than {MAX_FILE_BYTES} bytes"
+                )));
+            }
+            Ok(_) => {
+                fs::read(path).map_err(|e| Refusal::Distrusted(format!("cannot read it: {e}")))?
+            }
+        };
+        let Some(rest) = bytes.strip_prefix(MAGIC.as_slice()) else {
+            return Err(Refusal::Distrusted("not a pressfeed state file".into()));
+        };
+        let (header, payload): (Header, &[u8]) = postcard::take_from_bytes(rest)
+            .map_err(|_| Refusal::Distrusted("its header cannot be read".into()))?;
+        if header.format != FORMAT {
+            return Err(Refusal::Distrusted(format!(
+                "written in format {} by another version of pressfeed (this one reads {FORMAT})",
+                header.format
+            )));
+        }
+        if header.out != self.out {
+            return Err(Refusal::Distrusted(format!(
+                "it belongs to another output folder ({})",
+                crate::diag::shown(&header.out)
+            )));
+        }
+        if header.salt != self.salt {
+            return Err(Refusal::Outdated);
+        }
+        if *blake3::hash(payload).as_bytes() != header.hash {
+            return Err(Refusal::Distrusted(
+                "its contents do not match its hash (a damaged file)".into(),
+            ));
+        }
+        let value = postcard::from_bytes(payload)
+            .map_err(|_| Refusal::Distrusted("its contents cannot be read".into()))?;
+        Ok((value, header.hash))
+    }
+
+    /// Writes one state file atomically, unless its payload is `known`.
+    fn write<T: Serialize>(
+        &self,
+        dir: &Path,
+        name: &str,
+        value: &T,
+        known: Option<Digest>,
+    ) -> io::Result<()> {
+        let payload = postcard::to_stdvec(value).map_err(io::Error::other)?;
+        let hash = *blake3::hash(&payload).as_bytes();
+        if known == Some(hash) {
+            return Ok(());
+        }
+        let header = Header {
+            format: FORMAT,
+            out: self.out.clone(),
+            salt: self.salt,
+            hash,
+        };
+        let mut bytes = MAGIC.to_vec();
+        bytes.extend(postcard::to_stdvec(&header).map_err(io::Error::other)?);
+        bytes.extend(payload);
+        crate::delivery::publish::write_atomic(&dir.join(name), &bytes).map_err(|e| match e {
+            crate::delivery::publish::PublishError::Io { source, .. } => source,
+            other => io::Error::other(other.to_string()),
+        })
+    }
+
+    /// What the state knows of the seed at `path`, taken out of it: the
+    /// seeds left when every seed of a run has been taken are those that
+    /// are gone.
+    pub fn take(&mut self, path: &Path) -> Option<Seed> {
+        self.seeds.remove(path)
+    }
+
+    /// Stores what a run knows: `seeds` (one per path of `paths`, every
+    /// seed of the run; `read[n]` when seed `n` was read rather than taken
+    /// from this state) and `outputs`. Only the shards that changed are
+    /// written: those with a seed read, added or gone, or not read from
+    /// disk. The state is an optimisation: when it cannot be stored, the
+    /// next build reads and writes more, and is still right.
+    pub fn store(mut self, paths: &[PathBuf], seeds: &[Seed], read: &[bool], outputs: &Outputs) {
+        // A first build made the output folder: its state has a place now.
+        if self.dir.is_none() {
+            self.dir = location(&self.out);
+            self.out = fs::canonicalize(&self.out).unwrap_or(self.out);
+        }
+        let Some(dir) = self.dir.clone() else { return };
+        if fs::create_dir_all(&dir).is_err() {
+            return;
+        }
+        let shard: Vec<usize> = paths.par_iter().map(|p| shard_of(p)).collect();
+        let mut dirty: Vec<bool> = self.shard_hashes.iter().map(Option::is_none).collect();
+        dirty.resize(SHARDS, true);
+        for (&n, _) in shard.iter().zip(read).filter(|(_, r)| **r) {
+            dirty[n] = true;
+        }
+        for gone in self.seeds.keys() {
+            dirty[shard_of(gone)] = true;
+        }
+        let mut shards: Vec<Vec<(&PathBuf, &Seed)>> = vec![Vec::new(); SHARDS];
+        for ((path, seed), &n) in paths.iter().zip(seeds).zip(&shard) {
+            if dirty[n] {
+                shards[n].push((path, seed));
+            }
+        }
+        let this = &self;
+        shards
+            .par_iter_mut()
+            .enumerate()
+            .filter(|(n, _)| dirty[*n])
+            .for_each(|(n, shard)| {
+                // Sorted, so the same entries always give the same bytes.
+                shard.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                let _ = this.write(&dir, &shard_name(n), shard, None);
+            });
+        let _ = self.write(
+            &dir,
+            OUTPUTS_NAME,
+            &SortedOutputs(outputs),
+            self.outputs_hash,
+        );
+    }
+
+    /// Forgets the state of `out`.
+    pub fn remove(out: &Path) {
+        if let Some(dir) = location(out) {
+            let _ = fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// [`Outputs`] serialised in sorted order, so that the same outputs always
+/// give the same bytes (and an unchanged file is not written again).
+struct SortedOutputs<'a>(&'a Outputs);
+
+impl Serialize for SortedOutputs<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut files: Vec<(&String, &Output)> = self.0.files.iter().collect();
+        files.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let mut cuts: Vec<(&Digest, &Vec<(String, Cut)>)> = self.0.cuts.iter().collect();
+        cuts.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let mut sizes: Vec<(&Digest, &usize)> = self.0.archive_sizes.iter().collect();
+        sizes.sort_unstable();
+        let mut st = s.serialize_struct("Outputs", 3)?;
+        st.serialize_field("files", &files)?;
+        st.serialize_field("cuts", &cuts)?;
+        st.serialize_field("archive_sizes", &sizes)?;
+        st.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sorted_outputs_read_back_as_outputs() {
+        let mut outputs = Outputs::default();
+        for n in 0..50u8 {
+            outputs.files.insert(
+                format!("f{n}/atom.xml"),
+                Output {
+                    digest: [n; 32],
+                    on_disk: OnDisk {
+                        size: n as u64,
+                        mtime: 7,
+                        ino: 9,
+                    },
+                    trimmed: (n % 7 == 0).then_some((1, 2)),
+                },
+            );
+        }
+        outputs.cuts.insert(
+            [3; 32],
+            vec![("Atom".into(), Cut::Shortened { size: 5, body: 2 })],
+        );
+        let bytes = postcard::to_stdvec(&SortedOutputs(&outputs)).unwrap();
+        let back: Outputs = postcard::from_bytes(&bytes).unwrap();
+        assert_eq!(back, outputs);
+        assert_eq!(
+            bytes,
+            postcard::to_stdvec(&SortedOutputs(&back.clone())).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_state_file_is_trusted_only_with_its_header() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        fs::create_dir(&out).unwrap();
+        let mut state = State {
+            dir: Some(tmp.path().join("state")),
+            out: fs::canonicalize(&out).unwrap(),
+            salt: [1; 32],
+            ..State::default()
+        };
+        let dir = tmp.path().join("state");
+        fs::create_dir(&dir).unwrap();
+        let outputs = Outputs::default();
+        state
+            .write(&dir, OUTPUTS_NAME, &SortedOutputs(&outputs), None)
+            .unwrap();
+        assert!(state.read::<Outputs>(&dir.join(OUTPUTS_NAME)).is_ok());
+        // Another salt: outdated.
+        state.salt = [2; 32];
+        assert!(matches!(
+            state.read::<Outputs>(&dir.join(OUTPUTS_NAME)),
+            Err(Refusal::Outdated)
+        ));
+        state.salt = [1; 32];
+        // Another folder: distrusted.
+        state.out = tmp.path().to_path_buf();
+        assert!(matches!(
+            state.read::<Outputs>(&dir.join(OUTPUTS_NAME)),
+            Err(Refusal::Distrusted(_))
+        ));
+        state.out = fs::canonicalize(&out).unwrap();
+        // A flipped byte: distrusted.
+        let mut bytes = fs::read(dir.join(OUTPUTS_NAME)).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        fs::write(dir.join(OUTPUTS_NAME), &bytes).unwrap();
+        assert!(matches!(
+            state.read::<Outputs>(&dir.join(OUTPUTS_NAME)),
+            Err(Refusal::Distrusted(_))
+        ));
+        // Garbage: distrusted.
+        fs::write(dir.join(OUTPUTS_NAME), b"hello").unwrap();
+        assert!(matches!(
+            state.read::<Outputs>(&dir.join(OUTPUTS_NAME)),
+            Err(Refusal::Distrusted(_))
+        ));
+    }
+
+    #[test]
+    fn a_seed_changed_just_before_it_was_read_is_read_again() {
+        // Whole seconds: two seconds.
+        let stamp: Stamp = (10, 1, 100, 0);
+        assert!(racy(&stamp, 101_500_000_000));
+        assert!(!racy(&stamp, 103_000_000_000));
+        // Finer: a tenth of a second.
+        let stamp: Stamp = (10, 1, 100, 5);
+        assert!(racy(&stamp, 100_050_000_000));
+        assert!(!racy(&stamp, 100_200_000_000));
+    }
+}
