@@ -1306,33 +1306,47 @@ pub fn owned_stamps<'a>(
         out,
     };
     let (manifest, _, _) = read_manifest(&tree)?;
-    let mut folder: Option<(String, Option<OwnedFd>)> = None;
-    let mut stamps = Vec::new();
-    for rel in paths {
-        let (dir, name) = split(rel);
-        if folder.as_ref().is_none_or(|(d, _)| d != dir) {
+    let paths: Vec<&str> = paths.collect();
+    // Each folder opened once, the folders in parallel.
+    let mut by_folder: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (n, rel) in paths.iter().enumerate() {
+        by_folder.entry(split(rel).0).or_default().push(n);
+    }
+    let found: Vec<Vec<(usize, Option<FileStamp>)>> = by_folder
+        .into_par_iter()
+        .map(|(dir, files)| -> Result<_, PublishError> {
             let fd = match tree.dir(dir, None) {
                 Ok(fd) => fd,
                 Err(PublishError::Foreign { .. }) => None,
                 Err(e) => return Err(e),
             };
-            folder = Some((dir.to_string(), fd));
-        }
-        let stamp = folder
-            .as_ref()
-            .and_then(|(_, fd)| fd.as_ref())
-            .and_then(|fd| rustix::fs::statat(fd, name, AtFlags::SYMLINK_NOFOLLOW).ok())
-            .filter(|st| FileType::from_raw_mode(st.st_mode) == FileType::RegularFile)
-            .filter(|st| rel == MANIFEST || manifest.may_own(rel, st.st_size as u64))
-            .map(|st| {
-                (
-                    st.st_size as u64,
-                    st.st_ino as u64,
-                    st.st_ctime as i64,
-                    st.st_ctime_nsec as i64,
-                )
-            });
-        stamps.push(stamp);
+            Ok(files
+                .into_iter()
+                .map(|n| {
+                    let rel = paths[n];
+                    let stamp = fd
+                        .as_ref()
+                        .and_then(|fd| {
+                            rustix::fs::statat(fd, split(rel).1, AtFlags::SYMLINK_NOFOLLOW).ok()
+                        })
+                        .filter(|st| FileType::from_raw_mode(st.st_mode) == FileType::RegularFile)
+                        .filter(|st| rel == MANIFEST || manifest.may_own(rel, st.st_size as u64))
+                        .map(|st| {
+                            (
+                                st.st_size as u64,
+                                st.st_ino as u64,
+                                st.st_ctime as i64,
+                                st.st_ctime_nsec as i64,
+                            )
+                        });
+                    (n, stamp)
+                })
+                .collect())
+        })
+        .collect::<Result<_, _>>()?;
+    let mut stamps = vec![None; paths.len()];
+    for (n, stamp) in found.into_iter().flatten() {
+        stamps[n] = stamp;
     }
     Ok(stamps)
 }

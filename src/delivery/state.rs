@@ -375,10 +375,16 @@ impl State {
         let mut bytes = MAGIC.to_vec();
         bytes.extend(postcard::to_stdvec(&header).map_err(io::Error::other)?);
         bytes.extend(payload);
-        crate::delivery::publish::write_atomic(&dir.join(name), &bytes).map_err(|e| match e {
-            crate::delivery::publish::PublishError::Io { source, .. } => source,
-            other => io::Error::other(other.to_string()),
-        })
+        // A temporary file renamed over the old one, not synced: a file
+        // that a power cut leaves half-written fails its hash and is not
+        // used, which costs a full build, not a wrong one.
+        let path = dir.join(name);
+        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let written = fs::write(&tmp, &bytes).and_then(|()| fs::rename(&tmp, &path));
+        if written.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        written
     }
 
     /// What the state knows of the seed at `path`, taken out of it: the
@@ -403,6 +409,14 @@ impl State {
         let Some(dir) = self.dir.clone() else { return };
         if fs::create_dir_all(&dir).is_err() {
             return;
+        }
+        // The temporary files of a run killed while it stored the state.
+        for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with('.') && name.ends_with(".tmp") {
+                let _ = fs::remove_file(entry.path());
+            }
         }
         let shard: Vec<usize> = paths.par_iter().map(|p| shard_of(p)).collect();
         let mut dirty: Vec<bool> = self.shard_hashes.iter().map(Option::is_none).collect();
