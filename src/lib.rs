@@ -447,6 +447,7 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
     // seeds' warnings (and repeated, like them, by up-to-date runs).
     checked.diagnostics.extend(warnings);
     diag::sort(&mut checked.diagnostics);
+    progress.stage("storing", 0);
     if let (Some(fingerprint), 0) = (fingerprint, checked.invalid) {
         let record = cache::Record {
             format: cache::FORMAT,
