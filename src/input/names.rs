@@ -295,7 +295,7 @@ pub fn looks_like_junk(name: &str, kind: NameKind) -> Option<String> {
             if person {
                 "people's names"
             } else {
-                "portfolio names"
+                "the names of things"
             }
         ));
     }
