@@ -803,6 +803,12 @@ fn print_deploy_error(e: &pressfeed::delivery::deploy::DeployError) {
         DeployError::Manifest { .. } => {
             "the target was not changed; see the message for how to repair its record"
         }
+        DeployError::Unsettled { .. } => {
+            "the target was not changed; run pressfeed build, then deploy"
+        }
+        DeployError::Changed { .. } | DeployError::Output { .. } => {
+            "the target still serves a consistent site; a deploy sends only the files a build wrote: run pressfeed build (or put the file back), then deploy"
+        }
         _ => {
             "the target still serves a consistent site; check the credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the machine's role), the bucket and deploy.endpoint; the next run completes the deploy and tells the hubs"
         }

@@ -496,6 +496,111 @@ fn a_deploy_stopped_half_way_is_completed_by_the_next_run() {
     assert!(!moto.deployed().iter().any(|k| k.contains("/archive/")));
 }
 
+/// Deploy sends what the publish manifest vouches for, never a file changed
+/// by hand since the build: one the bucket already holds is not even read;
+/// one that must be sent stops the deploy, named, and nothing of it is put.
+#[test]
+fn a_file_changed_by_hand_after_a_build_is_never_sent() {
+    let Some(moto) = Moto::start() else { return };
+    let dir = site(&moto, "");
+    ok(build(dir.path(), &[]));
+    assert_mirrors(&moto, dir.path());
+    let page = dir.path().join("out/index.html");
+    let key = format!("{PREFIX}index.html");
+    let original = std::fs::read(&page).unwrap();
+    let deploy = |d: &Path| run(d, &["deploy", "--out", "out"], &[]);
+
+    // The bucket holds what pressfeed wrote: nothing is sent.
+    std::fs::write(&page, b"defaced by hand").unwrap();
+    let mark = moto.requests().len();
+    let o = ok(deploy(dir.path()));
+    assert!(stdout(&o).contains("0 file(s) sent"), "{}", stdout(&o));
+    assert_eq!(moto.puts_since(mark), Vec::<String>::new());
+    assert_eq!(moto.get(&key).3, original);
+
+    // Another Cache-Control makes every file one to send: the changed one
+    // is refused, whether its size changed or only its bytes, and its
+    // object keeps what pressfeed wrote.
+    let config = dir.path().join("pressfeed.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let cache_control = |age: u32| {
+        std::fs::write(
+            &config,
+            format!("{text}cache_control = \"max-age={age}\"\n"),
+        )
+        .unwrap()
+    };
+    cache_control(60);
+    let mut same_size = original.clone();
+    same_size[0] ^= 0x20;
+    for changed in [b"defaced by hand".to_vec(), same_size] {
+        std::fs::write(&page, &changed).unwrap();
+        let o = deploy(dir.path());
+        assert!(!o.status.success(), "{}", stdout(&o));
+        assert!(
+            stderr(&o).contains("index.html")
+                && stderr(&o).contains("changed since pressfeed wrote it"),
+            "{}",
+            stderr(&o)
+        );
+        assert_eq!(moto.get(&key).3, original);
+    }
+
+    // Put back, it is sent.
+    std::fs::write(&page, &original).unwrap();
+    ok(deploy(dir.path()));
+    assert_mirrors(&moto, dir.path());
+    assert_eq!(moto.get(&key).2, "max-age=60");
+
+    // A link in its place is not followed: refused, naming it.
+    std::fs::remove_file(&page).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("out/atom.xml"), &page).unwrap();
+    cache_control(61);
+    let o = deploy(dir.path());
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("index.html"), "{}", stderr(&o));
+    assert_eq!(moto.get(&key).3, original);
+}
+
+/// A manifest that lists a path with two versions (a build stopped
+/// mid-rename) stops a deploy before the target is touched; so does a
+/// missing manifest.
+#[test]
+fn an_unsettled_output_folder_is_not_deployed() {
+    let Some(moto) = Moto::start() else { return };
+    let dir = site(&moto, "");
+    ok(build(dir.path(), &[]));
+    let manifest = dir.path().join("out/.pressfeed-manifest");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("index.html "))
+        .unwrap()
+        .to_string();
+    let (path_size, _) = line.rsplit_once(' ').unwrap();
+    std::fs::write(&manifest, format!("{text}{path_size} {}\n", "0".repeat(64))).unwrap();
+    let mark = moto.requests().len();
+    let o = run(dir.path(), &["deploy", "--out", "out"], &[]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("stopped while it updated"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("index.html"), "{}", stderr(&o));
+    assert!(moto.requests()[mark..].is_empty(), "the target was touched");
+
+    std::fs::remove_file(&manifest).unwrap();
+    let o = run(dir.path(), &["deploy", "--out", "out"], &[]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("no manifest"), "{}", stderr(&o));
+    // The deploy did not delete what the bucket holds.
+    assert_eq!(
+        moto.deployed(),
+        published(dir.path()).keys().cloned().collect()
+    );
+}
+
 /// A hub on 127.0.0.1 that, on each publish ping, fetches every topic at
 /// once and records what it got: the URL and whether the body held
 /// `marker`. Bounded: 500 pings, two minutes.

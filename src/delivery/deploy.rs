@@ -2,13 +2,28 @@
 //! in the configuration), so that a bucket behind a CDN serves what the
 //! folder holds.
 //!
+//! - The files deployed are those the publish manifest vouches for
+//!   ([`publish::owned_files`]), with the size and BLAKE3 hash it lists: no
+//!   folder walk, and no file is read unless it is sent. Hidden files (the
+//!   manifest, pending pings, ...) are never listed there, so never sent;
+//!   nor is a file put in the folder by hand. A manifest that is missing or
+//!   cannot be fully read, or lists a path with two versions (a build was
+//!   stopped mid-rename), stops the deploy before the target is touched:
+//!   the next build settles the folder.
 //! - Only what differs is sent. The target holds a record of what pressfeed
-//!   put there ([`REMOTE_MANIFEST`], under the prefix): each object's MD5,
-//!   the ETag the store gave it, its media type and `Cache-Control`. A file
-//!   is sent when the record differs from the file, or the listing of the
-//!   prefix shows another ETag (the object was changed or removed by hand).
-//!   Because the record lives in the target, a second or rebuilt build
-//!   machine deploys correctly.
+//!   put there ([`REMOTE_MANIFEST`], under the prefix): each object's BLAKE3
+//!   hash, the ETag the store gave it, its media type and `Cache-Control`. A
+//!   file is sent when the record differs from the manifest's entry, or the
+//!   listing of the prefix shows another ETag (the object was changed or
+//!   removed by hand). Because the record lives in the target, a second or
+//!   rebuilt build machine deploys correctly. A record of the first format
+//!   (MD5s) keeps its ownership but vouches for no content: everything is
+//!   sent once.
+//! - A file that is sent is read through the output folder's descriptor,
+//!   never through a link, and must still be what the manifest vouches for
+//!   (size and hash): a file changed by hand since the build stops the
+//!   deploy with an error naming it (the target stays consistent, as after
+//!   any stopped deploy).
 //! - Objects pressfeed did not put there are never touched, except one at a
 //!   path the output folder has a file for, which that file replaces.
 //!   Objects it put there whose file is gone are deleted.
@@ -33,17 +48,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{StreamExt, TryStreamExt, stream};
-use md5::{Digest, Md5};
 use object_store::aws::AmazonS3Builder;
 use object_store::path::Path as Key;
 use object_store::{
     Attribute, Attributes, ClientOptions, ObjectStore, ObjectStoreExt, PutOptions, PutPayload,
     RetryConfig,
 };
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Deploy;
+use crate::delivery::publish::{self, OwnedReader, PublishError};
 use crate::delivery::serve;
 use crate::output::FEED_FORMATS;
 use crate::progress::Progress;
@@ -60,9 +74,8 @@ pub const MAX_FILES: usize = 1_000_000;
 pub const MAX_FILE_BYTES: u64 = 256 << 20;
 /// The largest remote record read (about 200 bytes an object).
 const MAX_MANIFEST_BYTES: u64 = 512 << 20;
-/// Folders deeper than this are not walked (pressfeed writes five levels).
-const MAX_DEPTH: usize = 32;
-const FORMAT: u32 = 1;
+/// The record's format: 2 keeps BLAKE3 hashes, 1 kept MD5s.
+const FORMAT: u32 = 2;
 
 /// How a deploy runs.
 #[derive(Debug, Clone, Default)]
@@ -114,6 +127,20 @@ pub enum DeployError {
     Manifest { target: String, message: String },
     #[error("{target}: cannot start the deploy: {source}")]
     Runtime { target: String, source: io::Error },
+    /// The output folder cannot be read through its boundary (a link, a
+    /// special file, a missing file).
+    #[error("{source}")]
+    Output { source: PublishError },
+    /// The manifest cannot say which files pressfeed wrote, or a build was
+    /// stopped mid-update.
+    #[error("{}: {message}", crate::diag::shown(path))]
+    Unsettled { path: PathBuf, message: String },
+    /// A file to send is no longer what the manifest vouches for.
+    #[error(
+        "{}: changed since pressfeed wrote it (it is not the file the manifest lists); not sent",
+        crate::diag::shown(path)
+    )]
+    Changed { path: PathBuf },
     #[error("{target}: stopped after {sent} upload(s) (test hook)")]
     Stopped { target: String, sent: usize },
 }
@@ -128,8 +155,10 @@ struct Record {
 /// One owned object as pressfeed last put it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Owned {
-    /// MD5 of the bytes, in hex; empty while an upload is only intended.
-    md5: String,
+    /// BLAKE3 hash of the bytes, in hex; empty while an upload is only
+    /// intended, or when a record of the first format (MD5s) was read.
+    #[serde(default)]
+    blake3: String,
     /// The ETag the store answered the upload with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     etag: Option<String>,
@@ -142,6 +171,8 @@ struct Owned {
 struct Local {
     rel: String,
     size: u64,
+    /// The BLAKE3 hash the manifest lists.
+    hash: [u8; 32],
     owned: Owned,
 }
 
@@ -155,7 +186,7 @@ pub fn deploy(
     progress: &dyn Progress,
 ) -> Result<DeployReport, DeployError> {
     let shown = shown_target(target);
-    progress.stage("hashing", 0);
+    progress.stage("reading", 0);
     let (files, skipped) = local_files(out, target)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -180,7 +211,8 @@ pub fn deploy(
         dry_run: options.dry_run,
         ..DeployReport::default()
     };
-    runtime.block_on(remote.mirror(out, files, options, &mut report, progress))?;
+    let reader = OwnedReader::open(out).map_err(|source| DeployError::Output { source })?;
+    runtime.block_on(remote.mirror(&reader, files, options, &mut report, progress))?;
     Ok(report)
 }
 
@@ -313,80 +345,76 @@ fn rank(rel: &str) -> (std::cmp::Reverse<usize>, u8) {
 /// Files of the output folder left out of a deploy, with why.
 type Skipped = Vec<(String, String)>;
 
-/// Every regular, not hidden file of `out` with its digest, media type and
-/// `Cache-Control`; and the files left out.
+/// Every file the manifest of `out` vouches for, with its hash, media type
+/// and `Cache-Control`; and the files left out. Reads the manifest only.
 fn local_files(out: &Path, target: &Deploy) -> Result<(Vec<Local>, Skipped), DeployError> {
-    let read = |path: &Path, source: io::Error| DeployError::Read {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut found: Vec<(String, PathBuf, u64)> = Vec::new();
+    let owned = publish::owned_files(out).map_err(|source| DeployError::Output { source })?;
+    let manifest = out.join(publish::MANIFEST);
+    if let Some(why) = owned.warnings.first() {
+        return Err(DeployError::Unsettled {
+            path: manifest,
+            message: format!(
+                "{why}: pressfeed cannot tell which files of the folder it wrote; run pressfeed build first"
+            ),
+        });
+    }
+    if !owned.unsettled.is_empty() {
+        let shown: Vec<&str> = owned.unsettled.iter().take(5).map(String::as_str).collect();
+        return Err(DeployError::Unsettled {
+            path: manifest,
+            message: format!(
+                "a build was stopped while it updated the folder ({} file(s) unsettled: {}{}); run pressfeed build to finish it, then deploy",
+                owned.unsettled.len(),
+                shown.join(", "),
+                if owned.unsettled.len() > 5 {
+                    ", ..."
+                } else {
+                    ""
+                }
+            ),
+        });
+    }
+    if owned.files.len() > MAX_FILES {
+        return Err(DeployError::TooMany {
+            path: out.to_path_buf(),
+        });
+    }
     let mut skipped = Vec::new();
-    let walk = walkdir::WalkDir::new(out)
-        .follow_links(false)
-        .max_depth(MAX_DEPTH)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-    for entry in walk {
-        let entry = entry.map_err(|e| {
-            let path = e.path().unwrap_or(out).to_path_buf();
-            read(&path, e.into())
-        })?;
-        if entry.depth() == 0 || entry.file_type().is_dir() {
+    let mut found = Vec::new();
+    for (rel, size, hash) in owned.files {
+        // The manifest lists no hidden path; checked again all the same.
+        if rel.split('/').any(|part| part.starts_with('.')) {
             continue;
         }
-        let rel = entry
-            .path()
-            .strip_prefix(out)
-            .unwrap_or(entry.path())
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect::<Vec<_>>()
-            .join("/");
-        if !entry.file_type().is_file() {
-            skipped.push((rel, "not a regular file".into()));
-            continue;
-        }
-        let size = entry
-            .metadata()
-            .map_err(|e| read(entry.path(), e.into()))?
-            .len();
-        let name_ok = entry.path().to_str().is_some() && Key::parse(&rel).is_ok();
-        if !name_ok {
+        if Key::parse(&rel).is_err() {
             skipped.push((rel, "its name cannot be an object key".into()));
         } else if size > MAX_FILE_BYTES {
             skipped.push((rel, format!("larger than {MAX_FILE_BYTES} bytes")));
         } else {
-            if found.len() == MAX_FILES {
-                return Err(DeployError::TooMany {
-                    path: out.to_path_buf(),
-                });
-            }
-            found.push((rel, entry.into_path(), size));
+            found.push((rel, size, hash));
         }
     }
     let full = full_archives(found.iter().map(|(rel, ..)| rel.as_str()));
     let files = found
-        .par_iter()
-        .map(|(rel, path, size)| {
-            let bytes = std::fs::read(path).map_err(|e| read(path, e))?;
+        .iter()
+        .map(|(rel, size, hash)| {
             let cache_control = match full.contains(rel.as_str()) {
                 true => &target.archive_cache_control,
                 false => &target.cache_control,
             };
-            Ok(Local {
+            Local {
                 rel: rel.clone(),
                 size: *size,
+                hash: *hash,
                 owned: Owned {
-                    md5: hex(&Md5::digest(&bytes)),
+                    blake3: hex(hash),
                     etag: None,
                     content_type: content_type(rel),
                     cache_control: cache_control.clone(),
                 },
-            })
+            }
         })
-        .collect::<Result<Vec<Local>, DeployError>>()?;
+        .collect();
     Ok((files, skipped))
 }
 
@@ -429,7 +457,7 @@ impl Remote<'_> {
 
     async fn mirror(
         &self,
-        out: &Path,
+        reader: &OwnedReader,
         files: Vec<Local>,
         options: &DeployOptions,
         report: &mut DeployReport,
@@ -445,7 +473,8 @@ impl Remote<'_> {
         for file in &files {
             let current = record.objects.get(&file.rel).is_some_and(|owned| {
                 owned.etag.is_some()
-                    && owned.md5 == file.owned.md5
+                    && !owned.blake3.is_empty()
+                    && owned.blake3 == file.owned.blake3
                     && owned.content_type == file.owned.content_type
                     && owned.cache_control == file.owned.cache_control
                     && listed.get(&file.rel).map(|e| bare(e)) == owned.etag.as_deref().map(bare)
@@ -480,7 +509,7 @@ impl Remote<'_> {
         next.format = FORMAT;
         for file in &sending {
             next.objects.entry(file.rel.clone()).or_insert(Owned {
-                md5: String::new(),
+                blake3: String::new(),
                 etag: None,
                 ..file.owned.clone()
             });
@@ -492,7 +521,7 @@ impl Remote<'_> {
         progress.stage("deploying", sending.len() as u64);
         let mut done = 0;
         for phase in sending.chunk_by(|a, b| rank(&a.rel) == rank(&b.rel)) {
-            let uploads = stream::iter(phase.iter().map(|file| self.upload(out, file)))
+            let uploads = stream::iter(phase.iter().map(|file| self.upload(reader, file)))
                 .buffer_unordered(CONCURRENCY);
             futures_util::pin_mut!(uploads);
             while let Some(result) = uploads.next().await {
@@ -538,15 +567,22 @@ impl Remote<'_> {
 
     /// Sends one file with its media type and `Cache-Control`; returns what
     /// the record keeps of it.
-    async fn upload(&self, out: &Path, file: &Local) -> Result<(String, Owned), DeployError> {
-        let path = out.join(&file.rel);
-        let bytes = std::fs::read(&path).map_err(|source| DeployError::Read {
-            path: path.clone(),
-            source,
-        })?;
-        // The file changed since it was hashed only if another run wrote it,
-        // which the output folder's lock excludes; hash what is sent anyway.
-        let md5 = hex(&Md5::digest(&bytes));
+    async fn upload(
+        &self,
+        reader: &OwnedReader,
+        file: &Local,
+    ) -> Result<(String, Owned), DeployError> {
+        // Read through the folder's descriptor, never through a link; sent
+        // only while it is still the file the manifest vouches for (the lock
+        // keeps other runs out, not an editor).
+        let bytes = reader
+            .read(&file.rel, MAX_FILE_BYTES)
+            .map_err(|source| DeployError::Output { source })?;
+        if bytes.len() as u64 != file.size || *blake3::hash(&bytes).as_bytes() != file.hash {
+            return Err(DeployError::Changed {
+                path: reader.path().join(&file.rel),
+            });
+        }
         let mut attributes = Attributes::new();
         attributes.insert(
             Attribute::ContentType,
@@ -571,7 +607,6 @@ impl Remote<'_> {
         Ok((
             file.rel.clone(),
             Owned {
-                md5,
                 etag: put.e_tag,
                 ..file.owned.clone()
             },
@@ -600,11 +635,22 @@ impl Remote<'_> {
             .bytes()
             .await
             .map_err(self.store_error("cannot read the deploy record".into()))?;
-        let record: Record = serde_json::from_slice(&bytes).map_err(|e| {
+        let mut record: Record = serde_json::from_slice(&bytes).map_err(|e| {
             bad(format!(
                 "is not a pressfeed deploy record ({e}); delete it to deploy everything again, then delete by hand what pressfeed put there and no longer writes"
             ))
         })?;
+        // A record of the first format kept MD5s, which are no longer
+        // computed: its objects stay owned (so deletions and the rule for
+        // foreign objects hold) but no content is vouched for, so each file
+        // is sent once, as with no record.
+        if record.format == 1 {
+            record.format = FORMAT;
+            for owned in record.objects.values_mut() {
+                owned.blake3.clear();
+                owned.etag = None;
+            }
+        }
         if record.format != FORMAT {
             return Err(bad(format!(
                 "was written by another version of pressfeed (format {})",
@@ -667,6 +713,47 @@ impl Remote<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_record_of_the_first_format_owns_but_vouches_for_nothing() {
+        let store: Arc<dyn ObjectStore> = Arc::new(object_store::memory::InMemory::new());
+        let remote = Remote {
+            store: &store,
+            prefix: "site/".into(),
+            shown: "s3://b/site/".into(),
+        };
+        let old = r#"{"format": 1, "objects": {"index.html": {"md5": "00112233445566778899aabbccddeeff", "etag": "\"e\"", "content_type": "text/html; charset=utf-8", "cache_control": "max-age=300"}}}"#;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let record = runtime.block_on(async {
+            store
+                .put(
+                    &remote.key(REMOTE_MANIFEST),
+                    PutPayload::from(old.as_bytes().to_vec()),
+                )
+                .await
+                .unwrap();
+            remote.read_record().await.unwrap()
+        });
+        assert_eq!(record.format, FORMAT);
+        let owned = &record.objects["index.html"];
+        assert_eq!((owned.blake3.as_str(), owned.etag.as_deref()), ("", None));
+        assert_eq!(owned.cache_control, "max-age=300");
+        // A record of a later format is refused.
+        let newer = runtime.block_on(async {
+            let text = format!(r#"{{"format": {}, "objects": {{}}}}"#, FORMAT + 1);
+            store
+                .put(
+                    &remote.key(REMOTE_MANIFEST),
+                    PutPayload::from(text.into_bytes()),
+                )
+                .await
+                .unwrap();
+            remote.read_record().await
+        });
+        assert!(matches!(newer, Err(DeployError::Manifest { .. })));
+    }
 
     #[test]
     fn media_types_by_file() {

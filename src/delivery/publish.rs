@@ -1351,6 +1351,114 @@ pub fn owned_stamps<'a>(
     Ok(stamps)
 }
 
+/// What the manifest vouches for, for a deploy ([`crate::delivery::deploy`]):
+/// read once, through the output folder's descriptor, never through a link.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct OwnedFiles {
+    /// Each path listed with exactly one version: path, size and BLAKE3
+    /// hash, sorted by path.
+    pub files: Vec<(String, u64, [u8; 32])>,
+    /// Paths listed with no single version: two while a run renames (it was
+    /// stopped mid-update), none while a run has only planned the file, or
+    /// no stamp at all (a manifest of the first format).
+    pub unsettled: Vec<String>,
+    /// Why the manifest as a whole cannot be trusted: missing, not a
+    /// regular file, lines that do not parse.
+    pub warnings: Vec<String>,
+}
+
+/// The files of `out` its manifest vouches for ([`OwnedFiles`]). No file
+/// but the manifest is read.
+pub fn owned_files(out: &Path) -> Result<OwnedFiles, PublishError> {
+    let root = File::open(out).map_err(io_err(out))?;
+    let tree = Tree {
+        root: root.as_fd(),
+        out,
+    };
+    let (manifest, bytes, mut warnings) = read_manifest(&tree)?;
+    if bytes.is_empty() && warnings.is_empty() {
+        warnings.push("there is no manifest".into());
+    } else if !bytes.starts_with(MANIFEST_HEADER.as_bytes()) && warnings.is_empty() {
+        warnings.push("the manifest is of an older format, without hashes".into());
+    }
+    let mut owned = OwnedFiles {
+        warnings,
+        ..OwnedFiles::default()
+    };
+    for (path, entry) in manifest.0 {
+        match entry {
+            Owned::Stamped(v) if v.len() == 1 => owned.files.push((path, v[0].size, v[0].hash)),
+            _ => owned.unsettled.push(path),
+        }
+    }
+    Ok(owned)
+}
+
+/// Reads the files of an output folder through its descriptor, one name at
+/// a time, never following a link (for a deploy).
+pub struct OwnedReader {
+    root: File,
+    out: PathBuf,
+}
+
+impl OwnedReader {
+    pub fn open(out: &Path) -> Result<OwnedReader, PublishError> {
+        Ok(OwnedReader {
+            root: File::open(out).map_err(io_err(out))?,
+            out: out.to_path_buf(),
+        })
+    }
+
+    /// The output folder.
+    pub fn path(&self) -> &Path {
+        &self.out
+    }
+
+    /// The bytes of the regular file `rel`, at most `max` of them (an error
+    /// beyond). A link, folder or special file on the way or at `rel` is a
+    /// [`PublishError::Foreign`] naming it.
+    pub fn read(&self, rel: &str, max: u64) -> Result<Vec<u8>, PublishError> {
+        let tree = Tree {
+            root: self.root.as_fd(),
+            out: &self.out,
+        };
+        let path = self.out.join(rel);
+        if !is_safe(rel) {
+            return Err(io_err(&path)(io::ErrorKind::InvalidInput.into()));
+        }
+        let (dir, name) = split(rel);
+        let dir = tree
+            .dir(dir, None)?
+            .ok_or_else(|| io_err(&path)(io::ErrorKind::NotFound.into()))?;
+        let file = match rustix::fs::openat(&dir, name, READ_FLAGS, Mode::empty()) {
+            Ok(fd) => File::from(fd),
+            Err(Errno::LOOP) => {
+                return Err(tree.foreign(&[(rel.to_string(), "a symbolic link")]));
+            }
+            Err(e) => return Err(io_err(&path)(e.into())),
+        };
+        let meta = file.metadata().map_err(io_err(&path))?;
+        if !meta.is_file() {
+            return Err(tree.foreign(&[(rel.to_string(), kind_at(&dir, name))]));
+        }
+        if meta.len() > max {
+            return Err(io_err(&path)(io::Error::other(format!(
+                "larger than {max} bytes"
+            ))));
+        }
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        file.take(max + 1)
+            .read_to_end(&mut bytes)
+            .map_err(io_err(&path))?;
+        if bytes.len() as u64 > max {
+            return Err(io_err(&path)(io::Error::other(format!(
+                "larger than {max} bytes"
+            ))));
+        }
+        Ok(bytes)
+    }
+}
+
 /// Replaces the manifest with `text`, atomically and durably.
 fn write_manifest(tree: &Tree<'_>, text: &[u8]) -> Result<(), PublishError> {
     let path = tree.out.join(MANIFEST);
