@@ -84,6 +84,9 @@ pub struct Stage {
 pub struct Counts {
     /// Seed files read (or, when up to date, found unchanged).
     pub releases_read: usize,
+    /// Seed files read from disk this run: all of them in a full build,
+    /// those that changed in an incremental one, none when up to date.
+    pub seeds_read: usize,
     /// Entries published (one per distinct URL).
     pub releases_published: usize,
     /// Releases held back until their date (embargoes).
@@ -119,6 +122,7 @@ impl Counts {
         };
         Counts {
             releases_read: r.checked.files,
+            seeds_read: r.checked.read,
             releases_published: r.releases,
             releases_held: r.checked.held.len(),
             feeds: r.feeds,
@@ -255,6 +259,11 @@ impl Run {
                 "pressfeed_last_run_releases_read",
                 "Seed files the last run read (or found unchanged).",
                 n(c.releases_read),
+            );
+            m.one(
+                "pressfeed_last_run_seeds_read",
+                "Seed files the last run read from disk (the others were known from the build before).",
+                n(c.seeds_read),
             );
             m.one(
                 "pressfeed_last_run_releases_published",

@@ -195,6 +195,8 @@ fn metrics_and_report_describe_each_run_and_a_failure_keeps_the_last_success() {
     assert_eq!(m["pressfeed_last_success_timestamp_seconds"], end);
     assert_eq!(m["pressfeed_last_run_exit_status"], 0.0);
     assert_eq!(m["pressfeed_last_run_releases_read"], 10.0);
+    // A first build reads every seed.
+    assert_eq!(m["pressfeed_last_run_seeds_read"], 10.0);
     assert_eq!(m["pressfeed_last_run_releases_published"], 10.0);
     assert_eq!(m["pressfeed_last_run_feeds"], 15.0);
     assert_eq!(m["pressfeed_last_run_files{outcome=\"written\"}"], written);
