@@ -416,7 +416,6 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
         paths,
         warnings,
         outputs,
-        rendered: _,
     } = write_outputs(
         &site,
         &config,
@@ -630,11 +629,7 @@ fn load_all(
     progress.stage("reading", paths.len() as u64);
     let summaries = archive::enabled(config);
     let read_at = now_nanos();
-    let (olds, stamps) = match memo {
-        Some(Memo { seeds, stamps }) => (seeds, stamps),
-        None => (Vec::new(), None),
-    };
-    let mut olds = olds;
+    let (mut olds, stamps) = memo.map_or((Vec::new(), None), |m| (m.seeds, m.stamps));
     olds.resize_with(paths.len(), || None);
     let seeds: Vec<(state::Seed, bool)> = paths
         .par_iter()
@@ -710,18 +705,18 @@ fn load_one(path: &Path, config: &Config, summary: bool, read_at: i128) -> state
         });
         let (loaded, diagnostics) = match read {
             Ok(_) => {
-                let (loaded, diags) = load_bytes(path, bytes, config);
-                let loaded = match loaded {
-                    Loaded::Release(release) => {
-                        let summary = summary.then(|| {
-                            let body = bytes.get(release.body_offset..).unwrap_or_default();
-                            render::summary(&String::from_utf8_lossy(body))
-                        });
-                        state::Loaded::Release { release, summary }
-                    }
-                    Loaded::Skipped => state::Loaded::Skipped,
-                    Loaded::Invalid => state::Loaded::Invalid,
-                };
+                let (mut loaded, diags) = load_bytes(path, bytes, config);
+                if let (
+                    state::Loaded::Release {
+                        release,
+                        summary: s,
+                    },
+                    true,
+                ) = (&mut loaded, summary)
+                {
+                    let body = bytes.get(release.body_offset..).unwrap_or_default();
+                    *s = Some(render::summary(&String::from_utf8_lossy(body)));
+                }
                 (loaded, diags)
             }
             Err(e) => (
@@ -749,16 +744,9 @@ fn load_one(path: &Path, config: &Config, summary: bool, read_at: i128) -> state
     })
 }
 
-/// What became of one seed file.
-enum Loaded {
-    Release(Release),
-    /// Well-formed, but nothing to publish (reported as a warning).
-    Skipped,
-    Invalid,
-}
-
-/// Splits, parses and validates the bytes of one seed.
-fn load_bytes(path: &Path, bytes: &[u8], config: &Config) -> (Loaded, Vec<Diagnostic>) {
+/// Splits, parses and validates the bytes of one seed (a release without
+/// its summary).
+fn load_bytes(path: &Path, bytes: &[u8], config: &Config) -> (state::Loaded, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let release = load::decode(path, bytes)
         .and_then(|(text, skip)| load::split(path, text, skip))
@@ -768,11 +756,17 @@ fn load_bytes(path: &Path, bytes: &[u8], config: &Config) -> (Loaded, Vec<Diagno
             validate::validate(path, &split, fm, config, &mut diags)
         });
     match release {
-        Ok(Some(r)) => (Loaded::Release(r), diags),
-        Ok(None) => (Loaded::Skipped, diags),
+        Ok(Some(release)) => (
+            state::Loaded::Release {
+                release,
+                summary: None,
+            },
+            diags,
+        ),
+        Ok(None) => (state::Loaded::Skipped, diags),
         Err(errors) => {
             diags.extend(errors);
-            (Loaded::Invalid, diags)
+            (state::Loaded::Invalid, diags)
         }
     }
 }
@@ -819,15 +813,6 @@ impl<'a> Known<'a> {
             outputs,
         }
     }
-
-    /// Everything to be made: no summary known, no file kept.
-    pub fn nothing(site: &Site) -> Known<'a> {
-        Known {
-            keys: vec![[0; 32]; site.releases.len()],
-            summaries: vec![None; site.releases.len()],
-            outputs: None,
-        }
-    }
 }
 
 /// Stages 4 to 6: plan what the build writes ([`site::plan::Plan`]), work
@@ -864,15 +849,7 @@ pub fn write_outputs<'l>(
                 if let Some(&size) = known.outputs.and_then(|o| o.archive_sizes.get(&key)) {
                     return Ok((key, size));
                 }
-                let summary = summary_of(site, known, i)?;
-                let item = Item::new(
-                    site,
-                    i,
-                    render::Rendered {
-                        html: String::new(),
-                        summary,
-                    },
-                );
+                let item = summary_item(site, known, i)?;
                 Ok((key, output::archive_size(config, &item)))
             })
             .collect::<Result<Vec<_>, Error>>()?;
@@ -927,12 +904,7 @@ pub fn write_outputs<'l>(
                 return Ok(Item::new(site, i, render::Rendered::default()));
             }
             let release = &site.releases[i as usize];
-            let body = load::read_body(&release.path, release.body_offset).map_err(|source| {
-                Error::Read {
-                    path: release.path.clone(),
-                    source,
-                }
-            })?;
+            let body = read_body(release)?;
             progress.advance(1);
             Ok(Item::new(
                 site,
@@ -949,16 +921,9 @@ pub fn write_outputs<'l>(
             if !needed {
                 return Ok(Item::new(site, i, render::Rendered::default()));
             }
-            let summary = summary_of(site, known, i)?;
+            let item = summary_item(site, known, i)?;
             progress.advance(1);
-            Ok(Item::new(
-                site,
-                i,
-                render::Rendered {
-                    html: String::new(),
-                    summary,
-                },
-            ))
+            Ok(item)
         })
         .collect::<Result<_, Error>>()?;
 
@@ -1104,23 +1069,30 @@ pub fn write_outputs<'l>(
         paths: planned,
         warnings,
         outputs,
-        rendered: to_render,
     })
 }
 
-/// The summary of release `i` of `site`: made when its seed was read, or
-/// else from its body, read again.
-fn summary_of(site: &Site, known: &Known<'_>, i: u32) -> Result<String, Error> {
-    if let Some(summary) = known.summaries[i as usize] {
-        return Ok(summary.to_string());
-    }
-    let release = &site.releases[i as usize];
-    let body =
-        load::read_body(&release.path, release.body_offset).map_err(|source| Error::Read {
-            path: release.path.clone(),
-            source,
-        })?;
-    Ok(render::summary(&body))
+/// Release `i` of `site` as archive documents and history pages carry it:
+/// its summary (made when its seed was read, or else from its body, read
+/// again) and no body.
+fn summary_item<'s>(site: &'s Site, known: &Known<'_>, i: u32) -> Result<Item<'s>, Error> {
+    let summary = match known.summaries[i as usize] {
+        Some(summary) => summary.to_string(),
+        None => render::summary(&read_body(&site.releases[i as usize])?),
+    };
+    let rendered = render::Rendered {
+        html: String::new(),
+        summary,
+    };
+    Ok(Item::new(site, i, rendered))
+}
+
+/// The body of `release`, read again from its seed.
+fn read_body(release: &Release) -> Result<String, Error> {
+    load::read_body(&release.path, release.body_offset).map_err(|source| Error::Read {
+        path: release.path.clone(),
+        source,
+    })
 }
 
 /// Which files of a plan a build makes, and the digest of each file made
@@ -1142,8 +1114,6 @@ impl Made {
         let keys = &known.keys;
         let mut digests = Vec::new();
         let mut kept = Vec::new();
-        let mut files = 0;
-        let mut always = 0;
         // A file is kept when the last build made it from the same inputs
         // and nobody changed it since; a document is made whole, in every
         // format, when any of its files is not kept.
@@ -1157,9 +1127,8 @@ impl Made {
                             o.digest == *digest && session.on_disk(path) == Some(o.on_disk)
                         })
                 });
-            match fresh {
-                true => kept.extend(paths.iter().map(|(p, _)| p.clone())),
-                false => files += paths.len(),
+            if fresh {
+                kept.extend(paths.iter().map(|(p, _)| p.clone()));
             }
             digests.extend(paths);
             !fresh
@@ -1178,7 +1147,10 @@ impl Made {
                 )
             })
             .collect();
-        let pages = output::digest::pages(plan, keys)
+        let page_digests = output::digest::pages(plan, keys);
+        // The list of every feed has no digest: it is always made.
+        let always = page_digests.iter().filter(|d| d.is_none()).count();
+        let pages = page_digests
             .iter()
             .zip(&plan.pages)
             .map(|(digest, page)| {
@@ -1188,10 +1160,7 @@ impl Made {
                         let d = output::digest::file(digest, &path);
                         decide(vec![(path, d)])
                     }
-                    None => {
-                        always += 1;
-                        true
-                    }
+                    None => true,
                 }
             })
             .collect();
@@ -1213,9 +1182,9 @@ impl Made {
                     history,
                 },
             },
+            files: digests.len() - kept.len() + always,
             digests,
             kept,
-            files: files + always,
         }
     }
 }
@@ -1307,8 +1276,6 @@ pub struct Written {
     pub warnings: Vec<Diagnostic>,
     /// What the next build needs to know of the files made from the plan.
     pub outputs: state::Outputs,
-    /// How many releases were rendered.
-    pub rendered: usize,
 }
 
 /// One small file of output: a path relative to the output folder (always
