@@ -427,15 +427,90 @@ fn split(rel: &str) -> (&str, &str) {
     rel.rsplit_once('/').unwrap_or(("", rel))
 }
 
-/// The entry `name` in `dir`, not followed: its type and size.
-fn entry(dir: impl AsFd, name: &str) -> io::Result<Option<(FileType, u64)>> {
-    Ok(entry_on_disk(dir, name)?.map(|(t, d)| (t, d.size)))
+/// What is at a path of the output folder, reached without following a
+/// link.
+enum Reached {
+    Missing,
+    /// An entry, of any type (not followed if a link).
+    Found(rustix::fs::Stat),
+    /// Its folder cannot be reached without going through `at`, which is
+    /// not a folder (a link, a file): what it is.
+    Blocked {
+        at: String,
+        kind: &'static str,
+    },
 }
 
-/// [`entry`], with what a later run compares to know the file unchanged.
-fn entry_on_disk(dir: impl AsFd, name: &str) -> io::Result<Option<(FileType, OnDisk)>> {
+/// What is at each of `paths` (relative to the output folder, same order),
+/// each folder opened once, the folders in parallel: one `statat` per path
+/// and one walk per folder.
+fn reach_each(tree: &Tree<'_>, paths: &[&str]) -> Result<Vec<io::Result<Reached>>, PublishError> {
+    let mut by_folder: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (n, rel) in paths.iter().enumerate() {
+        by_folder.entry(split(rel).0).or_default().push(n);
+    }
+    let found: Vec<Vec<(usize, io::Result<Reached>)>> = by_folder
+        .into_par_iter()
+        .map(|(dir, files)| -> Result<_, PublishError> {
+            let dir = match tree.dir(dir, None) {
+                Ok(Some(d)) => d,
+                Ok(None) => {
+                    return Ok(files
+                        .into_iter()
+                        .map(|n| (n, Ok(Reached::Missing)))
+                        .collect());
+                }
+                Err(PublishError::Foreign { path, .. }) => {
+                    let at = path.strip_prefix(tree.out).unwrap_or(&path);
+                    let at = at.to_string_lossy().into_owned();
+                    let kind = kind_at(tree.root, &at);
+                    let blocked = |n| {
+                        (
+                            n,
+                            Ok(Reached::Blocked {
+                                at: at.clone(),
+                                kind,
+                            }),
+                        )
+                    };
+                    return Ok(files.into_iter().map(blocked).collect());
+                }
+                Err(e) => return Err(e),
+            };
+            Ok(files
+                .into_iter()
+                .map(|n| {
+                    let there = match rustix::fs::statat(
+                        &dir,
+                        split(paths[n]).1,
+                        AtFlags::SYMLINK_NOFOLLOW,
+                    ) {
+                        Ok(st) => Ok(Reached::Found(st)),
+                        Err(Errno::NOENT) => Ok(Reached::Missing),
+                        Err(e) => Err(e.into()),
+                    };
+                    (n, there)
+                })
+                .collect())
+        })
+        .collect::<Result<_, _>>()?;
+    let mut reached: Vec<Option<io::Result<Reached>>> = (0..paths.len()).map(|_| None).collect();
+    for (n, there) in found.into_iter().flatten() {
+        reached[n] = Some(there);
+    }
+    Ok(reached
+        .into_iter()
+        .map(|r| r.expect("every path is in one folder"))
+        .collect())
+}
+
+/// The entry `name` in `dir`, not followed: its type and size.
+fn entry(dir: impl AsFd, name: &str) -> io::Result<Option<(FileType, u64)>> {
     match rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) {
-        Ok(st) => Ok(Some((FileType::from_raw_mode(st.st_mode), OnDisk::of(&st)))),
+        Ok(st) => Ok(Some((
+            FileType::from_raw_mode(st.st_mode),
+            st.st_size as u64,
+        ))),
         Err(Errno::NOENT) => Ok(None),
         Err(e) => Err(e.into()),
     }
@@ -567,58 +642,23 @@ impl<'l> Session<'l> {
         // anything changes, naming them all.
         // What each planned path holds: nothing, a file pressfeed wrote
         // (as it is on disk), or something else (named in the error).
-        type There<'a> = Result<Option<OnDisk>, (String, &'a str)>;
-        // Each folder is opened once for all its files.
-        let mut by_folder: BTreeMap<&str, Vec<&String>> = BTreeMap::new();
-        for rel in &planned {
-            by_folder.entry(split(rel).0).or_default().push(rel);
-        }
-        let folders: Vec<(&str, Vec<&String>)> = by_folder.into_iter().collect();
-        let there: Vec<Vec<(&String, There)>> = folders
-            .par_iter()
-            .map(
-                |(dir, files)| -> Result<Vec<(&String, There)>, PublishError> {
-                    let dir = match tree.dir(dir, None) {
-                        Ok(Some(d)) => d,
-                        Ok(None) => return Ok(files.iter().map(|&rel| (rel, Ok(None))).collect()),
-                        Err(PublishError::Foreign { path, .. }) => {
-                            let at = path.strip_prefix(out).unwrap_or(&path);
-                            let at = at.to_string_lossy().into_owned();
-                            let kind = kind_at(tree.root, &at);
-                            return Ok(vec![(files[0], Err((at, kind)))]);
-                        }
-                        Err(e) => return Err(e),
-                    };
-                    files
-                        .iter()
-                        .map(|&rel| {
-                            let name = split(rel).1;
-                            let what = match entry_on_disk(&dir, name)
-                                .map_err(io_err(&out.join(rel)))?
-                            {
-                                None => Ok(None),
-                                Some((FileType::RegularFile, d)) if old.may_own(rel, d.size) => {
-                                    Ok(Some(d))
-                                }
-                                Some((t, _)) => Err((rel.clone(), describe(t))),
-                            };
-                            Ok((rel, what))
-                        })
-                        .collect()
-                },
-            )
-            .collect::<Result<_, _>>()?;
-        let there = there.into_iter().flatten();
+        let planned_paths: Vec<&str> = planned.iter().map(String::as_str).collect();
         let mut found: BTreeMap<String, &str> = BTreeMap::new();
         let mut on_disk: BTreeMap<String, OnDisk> = BTreeMap::new();
-        for (rel, there) in there {
-            match there {
-                Ok(None) => {}
-                Ok(Some(d)) => {
-                    on_disk.insert(rel.clone(), d);
-                }
-                Err((at, kind)) => {
+        for (rel, there) in planned_paths.iter().zip(reach_each(&tree, &planned_paths)?) {
+            match there.map_err(io_err(&out.join(rel)))? {
+                Reached::Missing => {}
+                Reached::Blocked { at, kind } => {
                     found.insert(at, kind);
+                }
+                Reached::Found(st) => {
+                    let t = FileType::from_raw_mode(st.st_mode);
+                    let d = OnDisk::of(&st);
+                    if t == FileType::RegularFile && old.may_own(rel, d.size) {
+                        on_disk.insert(rel.to_string(), d);
+                    } else {
+                        found.insert(rel.to_string(), describe(t));
+                    }
                 }
             }
         }
@@ -1307,47 +1347,24 @@ pub fn owned_stamps<'a>(
     };
     let (manifest, _, _) = read_manifest(&tree)?;
     let paths: Vec<&str> = paths.collect();
-    // Each folder opened once, the folders in parallel.
-    let mut by_folder: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (n, rel) in paths.iter().enumerate() {
-        by_folder.entry(split(rel).0).or_default().push(n);
-    }
-    let found: Vec<Vec<(usize, Option<FileStamp>)>> = by_folder
-        .into_par_iter()
-        .map(|(dir, files)| -> Result<_, PublishError> {
-            let fd = match tree.dir(dir, None) {
-                Ok(fd) => fd,
-                Err(PublishError::Foreign { .. }) => None,
-                Err(e) => return Err(e),
-            };
-            Ok(files
-                .into_iter()
-                .map(|n| {
-                    let rel = paths[n];
-                    let stamp = fd
-                        .as_ref()
-                        .and_then(|fd| {
-                            rustix::fs::statat(fd, split(rel).1, AtFlags::SYMLINK_NOFOLLOW).ok()
-                        })
-                        .filter(|st| FileType::from_raw_mode(st.st_mode) == FileType::RegularFile)
-                        .filter(|st| rel == MANIFEST || manifest.may_own(rel, st.st_size as u64))
-                        .map(|st| {
-                            (
-                                st.st_size as u64,
-                                st.st_ino as u64,
-                                st.st_ctime as i64,
-                                st.st_ctime_nsec as i64,
-                            )
-                        });
-                    (n, stamp)
-                })
-                .collect())
+    let stamps = paths
+        .iter()
+        .zip(reach_each(&tree, &paths)?)
+        .map(|(rel, there)| match there {
+            Ok(Reached::Found(st))
+                if FileType::from_raw_mode(st.st_mode) == FileType::RegularFile
+                    && (*rel == MANIFEST || manifest.may_own(rel, st.st_size as u64)) =>
+            {
+                Some((
+                    st.st_size as u64,
+                    st.st_ino as u64,
+                    st.st_ctime as i64,
+                    st.st_ctime_nsec as i64,
+                ))
+            }
+            _ => None,
         })
-        .collect::<Result<_, _>>()?;
-    let mut stamps = vec![None; paths.len()];
-    for (n, stamp) in found.into_iter().flatten() {
-        stamps[n] = stamp;
-    }
+        .collect();
     Ok(stamps)
 }
 
