@@ -204,30 +204,31 @@ impl Site {
             .to_rfc3339()
     }
 
-    fn run(&self, out: &Path, extra: &[&str]) -> Output {
-        let now = self.now();
-        let mut args = vec![
-            "build",
-            "--seeds",
-            "seeds",
-            "--config",
-            "pressfeed.toml",
-            "--out",
-            out.to_str().unwrap(),
-            "--skip-invalid",
-            "--no-ping",
-            "--now",
-            &now,
-        ];
-        args.extend(extra);
-        Command::new(&self.bin)
-            .args(&args)
+    /// `pressfeed build` of this site into `out`, with `extra` arguments,
+    /// its own cache folder, and no failure injected.
+    fn command(&self, out: &Path, extra: &[&str]) -> Command {
+        let mut command = Command::new(&self.bin);
+        command
+            .args([
+                "build",
+                "--seeds",
+                "seeds",
+                "--config",
+                "pressfeed.toml",
+                "--out",
+            ])
+            .arg(out)
+            .args(["--skip-invalid", "--no-ping", "--now", &self.now()])
+            .args(extra)
             .current_dir(self.dir.path())
             .env("XDG_CACHE_HOME", self.path("cache"))
             .env_remove("PRESSFEED_TEST_FAIL_AFTER")
-            .env_remove("PRESSFEED_TEST_RENAME_PAUSE_MS")
-            .output()
-            .unwrap()
+            .env_remove("PRESSFEED_TEST_RENAME_PAUSE_MS");
+        command
+    }
+
+    fn run(&self, out: &Path, extra: &[&str]) -> Output {
+        self.command(out, extra).output().unwrap()
     }
 
     /// An incremental build into `out`, and a full one into a new folder:
@@ -382,24 +383,8 @@ fn a_killed_build_leaves_the_next_one_right() {
             variant: 2,
             day: -50,
         });
-        let now = site.now();
-        let mut child = Command::new(&site.bin)
-            .args([
-                "build",
-                "--seeds",
-                "seeds",
-                "--config",
-                "pressfeed.toml",
-                "--out",
-                out.to_str().unwrap(),
-                "--skip-invalid",
-                "--no-ping",
-                "--now",
-                &now,
-                "-q",
-            ])
-            .current_dir(site.dir.path())
-            .env("XDG_CACHE_HOME", site.path("cache"))
+        let mut child = site
+            .command(&out, &["-q"])
             .env("PRESSFEED_TEST_RENAME_PAUSE_MS", "3")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
