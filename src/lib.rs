@@ -958,30 +958,30 @@ pub fn write_outputs<'l>(
         let fitted = format
             .write_documents(&plan, &made.scope, &items, &archived, &put)
             .map_err(refused)?;
-        for (n, size) in fitted.shortened {
+        let shortened = fitted.shortened.iter().map(|&(n, size)| {
             let item = &items[n as usize];
-            let cut = state::Cut::Shortened {
-                size,
-                body: item.rendered.html.len(),
-            };
-            cuts.entry(item.index)
-                .or_default()
-                .push((label.to_string(), cut));
-        }
-        for n in fitted.stubbed {
+            let body = item.rendered.html.len();
+            (item, state::Cut::Shortened { size, body })
+        });
+        let stubbed = fitted.stubbed.iter().map(|&n| {
             let item = &items[n as usize];
-            let cut = state::Cut::Stub {
-                cuts: item.stub_cuts(),
-            };
-            cuts.entry(item.index)
-                .or_default()
-                .push((label.to_string(), cut));
-        }
-        for n in fitted.stubbed_archived {
+            (
+                item,
+                state::Cut::Stub {
+                    cuts: item.stub_cuts(),
+                },
+            )
+        });
+        let stubbed_archived = fitted.stubbed_archived.iter().map(|&n| {
             let item = &archived[n as usize];
-            let cut = state::Cut::ArchiveStub {
-                cuts: item.stub_cuts(),
-            };
+            (
+                item,
+                state::Cut::ArchiveStub {
+                    cuts: item.stub_cuts(),
+                },
+            )
+        });
+        for (item, cut) in shortened.chain(stubbed).chain(stubbed_archived) {
             cuts.entry(item.index)
                 .or_default()
                 .push((label.to_string(), cut));
