@@ -403,44 +403,53 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
     };
     cache::invalidate(&options.out);
     progress.stage("keys", 0);
+    let last_outputs = std::mem::take(&mut state.outputs);
     let known = Known::new(
         &site,
         paths,
         &seeds.seeds,
-        options.use_cache.then_some(&state.outputs),
+        options.use_cache.then_some(&last_outputs),
     );
     let mut checked = checked;
     let mut pings_pending = 0;
+    // What this run knows of its seeds is stored while it makes its files
+    // (the state's shards: 39 MB for the real archive after a full build),
+    // on the cores that making them leaves idle.
+    let written = std::thread::scope(|scope| {
+        if options.use_cache {
+            scope.spawn(|| state.store_seeds(&found.files, &seeds.seeds, &seeds.read));
+        }
+        write_outputs(
+            &site,
+            &config,
+            &known,
+            progress,
+            |planned| {
+                #[cfg(feature = "test-hooks")]
+                let fail_after = options.fail_after;
+                #[cfg(not(feature = "test-hooks"))]
+                let fail_after = None;
+                publish::Session::begin(&lock, planned, fail_after)
+                    .map(|s| s.with_budget(config.max_output_bytes))
+            },
+            |changed| {
+                // What the hubs must be told is kept before the first changed
+                // document is in place: a run stopped from here on (killed,
+                // timed out) leaves the next run all of it to tell.
+                let documents: Vec<String> =
+                    changed.iter().map(|path| config.output_url(path)).collect();
+                pings_pending = websub::record(&options.out, &config.hubs, &documents)
+                    .map_err(|e| pending_error(&options.out, e))?;
+                Ok(())
+            },
+        )
+    });
     let Written {
         publish,
         paths,
         warnings,
         outputs,
-    } = write_outputs(
-        &site,
-        &config,
-        &known,
-        progress,
-        |planned| {
-            #[cfg(feature = "test-hooks")]
-            let fail_after = options.fail_after;
-            #[cfg(not(feature = "test-hooks"))]
-            let fail_after = None;
-            publish::Session::begin(&lock, planned, fail_after)
-                .map(|s| s.with_budget(config.max_output_bytes))
-        },
-        |changed| {
-            // What the hubs must be told is kept before the first changed
-            // document is in place: a run stopped from here on (killed,
-            // timed out) leaves the next run all of it to tell.
-            let documents: Vec<String> =
-                changed.iter().map(|path| config.output_url(path)).collect();
-            pings_pending = websub::record(&options.out, &config.hubs, &documents)
-                .map_err(|e| pending_error(&options.out, e))?;
-            Ok(())
-        },
-    )
-    .map_err(|e| over_budget(e, &site, &config, options))?;
+    } = written.map_err(|e| over_budget(e, &site, &config, options))?;
     drop(known);
     // What fitting the documents to their size took is reported with the
     // seeds' warnings (and repeated, like them, by up-to-date runs).
@@ -476,7 +485,7 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
         }
     }
     if options.use_cache {
-        state.store(&found.files, &seeds.seeds, &seeds.read, &outputs);
+        state.store_outputs(&outputs);
     }
     // A state that could not be trusted is said once, by the run that
     // replaced it (an up-to-date run does not repeat it).
@@ -793,12 +802,13 @@ impl<'a> Known<'a> {
         seeds: &'a [state::Seed],
         outputs: Option<&'a state::Outputs>,
     ) -> Known<'a> {
-        let at: std::collections::HashMap<&Path, &state::Seed> =
-            paths.iter().map(PathBuf::as_path).zip(seeds).collect();
+        // Keyed by the path's bytes: a `Path` hashes component by component.
+        let at: std::collections::HashMap<&std::ffi::OsStr, &state::Seed> =
+            paths.iter().map(|p| p.as_os_str()).zip(seeds).collect();
         let (keys, summaries) = (0..site.releases.len() as u32)
             .into_par_iter()
             .map(|i| {
-                let seed = at.get(site.releases[i as usize].path.as_path());
+                let seed = at.get(site.releases[i as usize].path.as_os_str());
                 let hash = seed.map_or([0; 32], |s| s.hash);
                 let summary = seed.and_then(|s| match &s.loaded {
                     state::Loaded::Release { summary, .. } => summary.as_deref(),
@@ -835,6 +845,7 @@ pub fn write_outputs<'l>(
     begin: impl FnOnce(BTreeSet<String>) -> Result<publish::Session<'l>, publish::PublishError>,
     before_commit: impl FnOnce(&[String]) -> Result<(), publish::PublishError>,
 ) -> Result<Written, Error> {
+    progress.stage("planning", 0);
     let mut plan = Plan::new(site, config);
     // Archive documents are cut so that none outgrows max_document_bytes,
     // by what each release takes in one: measured once, then known by its
@@ -858,6 +869,7 @@ pub fn write_outputs<'l>(
     }
     let subscriptions = output::subscription_paths(&plan);
 
+    progress.stage("lists", 0);
     // The lists and the OPML are small and made from the site alone: with
     // them, every path this run writes is known, which publishing needs
     // before the first file appears.

@@ -45,7 +45,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
-use rustix::fs::{AtFlags, FileType, Mode, OFlags};
+use rustix::fs::{AtFlags, FileType, Mode, OFlags, ResolveFlags};
 use rustix::io::Errno;
 
 use crate::diag::Diagnostic;
@@ -356,6 +356,22 @@ impl Tree<'_> {
         rel: &str,
         create: Option<&mut Vec<String>>,
     ) -> Result<Option<OwnedFd>, PublishError> {
+        // One call where the kernel walks the path itself, refusing any
+        // link on the way; a missing folder to make, a link or file on the
+        // way, or a kernel without `openat2` (or a filter that refuses it)
+        // takes the walk below, one name at a time.
+        let whole = if rel.is_empty() { "." } else { rel };
+        match rustix::fs::openat2(
+            self.root,
+            whole,
+            DIR_FLAGS,
+            Mode::empty(),
+            ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS,
+        ) {
+            Ok(fd) => return Ok(Some(fd)),
+            Err(Errno::NOENT) if create.is_none() => return Ok(None),
+            Err(_) => {}
+        }
         let mut created = create;
         let mut cur = rustix::fs::openat(self.root, ".", DIR_FLAGS, Mode::empty())
             .map_err(|e| io_err(self.out)(e.into()))?;

@@ -39,6 +39,7 @@
 //! small write. See README.md ("Incremental builds") for the figures.
 
 use std::collections::HashMap;
+use std::ffi::OsString;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -168,7 +169,9 @@ pub struct State {
     dir: Option<PathBuf>,
     out: PathBuf,
     salt: Digest,
-    seeds: HashMap<PathBuf, Seed>,
+    /// Keyed by the path's bytes (a `Path` hashes component by component,
+    /// which costs more than the rest of looking a seed up).
+    seeds: HashMap<OsString, Seed>,
     /// The hash of each shard read and trusted: a shard whose entries did
     /// not change is not written again.
     shard_hashes: Vec<Option<Digest>>,
@@ -269,7 +272,9 @@ impl State {
                         continue;
                     }
                     state.shard_hashes[n] = Some(hash);
-                    state.seeds.extend(seeds);
+                    state
+                        .seeds
+                        .extend(seeds.into_iter().map(|(p, s)| (p.into_os_string(), s)));
                 }
                 Err(Refusal::Missing | Refusal::Outdated) => {}
                 Err(Refusal::Distrusted(why)) => refused.push((n, why)),
@@ -391,25 +396,19 @@ impl State {
     /// seeds left when every seed of a run has been taken are those that
     /// are gone.
     pub fn take(&mut self, path: &Path) -> Option<Seed> {
-        self.seeds.remove(path)
+        self.seeds.remove(path.as_os_str())
     }
 
-    /// Stores what a run knows: `seeds` (one per path of `paths`, every
-    /// seed of the run; `read[n]` when seed `n` was read rather than taken
-    /// from this state) and `outputs`. Only the shards that changed are
+    /// Stores what a run knows of its seeds: `seeds` (one per path of
+    /// `paths`, every seed of the run; `read[n]` when seed `n` was read
+    /// rather than taken from this state). Only the shards that changed are
     /// written: those with a seed read, added or gone, or not read from
-    /// disk. The state is an optimisation: when it cannot be stored, the
-    /// next build reads and writes more, and is still right.
-    pub fn store(mut self, paths: &[PathBuf], seeds: &[Seed], read: &[bool], outputs: &Outputs) {
-        // A first build made the output folder: its state has a place now.
-        if self.dir.is_none() {
-            self.dir = location(&self.out);
-            self.out = fs::canonicalize(&self.out).unwrap_or(self.out);
-        }
-        let Some(dir) = self.dir.clone() else { return };
-        if fs::create_dir_all(&dir).is_err() {
-            return;
-        }
+    /// disk. The shards are written one after the other, so that this can
+    /// run beside the build's own work (see [`crate::build`]), on the cores
+    /// it leaves idle. The state is an optimisation: when it cannot be
+    /// stored, the next build reads and writes more, and is still right.
+    pub fn store_seeds(&mut self, paths: &[PathBuf], seeds: &[Seed], read: &[bool]) {
+        let Some(dir) = self.place() else { return };
         // The temporary files of a run killed while it stored the state.
         for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
             let name = entry.file_name();
@@ -418,14 +417,14 @@ impl State {
                 let _ = fs::remove_file(entry.path());
             }
         }
-        let shard: Vec<usize> = paths.par_iter().map(|p| shard_of(p)).collect();
+        let shard: Vec<usize> = paths.iter().map(|p| shard_of(p)).collect();
         let mut dirty: Vec<bool> = self.shard_hashes.iter().map(Option::is_none).collect();
         dirty.resize(SHARDS, true);
         for (&n, _) in shard.iter().zip(read).filter(|(_, r)| **r) {
             dirty[n] = true;
         }
         for gone in self.seeds.keys() {
-            dirty[shard_of(gone)] = true;
+            dirty[shard_of(Path::new(gone))] = true;
         }
         let mut shards: Vec<Vec<(&PathBuf, &Seed)>> = vec![Vec::new(); SHARDS];
         for ((path, seed), &n) in paths.iter().zip(seeds).zip(&shard) {
@@ -433,22 +432,35 @@ impl State {
                 shards[n].push((path, seed));
             }
         }
-        let this = &self;
-        shards
-            .par_iter_mut()
-            .enumerate()
-            .filter(|(n, _)| dirty[*n])
-            .for_each(|(n, shard)| {
-                // Sorted, so the same entries always give the same bytes.
-                shard.sort_unstable_by(|a, b| a.0.cmp(b.0));
-                let _ = this.write(&dir, &shard_name(n), shard, None);
-            });
+        for (n, shard) in shards.iter_mut().enumerate().filter(|(n, _)| dirty[*n]) {
+            // Sorted, so the same entries always give the same bytes.
+            shard.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            let _ = self.write(&dir, &shard_name(n), shard, None);
+        }
+    }
+
+    /// Stores what a run knows of the files it made from the plan, once
+    /// they are published (after [`State::store_seeds`]).
+    pub fn store_outputs(&mut self, outputs: &Outputs) {
+        let Some(dir) = self.place() else { return };
         let _ = self.write(
             &dir,
             OUTPUTS_NAME,
             &SortedOutputs(outputs),
             self.outputs_hash,
         );
+    }
+
+    /// The state's folder, made if missing; `None` without a cache folder.
+    fn place(&mut self) -> Option<PathBuf> {
+        // A first build made the output folder: its state has a place now.
+        if self.dir.is_none() {
+            self.dir = location(&self.out);
+            self.out = fs::canonicalize(&self.out).unwrap_or(std::mem::take(&mut self.out));
+        }
+        let dir = self.dir.clone()?;
+        fs::create_dir_all(&dir).ok()?;
+        Some(dir)
     }
 
     /// Forgets the state of `out`.
