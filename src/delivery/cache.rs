@@ -79,12 +79,52 @@ pub struct Record {
 /// What the fingerprint knows of one seed (see [`stamp`]).
 pub type Stamp = (u64, u64, i64, i64);
 
-/// The stamp of every seed, one `stat` each, in parallel.
+/// The stamp of every seed (not following a link), one `stat` each,
+/// relative to its folder: each folder is opened once (the walk sorts the
+/// seeds, so a folder's seeds are next to each other), the folders in
+/// parallel.
+// The fields of `stat` are of other types on other Unixes.
+#[allow(clippy::unnecessary_cast)]
 pub fn stamps(seeds: &[PathBuf]) -> io::Result<Vec<Stamp>> {
-    seeds
-        .par_iter()
-        .map(|path| fs::metadata(path).map(|m| stamp(&m)))
-        .collect()
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    // Folder and name by the path's last `/` (a `Path` parses its
+    // components each time it is asked for them).
+    fn split(path: &Path) -> (&[u8], &OsStr) {
+        let bytes = path.as_os_str().as_bytes();
+        match bytes.iter().rposition(|&b| b == b'/') {
+            Some(at) => (&bytes[..at.max(1)], OsStr::from_bytes(&bytes[at + 1..])),
+            None => (b".", path.as_os_str()),
+        }
+    }
+    let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
+    for (n, path) in seeds.iter().enumerate() {
+        match runs.last_mut() {
+            Some(run) if split(&seeds[run.start]).0 == split(path).0 => run.end = n + 1,
+            _ => runs.push(n..n + 1),
+        }
+    }
+    let stamped: Vec<Vec<Stamp>> = runs
+        .into_par_iter()
+        .map(|run| {
+            let folder = Path::new(OsStr::from_bytes(split(&seeds[run.start]).0));
+            let dir = fs::File::open(folder)?;
+            seeds[run]
+                .iter()
+                .map(|path| {
+                    let name = split(path).1;
+                    let st = rustix::fs::statat(&dir, name, rustix::fs::AtFlags::SYMLINK_NOFOLLOW)?;
+                    Ok((
+                        st.st_size as u64,
+                        st.st_ino as u64,
+                        st.st_ctime as i64,
+                        st.st_ctime_nsec as i64,
+                    ))
+                })
+                .collect()
+        })
+        .collect::<io::Result<_>>()?;
+    Ok(stamped.into_iter().flatten().collect())
 }
 
 /// The fingerprint of a build's inputs; `stamps` are those of `seeds`, in
@@ -113,7 +153,8 @@ pub fn fingerprint(
     seeds_root.hash(&mut h);
     seeds.len().hash(&mut h);
     for (path, stamp) in seeds.iter().zip(stamps) {
-        path.hash(&mut h);
+        // Its bytes: a `Path` hashes component by component, slowly.
+        path.as_os_str().hash(&mut h);
         stamp.hash(&mut h);
     }
     for d in skipped {
