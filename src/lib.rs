@@ -671,7 +671,7 @@ fn load_all(
         checked.read += usize::from(read);
         was_read.push(read);
         match &seed.loaded {
-            state::Loaded::Release { release, .. } => releases.push(release.clone()),
+            state::Loaded::Release { release, .. } => releases.push(Release::clone(release)),
             state::Loaded::Skipped => {}
             state::Loaded::Invalid => checked.invalid += 1,
         }
@@ -767,7 +767,7 @@ fn load_bytes(path: &Path, bytes: &[u8], config: &Config) -> (state::Loaded, Vec
     match release {
         Ok(Some(release)) => (
             state::Loaded::Release {
-                release,
+                release: Box::new(release),
                 summary: None,
             },
             diags,

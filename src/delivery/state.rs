@@ -77,7 +77,9 @@ pub enum Loaded {
     /// A release to publish, with the summary of its body (archive
     /// documents and history pages carry it) when the build needs one.
     Release {
-        release: Release,
+        /// Boxed: the run keeps one entry per seed, most of them (in an
+        /// incremental build) never filled, and a release is large.
+        release: Box<Release>,
         summary: Option<String>,
     },
     /// Well-formed, but nothing to publish (reported as a warning).
