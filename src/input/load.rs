@@ -44,11 +44,63 @@ pub fn discover(root: &Path) -> io::Result<Found> {
         ));
     }
     let inside = fs::canonicalize(root)?;
+    // The folders directly under `root` (a year each, in the usual layout)
+    // are walked side by side; their findings are put together in the
+    // order of the folders, so the result (and the error reported, if
+    // any) does not depend on which walk ends first.
     let mut found = Found::default();
-    let mut walk = walkdir::WalkDir::new(root).into_iter();
+    let mut folders = Vec::new();
+    walk(
+        walkdir::WalkDir::new(root).max_depth(1),
+        root,
+        &inside,
+        &mut found,
+        Some(&mut folders),
+    )?;
+    folders.sort();
+    let walked: Vec<io::Result<Found>> = folders
+        .par_iter()
+        .map(|folder| {
+            let mut found = Found::default();
+            walk(
+                walkdir::WalkDir::new(folder),
+                folder,
+                &inside,
+                &mut found,
+                None,
+            )?;
+            Ok(found)
+        })
+        .collect();
+    for part in walked {
+        let part = part?;
+        found.files.extend(part.files);
+        found.warnings.extend(part.warnings);
+    }
+    crate::diag::sort(&mut found.warnings);
+    // Byte order, not `Path` component order: the same result, much faster.
+    found.files.par_sort_unstable_by(|a, b| {
+        a.as_os_str()
+            .as_encoded_bytes()
+            .cmp(b.as_os_str().as_encoded_bytes())
+    });
+    Ok(found)
+}
+
+/// Adds the seeds and warnings of one walk from `top` to `found`. With
+/// `folders`, the walk's folders (but `top`) are not entered but listed
+/// there, for walks of their own.
+fn walk(
+    walk: walkdir::WalkDir,
+    top: &Path,
+    inside: &Path,
+    found: &mut Found,
+    mut folders: Option<&mut Vec<PathBuf>>,
+) -> io::Result<()> {
+    let mut walk = walk.into_iter();
     while let Some(entry) = walk.next() {
         let entry = entry.map_err(|e| {
-            let path = e.path().unwrap_or(root).to_path_buf();
+            let path = e.path().unwrap_or(top).to_path_buf();
             let io = e
                 .into_io_error()
                 .unwrap_or_else(|| io::Error::other("walk failed"));
@@ -62,10 +114,13 @@ pub fn discover(root: &Path) -> io::Result<Found> {
             continue;
         }
         if file_type.is_dir() {
+            if let (Some(folders), 1..) = (folders.as_deref_mut(), entry.depth()) {
+                folders.push(entry.into_path());
+            }
             continue;
         }
         if file_type.is_symlink() {
-            if let Some(warning) = link_warning(entry.path(), &inside) {
+            if let Some(warning) = link_warning(entry.path(), inside) {
                 found.warnings.push(warning);
             }
             continue;
@@ -87,14 +142,7 @@ pub fn discover(root: &Path) -> io::Result<Found> {
         }
         found.files.push(entry.into_path());
     }
-    crate::diag::sort(&mut found.warnings);
-    // Byte order, not `Path` component order: the same result, much faster.
-    found.files.par_sort_unstable_by(|a, b| {
-        a.as_os_str()
-            .as_encoded_bytes()
-            .cmp(b.as_os_str().as_encoded_bytes())
-    });
-    Ok(found)
+    Ok(())
 }
 
 /// What to say of a symbolic link in the seeds folder (`inside`, canonical):
