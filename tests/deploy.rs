@@ -7,13 +7,12 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::servers::{Reply, free_port, serve, wait_for};
 use common::*;
 
 const BUCKET: &str = "feeds-test";
@@ -42,11 +41,7 @@ impl Moto {
         }
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("moto.log");
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = free_port();
         let child = Command::new("moto_server")
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .env("PYTHONUNBUFFERED", "1")
@@ -54,20 +49,13 @@ impl Moto {
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .unwrap();
-        let moto = Moto {
+        let mut moto = Moto {
             child,
             port,
             log,
             _dir: dir,
         };
-        let start = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                start.elapsed() < Duration::from_secs(60),
-                "moto did not start"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        wait_for(&mut moto.child, port, "moto", Duration::from_secs(60));
         ureq::put(&moto.url("")).send_empty().unwrap();
         // The README's bucket policy for public reads (moto enforces it).
         let policy = format!(
@@ -611,65 +599,37 @@ struct Hub {
 
 impl Hub {
     fn start(marker: &'static str) -> Hub {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let url = format!("http://{}/hub", listener.local_addr().unwrap());
         let fetched = Arc::new(Mutex::new(Vec::new()));
         let f = fetched.clone();
-        std::thread::spawn(move || {
-            let start = Instant::now();
-            let mut answered = 0;
-            while answered < 500 && start.elapsed() < Duration::from_secs(120) {
-                let Ok((stream, _)) = listener.accept() else {
-                    std::thread::sleep(Duration::from_millis(5));
-                    continue;
-                };
-                stream.set_nonblocking(false).unwrap();
-                stream
-                    .set_read_timeout(Some(Duration::from_secs(5)))
+        let address = serve(500, Duration::from_secs(120), move |request| {
+            // A ping names its topic as `hub.topic`, `hub.url` or both:
+            // each topic is fetched once.
+            let topics: BTreeSet<String> = request
+                .unwrap_or_default()
+                .form()
+                .into_iter()
+                .filter(|(k, _)| k == "hub.url" || k == "hub.topic")
+                .map(|(_, topic)| topic)
+                .collect();
+            for topic in topics {
+                let mut r = ureq::get(topic.as_str())
+                    .config()
+                    .http_status_as_error(false)
+                    .build()
+                    .call()
                     .unwrap();
-                let mut reader = BufReader::new(stream);
-                let mut length = 0;
-                let mut line = String::new();
-                loop {
-                    line.clear();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                        break;
-                    }
-                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                        length = v.trim().parse().unwrap_or(0);
-                    }
-                }
-                let mut body = vec![0; length];
-                let _ = reader.read_exact(&mut body);
-                // A ping names its topic as `hub.topic`, `hub.url` or both:
-                // each topic is fetched once.
-                let topics: std::collections::BTreeSet<String> = url::form_urlencoded::parse(&body)
-                    .filter(|(k, _)| k == "hub.url" || k == "hub.topic")
-                    .map(|(_, topic)| topic.into_owned())
-                    .collect();
-                for topic in topics {
-                    let mut r = ureq::get(topic.as_str())
-                        .config()
-                        .http_status_as_error(false)
-                        .build()
-                        .call()
-                        .unwrap();
-                    let status = r.status().as_u16();
-                    let text = r.body_mut().read_to_string().unwrap_or_default();
-                    f.lock()
-                        .unwrap()
-                        .push((topic, status, text.contains(marker)));
-                }
-                let mut stream = reader.into_inner();
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                );
-                answered += 1;
+                let status = r.status().as_u16();
+                let text = r.body_mut().read_to_string().unwrap_or_default();
+                f.lock()
+                    .unwrap()
+                    .push((topic, status, text.contains(marker)));
             }
+            Some(Reply::empty("204 No Content"))
         });
-        Hub { url, fetched }
+        Hub {
+            url: format!("{address}/hub"),
+            fetched,
+        }
     }
 
     fn take(&self) -> Vec<(String, u16, bool)> {

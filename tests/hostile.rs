@@ -82,11 +82,26 @@ fn run_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
 }
 
 fn check(dir: &Path) -> Output {
-    run(dir, &["check", "--seeds", "seeds"])
+    check_with(dir, &[])
+}
+
+/// Runs `check` on `seeds` with the `extra` arguments.
+fn check_with(dir: &Path, extra: &[&str]) -> Output {
+    run(dir, &[&["check", "--seeds", "seeds"], extra].concat())
+}
+
+/// The arguments of a build of `seeds` into `out`, then `extra`.
+fn build_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    [&["build", "--seeds", "seeds", "--out", "out"], extra].concat()
 }
 
 fn build(dir: &Path) -> Output {
-    run(dir, &["build", "--seeds", "seeds", "--out", "out"])
+    build_with(dir, &[])
+}
+
+/// Runs a build of `seeds` into `out` with the `extra` arguments.
+fn build_with(dir: &Path, extra: &[&str]) -> Output {
+    run(dir, &build_args(extra))
 }
 
 /// Every file under `dir` whose name marks it as a temporary file.
@@ -293,7 +308,7 @@ fn a_failed_build_leaves_no_temporary_files() {
     // full disk or a vanished folder does half-way through publishing.
     let o = run_env(
         dir.path(),
-        &["build", "--seeds", "seeds", "--out", "out"],
+        &build_args(&[]),
         &[("PRESSFEED_TEST_FAIL_AFTER", "2")],
     );
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
@@ -317,20 +332,7 @@ fn a_run_past_its_timeout_stops_with_status_6_and_publishes_nothing() {
     let out = std::fs::File::open(dir.path().join("out")).unwrap();
     out.lock().unwrap();
     let start = Instant::now();
-    let o = run(
-        dir.path(),
-        &[
-            "build",
-            "--seeds",
-            "seeds",
-            "--out",
-            "out",
-            "--lock-wait",
-            "100",
-            "--timeout",
-            "1",
-        ],
-    );
+    let o = build_with(dir.path(), &["--lock-wait", "100", "--timeout", "1"]);
     assert_eq!(o.status.code(), Some(6), "{}", stderr(&o));
     assert!(
         start.elapsed() < Duration::from_secs(60),
@@ -793,35 +795,13 @@ fn a_build_past_max_output_bytes_publishes_nothing_and_names_the_heaviest_seed()
     let files: Vec<(&str, String)> = files.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
     let dir = site(&files);
     names_unchecked(dir.path(), "small.toml", "");
-    let o = run(
-        dir.path(),
-        &[
-            "build",
-            "--seeds",
-            "seeds",
-            "--out",
-            "out",
-            "--config",
-            "small.toml",
-        ],
-    );
+    let o = build_with(dir.path(), &["--config", "small.toml"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = dir.path().join("out");
     let (before, before_folders) = (tree(&out), folders(&out));
     std::fs::write(dir.path().join("seeds/many.md"), seed_with_new_names(30)).unwrap();
     names_unchecked(dir.path(), "small.toml", "max_output_bytes = 10000");
-    let o = run(
-        dir.path(),
-        &[
-            "build",
-            "--seeds",
-            "seeds",
-            "--out",
-            "out",
-            "--config",
-            "small.toml",
-        ],
-    );
+    let o = build_with(dir.path(), &["--config", "small.toml"]);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(
@@ -842,18 +822,7 @@ fn a_build_past_max_output_bytes_publishes_nothing_and_names_the_heaviest_seed()
     assert!(temp_files(&out).is_empty());
     // Without the limit (0), the same build publishes.
     names_unchecked(dir.path(), "small.toml", "max_output_bytes = 0");
-    let o = run(
-        dir.path(),
-        &[
-            "build",
-            "--seeds",
-            "seeds",
-            "--out",
-            "out",
-            "--config",
-            "small.toml",
-        ],
-    );
+    let o = build_with(dir.path(), &["--config", "small.toml"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
 
@@ -865,10 +834,7 @@ fn a_seed_naming_many_new_names_is_a_warning_naming_it() {
         ("many.md", seed_with_new_names(15)),
     ]);
     names_unchecked(dir.path(), "default.toml", "");
-    let o = run(
-        dir.path(),
-        &["check", "--seeds", "seeds", "--config", "default.toml"],
-    );
+    let o = check_with(dir.path(), &["--config", "default.toml"]);
     let err = stderr(&o);
     assert!(
         err.contains("seeds/many.md: warning: brings 30 names no other release has (15 portfolios, 15 ministers), more than max_new_names_per_seed (20)")
@@ -877,10 +843,7 @@ fn a_seed_naming_many_new_names_is_a_warning_naming_it() {
     );
     assert!(!err.contains("seeds/a.md: warning: brings"), "{err}");
     names_unchecked(dir.path(), "more.toml", "max_new_names_per_seed = 30");
-    let o = run(
-        dir.path(),
-        &["check", "--seeds", "seeds", "--config", "more.toml"],
-    );
+    let o = check_with(dir.path(), &["--config", "more.toml"]);
     assert!(
         !stderr(&o).contains("max_new_names_per_seed"),
         "{}",
@@ -913,18 +876,7 @@ fn every_release_is_in_exactly_one_archive_document_within_the_budget() {
         "archive_page_size = 1000\nmax_document_bytes = 65536\narchive_formats = [\"atom\", \"rss\", \"json\"]\n",
     )
     .unwrap();
-    let o = run(
-        dir.path(),
-        &[
-            "build",
-            "--seeds",
-            "seeds",
-            "--out",
-            "out",
-            "--config",
-            "tight.toml",
-        ],
-    );
+    let o = build_with(dir.path(), &["--config", "tight.toml"]);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(0), "{err}");
     // Subscription documents carry fewer than 50 to fit; archive

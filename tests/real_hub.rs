@@ -17,40 +17,15 @@
 
 mod common;
 
-use std::io::Read;
-use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::servers::{Reply, free_port, nginx_installed, serve, start_nginx, wait_for};
 use common::*;
 
 fn python() -> String {
     std::env::var("PRESSFEED_PYTHON").unwrap_or_else(|_| "python3".to_string())
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn wait_for(server: &mut Child, port: u16, name: &str) {
-    let start = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "{name} did not start"
-        );
-        if let Ok(Some(status)) = server.try_wait() {
-            let mut err = String::new();
-            let _ = server.stderr.take().unwrap().read_to_string(&mut err);
-            panic!("{name} exited with {status}: {err}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 fn release(n: usize, minister: &str) -> String {
@@ -75,120 +50,78 @@ fn get_json(url: &str) -> serde_json::Value {
     serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap()
 }
 
-/// One HTTP request: its path, headers (lowercased names) and body.
-type Request = (String, Vec<(String, String)>, Vec<u8>);
-
-/// Reads one HTTP request.
-fn read_request(stream: &TcpStream) -> Option<Request> {
-    use std::io::BufRead;
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    let mut reader = std::io::BufReader::new(stream);
-    let mut line = String::new();
-    reader.read_line(&mut line).ok()?;
-    let path = line.split_whitespace().nth(1)?.to_string();
-    let mut headers = Vec::new();
-    loop {
-        line.clear();
-        if reader.read_line(&mut line).ok()? == 0 || line == "\r\n" {
-            break;
-        }
-        let (k, v) = line.split_once(':')?;
-        headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
-    }
-    let length = headers
-        .iter()
-        .find(|(k, _)| k == "content-length")
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).ok()?;
-    Some((path, headers, body))
-}
-
 type Deliveries = std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>;
+
+/// The servers written here answer at most 200 requests and stop after two
+/// minutes.
+const REQUESTS: usize = 200;
+const TIME: Duration = Duration::from_secs(120);
 
 /// A subscriber that records every delivery: (its `Link` header, body).
 fn recording_subscriber() -> (String, Deliveries) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/callback", listener.local_addr().unwrap());
     let got: Deliveries = Default::default();
     let record = got.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().take(200) {
-            let Ok(mut stream) = stream else { continue };
-            if let Some((_, headers, body)) = read_request(&stream) {
-                let link = headers
-                    .iter()
-                    .filter(|(k, _)| k == "link")
-                    .map(|(_, v)| v.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                record
-                    .lock()
-                    .unwrap()
-                    .push((link, String::from_utf8_lossy(&body).into_owned()));
-            }
-            let _ = std::io::Write::write_all(
-                &mut stream,
-                b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n",
-            );
+    let address = serve(REQUESTS, TIME, move |request| {
+        if let Some(request) = request {
+            let link = request
+                .headers
+                .iter()
+                .filter(|(k, _)| k == "link")
+                .map(|(_, v)| v.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            record
+                .lock()
+                .unwrap()
+                .push((link, String::from_utf8_lossy(&request.body).into_owned()));
         }
+        Some(Reply::empty("204 No Content"))
     });
-    (url, got)
+    (format!("{address}/callback"), got)
 }
 
 /// A hub of the PubSubHubbub 0.3 kind: reads only `hub.url` (every one in
 /// the form), fetches each document, refuses one without both `Link`
-/// headers, and delivers it to `subscriber`. Answers at most 200 requests.
+/// headers, and delivers it to `subscriber`.
 fn pubsubhubbub_hub(subscriber: String) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for stream in listener.incoming().take(200) {
-            let Ok(mut stream) = stream else { continue };
-            let mut status = "400 Bad Request";
-            if let Some((_, _, body)) = read_request(&stream) {
-                let form: Vec<(String, String)> =
-                    url::form_urlencoded::parse(&body).into_owned().collect();
-                let urls: Vec<&str> = form
-                    .iter()
-                    .filter(|(k, _)| k == "hub.url")
-                    .map(|(_, v)| v.as_str())
-                    .collect();
-                let publish = form.iter().any(|(k, v)| k == "hub.mode" && v == "publish");
-                if publish && !urls.is_empty() {
-                    status = "204 No Content";
-                    for topic in urls {
-                        let Ok(mut fetched) = ureq::get(topic).call() else {
-                            status = "502 Bad Gateway";
-                            continue;
-                        };
-                        let link: Vec<String> = fetched
-                            .headers()
-                            .get_all("link")
-                            .iter()
-                            .filter_map(|v| v.to_str().ok().map(str::to_string))
-                            .collect();
-                        let link = link.join(", ");
-                        if !link.contains("rel=\"hub\"") || !link.contains("rel=\"self\"") {
-                            status = "422 Unprocessable Entity";
-                            continue;
-                        }
-                        let body = fetched.body_mut().read_to_vec().unwrap_or_default();
-                        let _ = ureq::post(&subscriber)
-                            .header("Link", &link)
-                            .send(&body[..]);
+    let address = serve(REQUESTS, TIME, move |request| {
+        let mut status = "400 Bad Request";
+        if let Some(request) = request {
+            let form = request.form();
+            let urls: Vec<&str> = form
+                .iter()
+                .filter(|(k, _)| k == "hub.url")
+                .map(|(_, v)| v.as_str())
+                .collect();
+            let publish = form.iter().any(|(k, v)| k == "hub.mode" && v == "publish");
+            if publish && !urls.is_empty() {
+                status = "204 No Content";
+                for topic in urls {
+                    let Ok(mut fetched) = ureq::get(topic).call() else {
+                        status = "502 Bad Gateway";
+                        continue;
+                    };
+                    let link: Vec<String> = fetched
+                        .headers()
+                        .get_all("link")
+                        .iter()
+                        .filter_map(|v| v.to_str().ok().map(str::to_string))
+                        .collect();
+                    let link = link.join(", ");
+                    if !link.contains("rel=\"hub\"") || !link.contains("rel=\"self\"") {
+                        status = "422 Unprocessable Entity";
+                        continue;
                     }
+                    let body = fetched.body_mut().read_to_vec().unwrap_or_default();
+                    let _ = ureq::post(&subscriber)
+                        .header("Link", &link)
+                        .send(&body[..]);
                 }
             }
-            let _ = std::io::Write::write_all(
-                &mut stream,
-                format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-                    .as_bytes(),
-            );
         }
+        Some(Reply::empty(status))
     });
-    url
+    format!("{address}/")
 }
 
 /// Kills the servers however the test ends.
@@ -205,8 +138,7 @@ impl Drop for Servers {
 
 #[test]
 fn a_new_release_reaches_subscribers_through_flask_websub_and_a_pubsubhubbub_hub() {
-    if Command::new("nginx").arg("-v").output().is_err() {
-        eprintln!("skipping: nginx is not installed (apt-get install nginx-light)");
+    if !nginx_installed() {
         return;
     }
     let probe = Command::new(python())
@@ -242,25 +174,13 @@ fn a_new_release_reaches_subscribers_through_flask_websub_and_a_pubsubhubbub_hub
         .output()
         .unwrap();
     assert!(lines.status.success(), "{}", stderr(&lines));
-    let conf = format!(
-        "daemon off;\nmaster_process off;\npid {d}/nginx.pid;\nerror_log stderr;\nevents {{}}\nhttp {{\n  include /etc/nginx/mime.types;\n  access_log off;\n  client_body_temp_path {d};\n  proxy_temp_path {d};\n  fastcgi_temp_path {d};\n  uwsgi_temp_path {d};\n  scgi_temp_path {d};\n  server {{\n    listen 127.0.0.1:{web};\n{}  }}\n}}\n",
-        String::from_utf8_lossy(&lines.stdout),
-        d = dir.display(),
-    );
-    std::fs::write(dir.join("nginx.conf"), conf).unwrap();
     std::fs::create_dir(dir.join("hub")).unwrap();
     let mut servers = Servers(Vec::new());
-    servers.0.push(
-        Command::new("nginx")
-            .arg("-p")
-            .arg(dir)
-            .arg("-c")
-            .arg(dir.join("nginx.conf"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
+    servers.0.push(start_nginx(
+        dir,
+        web,
+        &String::from_utf8_lossy(&lines.stdout),
+    ));
     servers.0.push(
         Command::new(python())
             .arg(root().join("tests/flask_websub_hub.py"))
@@ -271,8 +191,9 @@ fn a_new_release_reaches_subscribers_through_flask_websub_and_a_pubsubhubbub_hub
             .spawn()
             .unwrap(),
     );
-    wait_for(&mut servers.0[0], web, "nginx");
-    wait_for(&mut servers.0[1], hub_port, "the hub");
+    let limit = Duration::from_secs(30);
+    wait_for(&mut servers.0[0], web, "nginx", limit);
+    wait_for(&mut servers.0[1], hub_port, "the hub", limit);
 
     // The first build: both hubs accept every ping (Flask-WebSub's has no
     // subscriber yet; the other delivers every document).

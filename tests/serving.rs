@@ -9,11 +9,12 @@
 mod common;
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use common::servers::{self, free_port, nginx_installed, start_nginx};
 use common::*;
 
 const BASE: &str = "https://example.govt.nz/feeds/";
@@ -98,29 +99,9 @@ fn server_config(server: &str, config: &Path, out: &Path) -> String {
     String::from_utf8(o.stdout).unwrap()
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Waits for `port` to answer, or panics with the server's error.
+/// Waits for the server on `port` to answer, or panics with its error.
 fn wait_for(server: &mut Child, port: u16) {
-    let start = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "the server did not start"
-        );
-        if let Ok(Some(status)) = server.try_wait() {
-            let mut err = String::new();
-            let _ = server.stderr.take().unwrap().read_to_string(&mut err);
-            panic!("the server exited with {status}: {err}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    servers::wait_for(server, port, "the server", Duration::from_secs(20));
 }
 
 /// Checks every kind of file the build has, as served on `port`.
@@ -191,28 +172,13 @@ fn check_every_kind(port: u16, out: &Path) {
 
 #[test]
 fn nginx_serves_every_kind_of_file_as_server_config_says() {
-    if Command::new("nginx").arg("-v").output().is_err() {
-        eprintln!("skipping: nginx is not installed (apt-get install nginx-light)");
+    if !nginx_installed() {
         return;
     }
     let (work, config) = built();
     let out = work.path().join("feeds");
     let port = free_port();
-    let conf = format!(
-        "daemon off;\nmaster_process off;\npid {dir}/nginx.pid;\nerror_log stderr;\nevents {{}}\nhttp {{\n  include /etc/nginx/mime.types;\n  access_log off;\n  client_body_temp_path {dir};\n  proxy_temp_path {dir};\n  fastcgi_temp_path {dir};\n  uwsgi_temp_path {dir};\n  scgi_temp_path {dir};\n  server {{\n    listen 127.0.0.1:{port};\n{lines}  }}\n}}\n",
-        dir = work.path().display(),
-        lines = server_config("nginx", &config, &out),
-    );
-    std::fs::write(work.path().join("nginx.conf"), conf).unwrap();
-    let mut nginx = Command::new("nginx")
-        .arg("-p")
-        .arg(work.path())
-        .arg("-c")
-        .arg(work.path().join("nginx.conf"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut nginx = start_nginx(work.path(), port, &server_config("nginx", &config, &out));
     wait_for(&mut nginx, port);
     let checked = std::panic::catch_unwind(|| check_every_kind(port, &out));
     let _ = nginx.kill();

@@ -7,12 +7,11 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::servers::{Reply, free_port, serve};
 use common::*;
 
 /// The fields of one ping's form, in order.
@@ -34,9 +33,6 @@ struct Hub {
 
 impl Hub {
     fn start(status: u16) -> Hub {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let url = format!("http://{}/hub", listener.local_addr().unwrap());
         let pings = Arc::new(Mutex::new(Vec::new()));
         let status = Arc::new(Mutex::new(status));
         let reply = Arc::new(Mutex::new((String::new(), String::new())));
@@ -46,59 +42,24 @@ impl Hub {
         let quiet = silent.clone();
         // Bounded: it answers at most 500 requests and stops after two
         // minutes, whatever the test does.
-        std::thread::spawn(move || {
-            let start = Instant::now();
-            let mut answered = 0;
-            let mut held = Vec::new();
-            while answered < 500 && start.elapsed() < Duration::from_secs(120) {
-                let Ok((stream, _)) = listener.accept() else {
-                    std::thread::sleep(Duration::from_millis(5));
-                    continue;
-                };
-                stream.set_nonblocking(false).unwrap();
-                stream
-                    .set_read_timeout(Some(Duration::from_secs(5)))
-                    .unwrap();
-                let mut reader = BufReader::new(stream);
-                let mut length = 0;
-                let mut authorization = None;
-                let mut line = String::new();
-                loop {
-                    line.clear();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                        break;
-                    }
-                    let lower = line.to_ascii_lowercase();
-                    if let Some(v) = lower.strip_prefix("content-length:") {
-                        length = v.trim().parse().unwrap_or(0);
-                    }
-                    if lower.starts_with("authorization:") {
-                        authorization = Some(line["authorization:".len()..].trim().to_string());
-                    }
-                }
-                let mut body = vec![0; length];
-                let _ = reader.read_exact(&mut body);
-                if quiet.load(std::sync::atomic::Ordering::Relaxed) {
-                    held.push(reader.into_inner());
-                    answered += 1;
-                    continue;
-                }
-                let form = url::form_urlencoded::parse(&body).into_owned().collect();
-                p.lock().unwrap().push(form);
-                a.lock().unwrap().push(authorization);
-                let code = *s.lock().unwrap();
-                let (headers, body) = r.lock().unwrap().clone();
-                let mut stream = reader.into_inner();
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 {code} X\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                answered += 1;
+        let address = serve(500, Duration::from_secs(120), move |request| {
+            if quiet.load(std::sync::atomic::Ordering::Relaxed) {
+                return None;
             }
+            let request = request.unwrap_or_default();
+            p.lock().unwrap().push(request.form());
+            a.lock()
+                .unwrap()
+                .push(request.header("authorization").map(str::to_string));
+            let (headers, body) = r.lock().unwrap().clone();
+            Some(Reply {
+                status: format!("{} X", *s.lock().unwrap()),
+                headers,
+                body: body.into_bytes(),
+            })
         });
         Hub {
-            url,
+            url: format!("{address}/hub"),
             pings,
             status,
             reply,
@@ -298,9 +259,7 @@ fn no_ping_keeps_the_pings_for_the_next_run() {
 #[test]
 fn an_unreachable_hub_fails_fast_and_a_bad_hub_url_is_a_configuration_error() {
     // A port nothing listens on: refused at once.
-    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/", closed.local_addr().unwrap());
-    drop(closed);
+    let url = format!("http://127.0.0.1:{}/", free_port());
     let dir = site(&[&url]);
     let o = build(dir.path(), &[]);
     assert_eq!(o.status.code(), Some(7), "{}", stderr(&o));
