@@ -107,7 +107,7 @@ fn walk(
             io::Error::new(io.kind(), format!("{}: {io}", crate::diag::shown(&path)))
         })?;
         let file_type = entry.file_type();
-        if entry.depth() > 0 && entry.file_name().as_encoded_bytes().starts_with(b".") {
+        if entry.depth() > 0 && name_of(entry.path()).starts_with(b".") {
             if file_type.is_dir() {
                 walk.skip_current_dir();
             }
@@ -234,9 +234,29 @@ pub fn open_seed(path: &Path) -> io::Result<(fs::File, fs::Metadata)> {
 }
 
 fn has_seed_extension(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| EXTENSIONS.iter().any(|x| e.eq_ignore_ascii_case(x)))
+    let name = name_of(path);
+    // As `Path::extension` has it: after the last dot, but not a leading one.
+    match name.iter().rposition(|&b| b == b'.') {
+        Some(dot) if dot > 0 => {
+            let extension = &name[dot + 1..];
+            EXTENSIONS
+                .iter()
+                .any(|x| extension.eq_ignore_ascii_case(x.as_bytes()))
+        }
+        _ => false,
+    }
+}
+
+/// The last name of `path`, as bytes: what follows its last `/` (a `Path`
+/// parses its components each time it is asked, which a walk of a million
+/// seeds notices).
+fn name_of(path: &Path) -> &[u8] {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    let bytes = bytes.strip_suffix(b"/").unwrap_or(bytes);
+    match bytes.iter().rposition(|&b| b == b'/') {
+        Some(at) => &bytes[at + 1..],
+        None => bytes,
+    }
 }
 
 /// A seed file split at its front matter.
@@ -403,6 +423,35 @@ pub fn read_body(path: &Path, body_offset: usize) -> io::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seed_extensions_are_those_path_extension_sees() {
+        for name in [
+            "a.md",
+            "A.MD",
+            "x/y/a.Markdown",
+            "a.txt",
+            ".md",
+            "x/.md",
+            "..md",
+            "a.b.md",
+            "a.",
+            "a",
+            "x.md/",
+            "x/y",
+            "a.mdx",
+            "a.md.bak",
+            "./a.md",
+            "x/y.md",
+        ] {
+            let path = Path::new(name);
+            let by_path = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| EXTENSIONS.iter().any(|x| e.eq_ignore_ascii_case(x)));
+            assert_eq!(has_seed_extension(path), by_path, "{name}");
+        }
+    }
 
     fn split_str(s: &str) -> Result<Split<'_>, Diagnostic> {
         split(Path::new("x.md"), s, 0)
