@@ -34,6 +34,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::delivery::publish::{self, FileStamp};
 use crate::diag::Diagnostic;
+use crate::input::load;
 
 /// Where the record for the output folder `out` lives, if anywhere.
 pub fn location(out: &Path) -> Option<PathBuf> {
@@ -83,19 +84,12 @@ pub type Stamp = (u64, u64, i64, i64);
 /// relative to its folder: each folder is opened once (the walk sorts the
 /// seeds, so a folder's seeds are next to each other), the folders in
 /// parallel.
-// The fields of `stat` are of other types on other Unixes.
-#[allow(clippy::unnecessary_cast)]
 pub fn stamps(seeds: &[PathBuf]) -> io::Result<Vec<Stamp>> {
     use std::ffi::OsStr;
     use std::os::unix::ffi::OsStrExt;
-    // Folder and name by the path's last `/` (a `Path` parses its
-    // components each time it is asked for them).
-    fn split(path: &Path) -> (&[u8], &OsStr) {
-        let bytes = path.as_os_str().as_bytes();
-        match bytes.iter().rposition(|&b| b == b'/') {
-            Some(at) => (&bytes[..at.max(1)], OsStr::from_bytes(&bytes[at + 1..])),
-            None => (b".", path.as_os_str()),
-        }
+    fn split(path: &Path) -> (&OsStr, &OsStr) {
+        let (folder, name) = load::folder_and_name(path);
+        (OsStr::from_bytes(folder), OsStr::from_bytes(name))
     }
     let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
     for (n, path) in seeds.iter().enumerate() {
@@ -107,19 +101,14 @@ pub fn stamps(seeds: &[PathBuf]) -> io::Result<Vec<Stamp>> {
     let stamped: Vec<Vec<Stamp>> = runs
         .into_par_iter()
         .map(|run| {
-            let folder = Path::new(OsStr::from_bytes(split(&seeds[run.start]).0));
+            let folder = Path::new(split(&seeds[run.start]).0);
             let dir = fs::File::open(folder)?;
             seeds[run]
                 .iter()
                 .map(|path| {
                     let name = split(path).1;
                     let st = rustix::fs::statat(&dir, name, rustix::fs::AtFlags::SYMLINK_NOFOLLOW)?;
-                    Ok((
-                        st.st_size as u64,
-                        st.st_ino as u64,
-                        st.st_ctime as i64,
-                        st.st_ctime_nsec as i64,
-                    ))
+                    Ok(publish::stamp_of(&st))
                 })
                 .collect()
         })
