@@ -34,7 +34,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::delivery::publish::{self, FileStamp};
 use crate::diag::Diagnostic;
-use crate::input::load;
 
 /// Where the record for the output folder `out` lives, if anywhere.
 pub fn location(out: &Path) -> Option<PathBuf> {
@@ -80,40 +79,12 @@ pub struct Record {
 /// What the fingerprint knows of one seed (see [`stamp`]).
 pub type Stamp = (u64, u64, i64, i64);
 
-/// The stamp of every seed (not following a link), one `stat` each,
-/// relative to its folder: each folder is opened once (the walk sorts the
-/// seeds, so a folder's seeds are next to each other), the folders in
-/// parallel.
+/// The stamp of every seed, one `stat` each, in parallel.
 pub fn stamps(seeds: &[PathBuf]) -> io::Result<Vec<Stamp>> {
-    use std::ffi::OsStr;
-    use std::os::unix::ffi::OsStrExt;
-    fn split(path: &Path) -> (&OsStr, &OsStr) {
-        let (folder, name) = load::folder_and_name(path);
-        (OsStr::from_bytes(folder), OsStr::from_bytes(name))
-    }
-    let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
-    for (n, path) in seeds.iter().enumerate() {
-        match runs.last_mut() {
-            Some(run) if split(&seeds[run.start]).0 == split(path).0 => run.end = n + 1,
-            _ => runs.push(n..n + 1),
-        }
-    }
-    let stamped: Vec<Vec<Stamp>> = runs
-        .into_par_iter()
-        .map(|run| {
-            let folder = Path::new(split(&seeds[run.start]).0);
-            let dir = fs::File::open(folder)?;
-            seeds[run]
-                .iter()
-                .map(|path| {
-                    let name = split(path).1;
-                    let st = rustix::fs::statat(&dir, name, rustix::fs::AtFlags::SYMLINK_NOFOLLOW)?;
-                    Ok(publish::stamp_of(&st))
-                })
-                .collect()
-        })
-        .collect::<io::Result<_>>()?;
-    Ok(stamped.into_iter().flatten().collect())
+    seeds
+        .par_iter()
+        .map(|path| fs::metadata(path).map(|m| stamp(&m)))
+        .collect()
 }
 
 /// The fingerprint of a build's inputs; `stamps` are those of `seeds`, in

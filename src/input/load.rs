@@ -247,20 +247,16 @@ fn has_seed_extension(path: &Path) -> bool {
     }
 }
 
-/// `path` split at its last `/`, as bytes: its folder (`.` when it has
-/// none) and its last name. A `Path` parses its components each time it is
-/// asked for one, which a walk of a million seeds notices.
-pub fn folder_and_name(path: &Path) -> (&[u8], &[u8]) {
+/// The last name of `path`, as bytes: what follows its last `/` (a `Path`
+/// parses its components each time it is asked for one, which a walk of a
+/// million seeds notices).
+fn name_of(path: &Path) -> &[u8] {
     let bytes = path.as_os_str().as_encoded_bytes();
     let bytes = bytes.strip_suffix(b"/").unwrap_or(bytes);
     match bytes.iter().rposition(|&b| b == b'/') {
-        Some(at) => (&bytes[..at.max(1)], &bytes[at + 1..]),
-        None => (b".", bytes),
+        Some(at) => &bytes[at + 1..],
+        None => bytes,
     }
-}
-
-fn name_of(path: &Path) -> &[u8] {
-    folder_and_name(path).1
 }
 
 /// A seed file split at its front matter.
