@@ -459,6 +459,15 @@ fn run(cli: Cli) -> u8 {
             };
             let progress = Bar::new(&common, stopwatch);
             let outcome = pressfeed::build(&options, &progress);
+            if pressfeed::delivery::publish::abandoned() {
+                // Stopped by a signal or by --timeout, which ends the
+                // process with its own status once the renames in progress
+                // are done: what the build made of being stopped (an error
+                // writing the manifest, or nothing) is not this run's end.
+                loop {
+                    std::thread::park();
+                }
+            }
             progress.clear();
             let mut pinged = None;
             let mut ping_error = None;

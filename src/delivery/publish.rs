@@ -1243,6 +1243,12 @@ pub fn abandon(grace: Duration) {
     std::mem::forget(_commit);
 }
 
+/// Whether [`abandon`] was called: the run is being stopped, and whoever
+/// stopped it decides how the process ends.
+pub fn abandoned() -> bool {
+    in_flight().abandoned
+}
+
 /// Creates the output folder if missing and locks it, waiting up to `wait`
 /// for another run to release it.
 pub fn lock(out: &Path, wait: Duration) -> Result<OutputLock, PublishError> {
