@@ -67,9 +67,10 @@ fn stages(c: &mut Criterion) {
             }
         })
     });
-    let releases: Vec<validate::Release> = files
+    let releases: Vec<std::sync::Arc<validate::Release>> = files
         .iter()
         .filter_map(|(p, b)| parse_one(&config, p, b))
+        .map(std::sync::Arc::new)
         .collect();
     g.bench_function("group", |b| {
         b.iter(|| {
@@ -79,7 +80,7 @@ fn stages(c: &mut Criterion) {
     });
     let bodies: Vec<(String, &validate::Release)> = releases
         .iter()
-        .map(|r| (load::read_body(&r.path, r.body_offset).unwrap(), r))
+        .map(|r| (load::read_body(&r.path, r.body_offset).unwrap(), &**r))
         .collect();
     g.throughput(Throughput::Bytes(bytes));
     g.bench_function("render", |b| {

@@ -41,6 +41,7 @@ mod testing;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset};
@@ -241,12 +242,12 @@ fn check_paths(
     checked.diagnostics.extend(found.warnings.iter().cloned());
     // Embargoed releases are not part of the site at all until their time:
     // no feed, page, count or date shows them.
-    let (releases, held): (Vec<Release>, Vec<Release>) =
+    let (releases, held): (Vec<Arc<Release>>, Vec<Arc<Release>>) =
         releases.into_iter().partition(|r| r.date <= now);
     checked.held = held
         .into_iter()
         .map(|r| Held {
-            path: r.path,
+            path: r.path.clone(),
             due: r.date,
         })
         .collect();
@@ -634,7 +635,7 @@ fn load_all(
     config: &Config,
     memo: Option<Memo>,
     progress: &dyn Progress,
-) -> (Vec<Release>, Checked, Seeds) {
+) -> (Vec<Arc<Release>>, Checked, Seeds) {
     progress.stage("reading", paths.len() as u64);
     let summaries = archive::enabled(config);
     let read_at = now_nanos();
@@ -671,7 +672,7 @@ fn load_all(
         checked.read += usize::from(read);
         was_read.push(read);
         match &seed.loaded {
-            state::Loaded::Release { release, .. } => releases.push(Release::clone(release)),
+            state::Loaded::Release { release, .. } => releases.push(Arc::clone(release)),
             state::Loaded::Skipped => {}
             state::Loaded::Invalid => checked.invalid += 1,
         }
@@ -724,7 +725,11 @@ fn load_one(path: &Path, config: &Config, summary: bool, read_at: i128) -> state
                 ) = (&mut loaded, summary)
                 {
                     let body = bytes.get(release.body_offset..).unwrap_or_default();
-                    *s = Some(render::summary(&String::from_utf8_lossy(body)));
+                    // UTF-8, as decoding the whole seed found: checked
+                    // again the fast way (a lossy copy only if that fails).
+                    let body = simdutf8::basic::from_utf8(body)
+                        .map_or_else(|_| String::from_utf8_lossy(body), Into::into);
+                    *s = Some(render::summary(&body));
                 }
                 (loaded, diags)
             }
@@ -767,7 +772,7 @@ fn load_bytes(path: &Path, bytes: &[u8], config: &Config) -> (state::Loaded, Vec
     match release {
         Ok(Some(release)) => (
             state::Loaded::Release {
-                release: Box::new(release),
+                release: Arc::new(release),
                 summary: None,
             },
             diags,

@@ -43,6 +43,7 @@ use std::ffi::OsString;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -77,9 +78,8 @@ pub enum Loaded {
     /// A release to publish, with the summary of its body (archive
     /// documents and history pages carry it) when the build needs one.
     Release {
-        /// Boxed: the run keeps one entry per seed, most of them (in an
-        /// incremental build) never filled, and a release is large.
-        release: Box<Release>,
+        /// Shared with the site the run groups it into: never copied.
+        release: Arc<Release>,
         summary: Option<String>,
     },
     /// Well-formed, but nothing to publish (reported as a warning).

@@ -811,10 +811,12 @@ mod tests {
             }
         }
         let config = Config::default();
-        let releases: Vec<Release> = (0..3)
-            .map(|n| Release {
-                url: format!("https://x.nz/{n}"),
-                ..crate::testing::release(&format!("R{n}"))
+        let releases: Vec<std::sync::Arc<Release>> = (0..3)
+            .map(|n| {
+                std::sync::Arc::new(Release {
+                    url: format!("https://x.nz/{n}"),
+                    ..crate::testing::release(&format!("R{n}"))
+                })
             })
             .collect();
         let site = crate::site::group::group(releases, &config, &mut Vec::new());

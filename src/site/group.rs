@@ -75,7 +75,9 @@ impl NameTable {
 #[derive(Debug)]
 pub struct Site {
     /// Newest first; equal dates ordered by URL.
-    pub releases: Vec<Release>,
+    /// Shared with the state's table of seeds (see
+    /// [`crate::delivery::state`]): grouping copies only the few it changes.
+    pub releases: Vec<Arc<Release>>,
     /// One table per kind of [`Site::kinds`] that keys on names, in that
     /// order.
     pub names: Vec<NameTable>,
@@ -105,7 +107,7 @@ impl Site {
 
 /// Groups validated releases into feeds. Duplicate URLs and junk-looking names
 /// are reported on `warnings`.
-pub fn group(releases: Vec<Release>, config: &Config, warnings: &mut Vec<Diagnostic>) -> Site {
+pub fn group(releases: Vec<Arc<Release>>, config: &Config, warnings: &mut Vec<Diagnostic>) -> Site {
     let releases = dedupe(newest_first(releases), warnings);
 
     // The names of every kind keyed on names, side by side; their warnings
@@ -197,7 +199,7 @@ pub fn group(releases: Vec<Release>, config: &Config, warnings: &mut Vec<Diagnos
 /// seed listing a hundred made-up names adds hundreds of files. Linear in
 /// the names of every release.
 fn report_new_names(
-    releases: &[Release],
+    releases: &[Arc<Release>],
     tables: &[NameTable],
     config: &Config,
     warnings: &mut Vec<Diagnostic>,
@@ -253,7 +255,7 @@ fn report_new_names(
 /// order files were read in. Sorts small keys rather than whole releases
 /// (most comparisons are settled by the date alone), then moves each
 /// release once.
-fn newest_first(releases: Vec<Release>) -> Vec<Release> {
+fn newest_first(releases: Vec<Arc<Release>>) -> Vec<Arc<Release>> {
     let mut order: Vec<(i64, u32, u32)> = releases
         .par_iter()
         .enumerate()
@@ -271,7 +273,7 @@ fn newest_first(releases: Vec<Release>) -> Vec<Release> {
             x.url.cmp(&y.url).then_with(|| x.path.cmp(&y.path))
         })
     });
-    let mut slots: Vec<Option<Release>> = releases.into_iter().map(Some).collect();
+    let mut slots: Vec<Option<Arc<Release>>> = releases.into_iter().map(Some).collect();
     order
         .iter()
         .filter_map(|&(.., i)| slots[i as usize].take())
@@ -292,7 +294,7 @@ pub const UPDATE_DAYS: i64 = 7;
 /// (its date; `-2`, `-3` after it if two share a day), which never changes
 /// as long as no earlier release with that URL is added. A warning names the
 /// files, so the owner can give them their own URLs.
-fn dedupe(mut releases: Vec<Release>, warnings: &mut Vec<Diagnostic>) -> Vec<Release> {
+fn dedupe(mut releases: Vec<Arc<Release>>, warnings: &mut Vec<Diagnostic>) -> Vec<Arc<Release>> {
     // The first release with each URL, and the others with it: one hash
     // map entry per release, one list per duplicated URL only.
     let mut first: FxHashMap<&str, usize> = FxHashMap::default();
@@ -369,7 +371,7 @@ fn dedupe(mut releases: Vec<Release>, warnings: &mut Vec<Diagnostic>) -> Vec<Rel
         for &(earlier, later) in &updates {
             dropped[earlier] = true;
             let (date, first_date) = (releases[later].date, releases[earlier].date);
-            let r = &mut releases[later];
+            let r = Arc::make_mut(&mut releases[later]);
             r.amended.get_or_insert_default().updated = Some(date);
             r.date = first_date;
             redated = true;
@@ -392,7 +394,10 @@ fn dedupe(mut releases: Vec<Release>, warnings: &mut Vec<Diagnostic>) -> Vec<Rel
                 })
             };
             if id.is_some() {
-                releases[i].amended.get_or_insert_default().id = id;
+                Arc::make_mut(&mut releases[i])
+                    .amended
+                    .get_or_insert_default()
+                    .id = id;
             }
         }
         let url = releases[published[0]].url.clone();
@@ -473,7 +478,7 @@ struct Interned<'r> {
 /// release, the ids it refers to; names that look like junk, and pairs that
 /// look like one name, are reported on `warnings`.
 fn intern(
-    releases: &[Release],
+    releases: &[Arc<Release>],
     kind: &Kind,
     n: usize,
     taxonomy: &Taxonomy,
@@ -535,7 +540,7 @@ const MAX_PAIRS_REPORTED: usize = 200;
 /// the line of pressfeed.toml that settles it. Only the few rare names'
 /// bodies are read.
 fn report(
-    releases: &[Release],
+    releases: &[Arc<Release>],
     interned: &Interned<'_>,
     taxonomy: &Taxonomy,
     warnings: &mut Vec<Diagnostic>,
@@ -682,7 +687,7 @@ struct Usage<'a> {
 /// [`MAX_PAIRS_REPORTED`] of them, each with the files it is in
 /// (`listed`) and the line of pressfeed.toml that settles it.
 fn report_pairs(
-    releases: &[Release],
+    releases: &[Arc<Release>],
     interned: &Interned<'_>,
     taxonomy: &Taxonomy,
     u: &Usage<'_>,
