@@ -1350,18 +1350,6 @@ fn read_manifest(tree: &Tree<'_>) -> Result<(Manifest, Vec<u8>, Vec<String>), Pu
 /// set back, unlike the modification time).
 pub type FileStamp = (u64, u64, i64, i64);
 
-/// The stamp of a file as `stat` describes it.
-// The fields of `stat` are of other types on other Unixes.
-#[allow(clippy::unnecessary_cast)]
-pub fn stamp_of(st: &rustix::fs::Stat) -> FileStamp {
-    (
-        st.st_size as u64,
-        st.st_ino as u64,
-        st.st_ctime as i64,
-        st.st_ctime_nsec as i64,
-    )
-}
-
 /// The [`FileStamp`] of each of `paths` (relative to `out`), each reached
 /// from the output folder's descriptor one name at a time, never through a
 /// link: `None` for a path where there is no regular file, or one reached
@@ -1389,7 +1377,12 @@ pub fn owned_stamps<'a>(
                 if FileType::from_raw_mode(st.st_mode) == FileType::RegularFile
                     && (*rel == MANIFEST || manifest.may_own(rel, st.st_size as u64)) =>
             {
-                Some(stamp_of(&st))
+                Some((
+                    st.st_size as u64,
+                    st.st_ino as u64,
+                    st.st_ctime as i64,
+                    st.st_ctime_nsec as i64,
+                ))
             }
             _ => None,
         })
