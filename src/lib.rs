@@ -808,7 +808,7 @@ impl<'a> Known<'a> {
         outputs: Option<&'a state::Outputs>,
     ) -> Known<'a> {
         // Keyed by the path's bytes: a `Path` hashes component by component.
-        let at: std::collections::HashMap<&std::ffi::OsStr, &state::Seed> =
+        let at: foldhash::HashMap<&std::ffi::OsStr, &state::Seed> =
             paths.iter().map(|p| p.as_os_str()).zip(seeds).collect();
         let (keys, summaries) = (0..site.releases.len() as u32)
             .into_par_iter()
@@ -918,7 +918,7 @@ pub fn write_outputs<'l>(
         .zip(&carried)
         .map(|(&i, &needed)| {
             if !needed {
-                return Ok(Item::new(site, i, render::Rendered::default()));
+                return Ok(Item::unused(site, i));
             }
             let release = &site.releases[i as usize];
             let body = read_body(release)?;
@@ -936,7 +936,7 @@ pub fn write_outputs<'l>(
         .zip(&archived_needed)
         .map(|(&i, &needed)| {
             if !needed {
-                return Ok(Item::new(site, i, render::Rendered::default()));
+                return Ok(Item::unused(site, i));
             }
             let item = summary_item(site, known, i)?;
             progress.advance(1);

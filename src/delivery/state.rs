@@ -38,13 +38,13 @@
 //! changes a few seeds, which a shard per 1/256th of the seeds keeps to a
 //! small write. See README.md ("Incremental builds") for the figures.
 
-use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use foldhash::HashMap;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -264,6 +264,10 @@ impl State {
             .map(|n| (n, state.read(&dir.join(shard_name(n)))))
             .collect();
         let mut refused = Vec::new();
+        let entries = shards
+            .iter()
+            .map(|(_, s)| s.as_ref().map_or(0, |s| s.0.len()));
+        state.seeds.reserve(entries.sum());
         for (n, shard) in shards {
             match shard {
                 Ok((seeds, hash)) => {

@@ -735,6 +735,19 @@ impl<'a> Item<'a> {
         }
     }
 
+    /// Release `index` of `site` as no file made this run carries it: a
+    /// place in the lists of items that no writer reads (without its
+    /// names, which would cost three allocations an item in a run that
+    /// makes a few files of a million releases).
+    pub fn unused(site: &'a Site, index: u32) -> Item<'a> {
+        Item {
+            index,
+            release: &site.releases[index as usize],
+            terms: Vec::new(),
+            rendered: Rendered::default(),
+        }
+    }
+
     pub fn new(site: &'a Site, index: u32, rendered: Rendered) -> Item<'a> {
         Item {
             index,

@@ -130,19 +130,37 @@ pub struct Month {
     pub end: usize,
 }
 
+/// The year and month of each release of a site (same index as
+/// [`Site::releases`]), as its pages show them (its own date): worked out
+/// once for every feed's history.
+pub struct Calendar(Vec<(i32, u32)>);
+
+impl Calendar {
+    pub fn new(site: &Site) -> Calendar {
+        use rayon::prelude::*;
+        Calendar(
+            site.releases
+                .par_iter()
+                .map(|r| (r.date.year(), r.date.month()))
+                .collect(),
+        )
+    }
+}
+
 /// The years of a feed's releases, newest first (releases are newest first,
 /// so each year, and each month of it, is one run of them). Years and
-/// months are those of each release's own date, as its pages show it.
-pub fn years(site: &Site, feed: &Feed) -> Vec<Year> {
-    let date = |i: u32| site.releases[i as usize].date;
-    runs(&feed.releases, 0, |i| date(i).year())
+/// months are those of each release's own date, as its pages show it
+/// (`calendar`, made from the feed's site).
+pub fn years(calendar: &Calendar, feed: &Feed) -> Vec<Year> {
+    let at = |i: u32| calendar.0[i as usize];
+    runs(&feed.releases, 0, |i| at(i).0)
         .into_iter()
         .map(|(year, start, end)| Year {
             year,
             start,
             end,
             months: match end - start > MONTHS_ABOVE {
-                true => runs(&feed.releases[start..end], start, |i| date(i).month())
+                true => runs(&feed.releases[start..end], start, |i| at(i).1)
                     .into_iter()
                     .map(|(month, start, end)| Month { month, start, end })
                     .collect(),

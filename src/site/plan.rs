@@ -268,9 +268,14 @@ impl<'s> Plan<'s> {
         let documents = documents(site, config, &pages, position, archived_position);
         let mut history = Vec::new();
         if archives {
-            for (n, feed) in site.feeds.iter().enumerate() {
-                history.extend(history_pages(site, n, feed, archived_position));
-            }
+            let calendar = archive::Calendar::new(site);
+            let by_feed: Vec<Vec<HistoryPlan>> = site
+                .feeds
+                .par_iter()
+                .enumerate()
+                .map(|(n, feed)| history_pages(&calendar, n, feed, archived_position))
+                .collect();
+            history = by_feed.into_iter().flatten().collect();
         }
         let pages = site
             .feeds
@@ -455,7 +460,7 @@ fn archive_documents(
 /// followed by its months' pages when it has them; their entries are
 /// positions in [`Plan::archived`] (`position`).
 fn history_pages(
-    site: &Site,
+    calendar: &archive::Calendar,
     n: usize,
     feed: &Feed,
     position: impl Fn(&u32) -> u32,
@@ -465,7 +470,7 @@ fn history_pages(
         feed.releases[start..end].iter().map(&position).collect()
     };
     let mut history = Vec::new();
-    for year in archive::years(site, feed) {
+    for year in archive::years(calendar, feed) {
         let months: Vec<(u32, usize)> = year
             .months
             .iter()
