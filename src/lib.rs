@@ -414,7 +414,7 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
     let mut checked = checked;
     let mut pings_pending = 0;
     // What this run knows of its seeds is stored while it makes its files
-    // (the state's shards: 39 MB for the real archive after a full build),
+    // (the state's shards: 25 MB for the real archive after a full build),
     // on the cores that making them leaves idle.
     let written = std::thread::scope(|scope| {
         if options.use_cache {

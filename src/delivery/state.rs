@@ -8,8 +8,9 @@
 //! - **Seeds**, in [`SHARDS`] files (`seeds-00.bin` to `seeds-ff.bin`, a seed
 //!   in the shard its path hashes to): per seed, its stamp (size, inode and
 //!   change time, as the cache record uses), the BLAKE3 hash of its bytes,
-//!   and what reading it gave (the validated release, its summary, or why
-//!   it cannot be published) with its warnings. A seed whose stamp is the
+//!   and what reading it gave (the validated release, or why it cannot be
+//!   published) with its warnings; not the summary of its body, which a run
+//!   makes again for the few archive documents and history pages it writes. A seed whose stamp is the
 //!   recorded one is not read again; one new release rewrites one shard.
 //! - **Outputs**, in `outputs.bin`: per file a build writes from the plan
 //!   (feed documents and pages), a digest of everything it is made of (see
@@ -56,7 +57,7 @@ use crate::input::validate::Release;
 /// The first bytes of every state file.
 pub const MAGIC: &[u8; 16] = b"pressfeed-state\n";
 /// Bumped whenever the meaning of the state changes.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 /// How many files the seeds are spread over.
 pub const SHARDS: usize = 256;
 /// A state file larger than this is not read.
@@ -80,6 +81,11 @@ pub enum Loaded {
     Release {
         /// Shared with the site the run groups it into: never copied.
         release: Arc<Release>,
+        /// Made while the seed is read, for the run that read it; not
+        /// stored. A later run makes the few it needs from the body (those
+        /// of the archive documents and history pages it writes), which
+        /// costs less than decoding every summary of the archive each run.
+        #[serde(skip)]
         summary: Option<String>,
     },
     /// Well-formed, but nothing to publish (reported as a warning).
