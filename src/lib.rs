@@ -377,7 +377,7 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
     let state_warnings = std::mem::take(&mut state.distrusted);
     let stamps = fingerprint.as_ref().and(stamps_taken.as_deref());
     let memo = Memo {
-        seeds: paths.iter().map(|p| state.take(p)).collect(),
+        seeds: state.take_all(paths),
         stamps,
     };
     let (checked, site, seeds) = check_paths(&found, &config, now, Some(memo), progress)?;

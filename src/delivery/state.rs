@@ -180,6 +180,9 @@ pub struct State {
     /// Keyed by the path's bytes (a `Path` hashes component by component,
     /// which costs more than the rest of looking a seed up).
     seeds: HashMap<OsString, Seed>,
+    /// How many entries each shard read and trusted has: a shard with more
+    /// than the run's seeds in it has some that are gone.
+    shard_entries: Vec<usize>,
     /// The hash of each shard read and trusted: a shard whose entries did
     /// not change is not written again.
     shard_hashes: Vec<Option<Digest>>,
@@ -248,13 +251,19 @@ impl State {
     /// trusted of it, or an empty state when there is none (then every
     /// seed is read and every file written).
     pub fn load(out: &Path, salt: Digest) -> State {
-        let dir = location(out);
+        State::load_from(location(out), out, salt)
+    }
+
+    /// [`State::load`], with the state's folder `dir` (`None` without a
+    /// cache folder).
+    fn load_from(dir: Option<PathBuf>, out: &Path, salt: Digest) -> State {
         let canonical = fs::canonicalize(out).unwrap_or_else(|_| out.to_path_buf());
         let mut state = State {
             dir: dir.clone(),
             out: canonical,
             salt,
             shard_hashes: vec![None; SHARDS],
+            shard_entries: vec![0; SHARDS],
             ..State::default()
         };
         let Some(dir) = dir else {
@@ -284,6 +293,7 @@ impl State {
                         continue;
                     }
                     state.shard_hashes[n] = Some(hash);
+                    state.shard_entries[n] = seeds.len();
                     state
                         .seeds
                         .extend(seeds.into_iter().map(|(p, s)| (p.into_os_string(), s)));
@@ -404,11 +414,15 @@ impl State {
         written
     }
 
-    /// What the state knows of the seed at `path`, taken out of it: the
-    /// seeds left when every seed of a run has been taken are those that
-    /// are gone.
-    pub fn take(&mut self, path: &Path) -> Option<Seed> {
-        self.seeds.remove(path.as_os_str())
+    /// What the state knows of each seed of `paths` (same order), looked
+    /// up side by side; the table is emptied (the entries of seeds that
+    /// are gone are counted by shard, see [`State::store_seeds`]).
+    pub fn take_all(&mut self, paths: &[PathBuf]) -> Vec<Option<Seed>> {
+        let table = std::mem::take(&mut self.seeds);
+        paths
+            .par_iter()
+            .map(|p| table.get(p.as_os_str()).cloned())
+            .collect()
     }
 
     /// Stores what a run knows of its seeds: `seeds` (one per path of
@@ -432,11 +446,17 @@ impl State {
         let shard: Vec<usize> = paths.iter().map(|p| shard_of(p)).collect();
         let mut dirty: Vec<bool> = self.shard_hashes.iter().map(Option::is_none).collect();
         dirty.resize(SHARDS, true);
-        for (&n, _) in shard.iter().zip(read).filter(|(_, r)| **r) {
-            dirty[n] = true;
+        // A shard none of whose seeds was read had an entry for each: it
+        // changed only if it has entries for seeds that are gone.
+        let mut unread = vec![0; SHARDS];
+        for (&n, &read) in shard.iter().zip(read) {
+            match read {
+                true => dirty[n] = true,
+                false => unread[n] += 1,
+            }
         }
-        for gone in self.seeds.keys() {
-            dirty[shard_of(Path::new(gone))] = true;
+        for (n, &entries) in self.shard_entries.iter().enumerate() {
+            dirty[n] |= entries != unread[n];
         }
         let mut shards: Vec<Vec<(&PathBuf, &Seed)>> = vec![Vec::new(); SHARDS];
         for ((path, seed), &n) in paths.iter().zip(seeds).zip(&shard) {
@@ -585,6 +605,63 @@ mod tests {
             state.read::<Outputs>(&dir.join(OUTPUTS_NAME)),
             Err(Refusal::Distrusted(_))
         ));
+    }
+
+    /// A run rewrites the shards of the seeds it read and of those that
+    /// are gone, and leaves the others as they are.
+    #[test]
+    fn only_the_shards_of_changed_and_gone_seeds_are_written_again() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        fs::create_dir(&out).unwrap();
+        let dir = tmp.path().join("state");
+        // Three seeds, each in a shard of its own.
+        let mut paths: Vec<PathBuf> = Vec::new();
+        for n in 0.. {
+            let p = PathBuf::from(format!("seeds/{n}.md"));
+            if paths.iter().all(|q| shard_of(q) != shard_of(&p)) {
+                paths.push(p);
+            }
+            if paths.len() == 3 {
+                break;
+            }
+        }
+        let seed = |n: u8| Seed {
+            stamp: (n as u64, 1, 2, 3),
+            hash: [n; 32],
+            loaded: Loaded::Skipped,
+            diagnostics: Vec::new(),
+            racy: false,
+        };
+        let seeds: Vec<Seed> = (0..3).map(seed).collect();
+        let load = || State::load_from(Some(dir.clone()), &out, [7; 32]);
+        let ino = |p: &Path| {
+            use std::os::unix::fs::MetadataExt;
+            fs::metadata(dir.join(shard_name(shard_of(p))))
+                .unwrap()
+                .ino()
+        };
+
+        let mut first = load();
+        assert_eq!(first.take_all(&paths), vec![None, None, None]);
+        first.store_seeds(&paths, &seeds, &[true; 3]);
+        let (a, b) = (ino(&paths[0]), ino(&paths[1]));
+
+        // The third seed is gone, the second was read again.
+        let mut second = load();
+        let kept = &paths[..2];
+        let taken = second.take_all(kept);
+        assert_eq!(taken, vec![Some(seed(0)), Some(seed(1))]);
+        second.store_seeds(kept, &seeds[..2], &[false, true]);
+        assert_eq!(ino(&paths[0]), a, "an unchanged shard is not written");
+        assert_ne!(ino(&paths[1]), b, "the shard of a seed read is written");
+
+        let mut third = load();
+        assert_eq!(
+            third.take_all(&paths),
+            vec![Some(seed(0)), Some(seed(1)), None],
+            "the entry of a seed that is gone is dropped"
+        );
     }
 
     #[test]
