@@ -96,13 +96,6 @@ impl Hub {
 
 const BASE: &str = "https://example.govt.nz/feeds/";
 
-fn release(n: usize, minister: &str) -> String {
-    format!(
-        "---\ntitle: \"Release {n}\"\ndate: 2024-03-{:02}\nurl: https://example.govt.nz/release/{n}\nministers:\n  - {minister}\nportfolios:\n  - Finance\n---\n\nRelease {n} says something.\n",
-        1 + n % 28
-    )
-}
-
 /// A site with two releases and a config naming `hubs`.
 fn site(hubs: &[&str]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

@@ -26,6 +26,15 @@ pub fn cache_home() -> &'static Path {
         .path()
 }
 
+/// A small valid seed: release `n` of 2024 (its day from `n`), by
+/// `minister`, in Finance.
+pub fn release(n: usize, minister: &str) -> String {
+    format!(
+        "---\ntitle: \"Release {n}\"\ndate: 2024-03-{:02}\nurl: https://example.govt.nz/release/{n}\nministers:\n  - {minister}\nportfolios:\n  - Finance\n---\n\nRelease {n} says something.\n",
+        1 + n % 28
+    )
+}
+
 /// Runs `pressfeed` with `args` from `dir`, with the cache in
 /// [`cache_home`] and no failure injected.
 pub fn pressfeed(dir: &Path, args: &[&str]) -> Output {
