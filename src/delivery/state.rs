@@ -39,7 +39,6 @@
 //! changes a few seeds, which a shard per 1/256th of the seeds keeps to a
 //! small write. See README.md ("Incremental builds") for the figures.
 
-use std::ffi::OsString;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -57,7 +56,7 @@ use crate::input::validate::Release;
 /// The first bytes of every state file.
 pub const MAGIC: &[u8; 16] = b"pressfeed-state\n";
 /// Bumped whenever the meaning of the state changes.
-pub const FORMAT: u32 = 2;
+pub const FORMAT: u32 = 3;
 /// How many files the seeds are spread over.
 pub const SHARDS: usize = 256;
 /// A state file larger than this is not read.
@@ -177,9 +176,11 @@ pub struct State {
     dir: Option<PathBuf>,
     out: PathBuf,
     salt: Digest,
-    /// Keyed by the path's bytes (a `Path` hashes component by component,
-    /// which costs more than the rest of looking a seed up).
-    seeds: HashMap<OsString, Seed>,
+    /// The seed table, one list per shard as it was read, sorted by the
+    /// path's bytes: a seed is looked up in its shard by binary search,
+    /// with no table built (a `Path` compares component by component,
+    /// which would cost more than the rest of looking a seed up).
+    seeds: Vec<Vec<(PathBuf, Seed)>>,
     /// How many entries each shard read and trusted has: a shard with more
     /// than the run's seeds in it has some that are gone.
     shard_entries: Vec<usize>,
@@ -220,6 +221,11 @@ pub fn salt(config: &Path) -> io::Result<Digest> {
 /// The shard of the seed at `path`.
 fn shard_of(path: &Path) -> usize {
     blake3::hash(path.as_os_str().as_encoded_bytes()).as_bytes()[0] as usize % SHARDS
+}
+
+/// A path's bytes, which the seed table is sorted by.
+fn bytes(path: &Path) -> &[u8] {
+    path.as_os_str().as_encoded_bytes()
 }
 
 fn shard_name(n: usize) -> String {
@@ -276,27 +282,30 @@ impl State {
         type Shard = Result<(Vec<(PathBuf, Seed)>, Digest), Refusal>;
         let shards: Vec<(usize, Shard)> = (0..SHARDS)
             .into_par_iter()
-            .map(|n| (n, state.read(&dir.join(shard_name(n)))))
+            .map(|n| {
+                let read: Shard = state.read(&dir.join(shard_name(n)));
+                let shard = read.and_then(|(seeds, hash)| {
+                    // An entry in the wrong shard, or out of order, was not
+                    // written by this format: not trusted.
+                    let sorted = seeds.windows(2).all(|w| bytes(&w[0].0) < bytes(&w[1].0));
+                    match sorted && seeds.iter().all(|(p, _)| shard_of(p) == n) {
+                        true => Ok((seeds, hash)),
+                        false => Err(Refusal::Distrusted(
+                            "an entry is in the wrong shard or out of order".into(),
+                        )),
+                    }
+                });
+                (n, shard)
+            })
             .collect();
         let mut refused = Vec::new();
-        let entries = shards
-            .iter()
-            .map(|(_, s)| s.as_ref().map_or(0, |s| s.0.len()));
-        state.seeds.reserve(entries.sum());
+        state.seeds = vec![Vec::new(); SHARDS];
         for (n, shard) in shards {
             match shard {
                 Ok((seeds, hash)) => {
-                    // An entry in the wrong shard was not written by this
-                    // format: not trusted.
-                    if seeds.iter().any(|(p, _)| shard_of(p) != n) {
-                        refused.push((n, "an entry is in the wrong shard".to_string()));
-                        continue;
-                    }
                     state.shard_hashes[n] = Some(hash);
                     state.shard_entries[n] = seeds.len();
-                    state
-                        .seeds
-                        .extend(seeds.into_iter().map(|(p, s)| (p.into_os_string(), s)));
+                    state.seeds[n] = seeds;
                 }
                 Err(Refusal::Missing | Refusal::Outdated) => {}
                 Err(Refusal::Distrusted(why)) => refused.push((n, why)),
@@ -419,9 +428,16 @@ impl State {
     /// are gone are counted by shard, see [`State::store_seeds`]).
     pub fn take_all(&mut self, paths: &[PathBuf]) -> Vec<Option<Seed>> {
         let table = std::mem::take(&mut self.seeds);
+        if table.is_empty() {
+            return vec![None; paths.len()];
+        }
         paths
             .par_iter()
-            .map(|p| table.get(p.as_os_str()).cloned())
+            .map(|p| {
+                let shard = &table[shard_of(p)];
+                let at = shard.binary_search_by(|(q, _)| bytes(q).cmp(bytes(p)));
+                at.ok().map(|i| shard[i].1.clone())
+            })
             .collect()
     }
 
@@ -465,8 +481,9 @@ impl State {
             }
         }
         for (n, shard) in shards.iter_mut().enumerate().filter(|(n, _)| dirty[*n]) {
-            // Sorted, so the same entries always give the same bytes.
-            shard.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            // Sorted, so the same entries always give the same bytes, and
+            // a later run finds each by binary search.
+            shard.sort_unstable_by(|a, b| bytes(a.0).cmp(bytes(b.0)));
             let _ = self.write(&dir, &shard_name(n), shard, None);
         }
     }
