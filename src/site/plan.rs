@@ -233,13 +233,14 @@ impl<'s> Plan<'s> {
             .collect();
         carried.par_sort_unstable();
         carried.dedup();
-        let position = |i: &u32| {
-            carried
-                .binary_search(i)
-                .expect("`carried` holds every release a feed emits") as u32
-        };
+        let total = site.releases.len();
+        let position = position_in(&carried, total);
         let archives = archive::enabled(config);
+        // A feed of every release (the global one) makes the list of every
+        // release of every feed the site's own list.
+        let every = site.feeds.iter().any(|feed| feed.releases.len() == total);
         let archived: Vec<u32> = match archives {
+            true if every => (0..total as u32).collect(),
             true => {
                 let mut all: Vec<u32> = site
                     .feeds
@@ -252,11 +253,7 @@ impl<'s> Plan<'s> {
             }
             false => Vec::new(),
         };
-        let archived_position = |i: &u32| {
-            archived
-                .binary_search(i)
-                .expect("`archived` holds every release of every feed") as u32
-        };
+        let archived_position = position_in(&archived, total);
         let pages: Vec<Vec<archive::ArchivePage>> = site
             .feeds
             .iter()
@@ -310,17 +307,14 @@ impl<'s> Plan<'s> {
         if self.archived.is_empty() {
             return;
         }
-        let archived = &self.archived;
+        let total = site.releases.len();
+        let archived_position = position_in(&self.archived, total);
         let mut changed = false;
         let pages: Vec<Vec<archive::ArchivePage>> = site
             .feeds
             .iter()
             .map(|feed| {
-                let bytes = |k: usize| {
-                    archived
-                        .binary_search(&feed.releases[k])
-                        .map_or(0, |p| sizes[p])
-                };
+                let bytes = |k: usize| sizes[archived_position(&feed.releases[k]) as usize];
                 let len = feed.releases.len();
                 let fitted = archive::fitted_pages(len, config.archive_page_size, room, bytes);
                 changed |= fitted != archive::pages(len, config.archive_page_size);
@@ -330,17 +324,7 @@ impl<'s> Plan<'s> {
         if !changed {
             return;
         }
-        let carried = &self.carried;
-        let position = |i: &u32| {
-            carried
-                .binary_search(i)
-                .expect("`carried` holds every release a feed emits") as u32
-        };
-        let archived_position = |i: &u32| {
-            archived
-                .binary_search(i)
-                .expect("`archived` holds every release of every feed") as u32
-        };
+        let position = position_in(&self.carried, total);
         self.documents = documents(site, config, &pages, position, archived_position);
     }
 
@@ -363,6 +347,21 @@ impl<'s> Plan<'s> {
         let start = self.history.partition_point(|h| h.feed < n);
         let end = self.history.partition_point(|h| h.feed <= n);
         &self.history[start..end]
+    }
+}
+
+/// The position of a release in `list` (the releases of a site of `total`
+/// that some document carries, ascending, each once: [`Plan::carried`] or
+/// [`Plan::archived`]), for a release the list holds: the release itself
+/// when the list holds them all (with the global feed, `archived` always
+/// does), else found by binary search.
+fn position_in(list: &[u32], total: usize) -> impl Fn(&u32) -> u32 + Copy + Sync + '_ {
+    let all = list.len() == total;
+    move |i: &u32| match all {
+        true => *i,
+        false => list
+            .binary_search(i)
+            .expect("the list holds every release its documents carry") as u32,
     }
 }
 
