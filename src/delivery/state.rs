@@ -10,8 +10,9 @@
 //!   change time, as the cache record uses), the BLAKE3 hash of its bytes,
 //!   and what reading it gave (the validated release, or why it cannot be
 //!   published) with its warnings; not the summary of its body, which a run
-//!   makes again for the few archive documents and history pages it writes. A seed whose stamp is the
-//!   recorded one is not read again; one new release rewrites one shard.
+//!   makes again for the few archive documents and history pages it writes.
+//!   A seed whose stamp is the recorded one is not read again; one new
+//!   release rewrites one shard.
 //! - **Outputs**, in `outputs.bin`: per file a build writes from the plan
 //!   (feed documents and pages), a digest of everything it is made of (see
 //!   [`crate::output::digest`]) and what the file on disk looked like when

@@ -225,32 +225,12 @@ impl<'s> Plan<'s> {
             .iter()
             .map(|feed| FeedInfo::new(site, feed, config))
             .collect();
-        let mut carried: Vec<u32> = site
-            .feeds
-            .iter()
-            .flat_map(|feed| feed.emitted(limit))
-            .copied()
-            .collect();
-        carried.par_sort_unstable();
-        carried.dedup();
         let total = site.releases.len();
+        let carried = union(total, site.feeds.iter().map(|feed| feed.emitted(limit)));
         let position = position_in(&carried, total);
         let archives = archive::enabled(config);
-        // A feed of every release (the global one) makes the list of every
-        // release of every feed the site's own list.
-        let every = site.feeds.iter().any(|feed| feed.releases.len() == total);
         let archived: Vec<u32> = match archives {
-            true if every => (0..total as u32).collect(),
-            true => {
-                let mut all: Vec<u32> = site
-                    .feeds
-                    .iter()
-                    .flat_map(|feed| feed.releases.iter().copied())
-                    .collect();
-                all.par_sort_unstable();
-                all.dedup();
-                all
-            }
+            true => union(total, site.feeds.iter().map(|feed| &feed.releases[..])),
             false => Vec::new(),
         };
         let archived_position = position_in(&archived, total);
@@ -350,11 +330,24 @@ impl<'s> Plan<'s> {
     }
 }
 
+/// The releases of a site of `total` that any of `lists` holds, ascending,
+/// each once: one mark per entry, then one pass over the site, however
+/// many feeds list a release.
+fn union<'l>(total: usize, lists: impl Iterator<Item = &'l [u32]>) -> Vec<u32> {
+    let mut held = vec![false; total];
+    for list in lists {
+        for &i in list {
+            held[i as usize] = true;
+        }
+    }
+    (0..total as u32).filter(|&i| held[i as usize]).collect()
+}
+
 /// The position of a release in `list` (the releases of a site of `total`
 /// that some document carries, ascending, each once: [`Plan::carried`] or
 /// [`Plan::archived`]), for a release the list holds: the release itself
 /// when the list holds them all (with the global feed, `archived` always
-/// does), else found by binary search.
+/// does: it is then the site's own list), else found by binary search.
 fn position_in(list: &[u32], total: usize) -> impl Fn(&u32) -> u32 + Copy + Sync + '_ {
     let all = list.len() == total;
     move |i: &u32| match all {
