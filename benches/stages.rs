@@ -98,7 +98,7 @@ fn stages(c: &mut Criterion) {
         .map(|i| {
             let r = &site.releases[i as usize];
             let body = load::read_body(&r.path, r.body_offset).unwrap();
-            Item::new(&site, i, render::render(&body, &r.url, &r.attachments))
+            Item::new(&site, i, r, render::render(&body, &r.url, &r.attachments))
         })
         .collect();
     g.throughput(Throughput::Elements(items.len() as u64));

@@ -51,6 +51,7 @@ pub use crate::progress::{NoProgress, Progress};
 
 use crate::config::Config;
 use crate::delivery::publish::PublishStats;
+use crate::delivery::snapshot::{Parts, Snapshot};
 use crate::delivery::{cache, deploy, publish, state, websub};
 use crate::diag::Diagnostic;
 use crate::input::validate::Release;
@@ -58,7 +59,7 @@ use crate::input::{frontmatter, load, validate};
 use crate::output::{FEED_FORMATS, Item, html};
 use crate::site::group::Site;
 use crate::site::plan::Plan;
-use crate::site::{archive, group, paths};
+use crate::site::{archive, group, paths, regroup};
 
 /// Where a run reads from and writes to.
 #[derive(Debug, Clone)]
@@ -82,6 +83,11 @@ pub struct Options {
     /// Skip the pipeline when the inputs are those of the last build (see
     /// [`cache`]).
     pub use_cache: bool,
+    /// Add new seeds to the site the last build grouped when nothing else
+    /// changed (see [`regroup`]), rather than group every release again.
+    /// A run that cannot finish that way (its output is over budget, which
+    /// the whole site must say why) runs again without.
+    pub regroup: bool,
     /// The moment the run takes as now (`--now`), or `None` for the clock:
     /// it decides only which embargoed releases are due.
     pub now: Option<DateTime<FixedOffset>>,
@@ -101,6 +107,7 @@ impl Default for Options {
             #[cfg(feature = "test-hooks")]
             deploy_fail_after: None,
             use_cache: true,
+            regroup: true,
             now: None,
         }
     }
@@ -276,6 +283,204 @@ struct Seeds {
     read: Vec<bool>,
 }
 
+/// What a run read of its seeds.
+enum Read {
+    /// Every seed, read or taken from the state.
+    All(Seeds),
+    /// Only new seeds, added to the site the last build grouped.
+    Added(AddedSeeds),
+}
+
+impl Read {
+    /// The seeds whose stamp cannot be trusted, with their bytes' hash
+    /// (see [`state::racy`]).
+    fn racy(&self) -> Vec<(u32, state::Digest)> {
+        match self {
+            Read::All(seeds) => seeds
+                .seeds
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.racy)
+                .map(|(n, s)| (n as u32, s.hash))
+                .collect(),
+            Read::Added(added) => added.racy.clone(),
+        }
+    }
+
+    /// The hash of every URL grouping saw ([`regroup::url_hash`]).
+    fn urls(&self) -> Vec<u64> {
+        match self {
+            Read::All(seeds) => seeds
+                .seeds
+                .par_iter()
+                .filter_map(|s| match &s.loaded {
+                    state::Loaded::Release { release, .. } => Some(regroup::url_hash(&release.url)),
+                    _ => None,
+                })
+                .collect(),
+            Read::Added(added) => added.urls.clone(),
+        }
+    }
+}
+
+/// The new seeds a run read (by their index among the run's seeds), and
+/// what the next run needs to know of every seed besides.
+struct AddedSeeds {
+    seeds: Vec<(usize, state::Seed)>,
+    /// Per release of the site, its seed.
+    seed_of: Vec<u32>,
+    racy: Vec<(u32, state::Digest)>,
+    urls: Vec<u64>,
+}
+
+/// A run after new seeds only (see [`regroup`]).
+struct Added {
+    checked: Checked,
+    site: Site,
+    seeds: AddedSeeds,
+}
+
+impl Added {
+    /// Reads the new seeds of `found` (those `snapshot` does not know)
+    /// and adds their releases to the site it describes; `None` when
+    /// anything else changed (a seed edited, touched or gone, what the
+    /// walk warned about, a release held back or due) or the new releases
+    /// cannot simply be added: then the run reads and groups every seed.
+    fn read(
+        found: &load::Found,
+        stamps: &[cache::Stamp],
+        config: &Config,
+        now: DateTime<FixedOffset>,
+        snapshot: &Snapshot,
+        progress: &dyn Progress,
+    ) -> Option<Added> {
+        if snapshot.walk != found.warnings
+            || snapshot.invalid > 0
+            || snapshot.held.iter().any(|(_, due)| *due <= now)
+        {
+            return None;
+        }
+        // The run's seeds and the snapshot's, both in the order of their
+        // paths' bytes, side by side.
+        let paths = &found.files;
+        let known = snapshot.seeds();
+        let mut old_to_new = vec![0u32; known];
+        let mut new = Vec::new();
+        let mut racy = Vec::new();
+        let mut j = 0;
+        for (n, path) in paths.iter().enumerate() {
+            let order = (j < known).then(|| {
+                snapshot
+                    .seed_path(j)
+                    .cmp(path.as_os_str().as_encoded_bytes())
+            });
+            match order {
+                Some(std::cmp::Ordering::Equal) => {
+                    if stamps[n] != *snapshot.stamp(j) {
+                        return None;
+                    }
+                    old_to_new[j] = n as u32;
+                    j += 1;
+                }
+                // A seed of the last build is gone.
+                Some(std::cmp::Ordering::Less) => return None,
+                _ => new.push(n),
+            }
+        }
+        if j < known {
+            return None;
+        }
+        progress.stage("reading", (new.len() + snapshot.racy.len()) as u64);
+        // A seed that changed just before the last build read it may have
+        // changed again without its stamp moving: its bytes tell.
+        let read_at = now_nanos();
+        for &(old, hash) in &snapshot.racy {
+            let n = old_to_new[old as usize] as usize;
+            let bytes = std::fs::read(&paths[n]).ok()?;
+            if *blake3::hash(&bytes).as_bytes() != hash {
+                return None;
+            }
+            if state::racy(&stamps[n], read_at) {
+                racy.push((n as u32, hash));
+            }
+            progress.advance(1);
+        }
+        let summaries = archive::enabled(config);
+        let seeds: Vec<(usize, state::Seed)> = new
+            .par_iter()
+            .map(|&n| {
+                let seed = load_one(&paths[n], config, summaries, read_at);
+                progress.advance(1);
+                (n, seed)
+            })
+            .collect();
+        let mut releases = Vec::new();
+        let mut diagnostics = snapshot.diagnostics.clone();
+        for (n, seed) in &seeds {
+            match &seed.loaded {
+                state::Loaded::Release { release, .. } if release.date <= now => {
+                    releases.push(Arc::clone(release));
+                }
+                state::Loaded::Skipped => {}
+                // Held back, or not publishable.
+                _ => return None,
+            }
+            if seed.racy {
+                racy.push((*n as u32, seed.hash));
+            }
+            diagnostics.extend(seed.diagnostics.iter().cloned());
+        }
+        racy.sort_unstable();
+        progress.stage("adding", 0);
+        let mut urls = snapshot.urls();
+        let site = regroup::add(snapshot.site(config)?, &urls, releases).ok()?;
+        let added = site.releases.len() - snapshot.releases();
+        // The new releases come first, then the snapshot's, in its order.
+        let mut seed_of: Vec<u32> = site.releases[..added]
+            .iter()
+            .map(|r| {
+                let at = paths.binary_search_by(|p| {
+                    p.as_os_str()
+                        .as_encoded_bytes()
+                        .cmp(r.path.as_os_str().as_encoded_bytes())
+                });
+                at.expect("a new release's seed is one of the run's") as u32
+            })
+            .collect();
+        seed_of.extend((0..snapshot.releases()).map(|i| old_to_new[snapshot.seed_of(i)]));
+        urls.extend(
+            site.releases[..added]
+                .iter()
+                .map(|r| regroup::url_hash(&r.url)),
+        );
+        diag::sort(&mut diagnostics);
+        let checked = Checked {
+            files: paths.len(),
+            read: seeds.len() + snapshot.racy.len(),
+            invalid: 0,
+            diagnostics,
+            held: snapshot
+                .held
+                .iter()
+                .map(|(path, due)| Held {
+                    path: path.clone(),
+                    due: *due,
+                })
+                .collect(),
+        };
+        Some(Added {
+            checked,
+            site,
+            seeds: AddedSeeds {
+                seeds,
+                seed_of,
+                racy,
+                urls,
+            },
+        })
+    }
+}
+
 /// The moment a run takes as now.
 fn now(options: &Options) -> DateTime<FixedOffset> {
     options
@@ -370,18 +575,42 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
     // An incremental build: what the last build knew of each seed and
     // each file it wrote, as far as it can be trusted (see [`state`]).
     progress.stage("state", 0);
-    let mut state = match (options.use_cache, state::salt(&options.config)) {
-        (true, Ok(salt)) => state::State::load(&options.out, salt),
-        _ => state::State::default(),
+    let salt = state::salt(&options.config)
+        .ok()
+        .filter(|_| options.use_cache);
+    let mut state = salt.map_or_else(state::State::default, |salt| {
+        state::State::open(&options.out, salt)
+    });
+    // After new seeds only, the site the last build grouped, with their
+    // releases added (see [`regroup`]); else every seed, read or taken
+    // from the state, grouped again.
+    let snapshot = salt.and_then(|_| state.snapshot());
+    let stamps = fingerprint.as_ref().and(stamps_taken.as_deref());
+    let added = match (&snapshot, stamps, options.regroup) {
+        (Some(snapshot), Some(stamps), true) => {
+            Added::read(&found, stamps, &config, now, snapshot, progress)
+        }
+        _ => None,
     };
     let state_warnings = std::mem::take(&mut state.distrusted);
-    let stamps = fingerprint.as_ref().and(stamps_taken.as_deref());
-    let memo = Memo {
-        seeds: state.take_all(paths),
-        stamps,
+    let (checked, site, read) = match added {
+        Some(added) => (added.checked, added.site, Read::Added(added.seeds)),
+        None => {
+            state.read_seeds();
+            let memo = Memo {
+                seeds: state.take_all(paths),
+                stamps,
+            };
+            let (checked, site, seeds) = check_paths(&found, &config, now, Some(memo), progress)?;
+            (checked, site, Read::All(seeds))
+        }
     };
-    let (checked, site, seeds) = check_paths(&found, &config, now, Some(memo), progress)?;
-    if fingerprint.is_none() && options.use_cache {
+    let mut state_warnings = state_warnings;
+    state_warnings.append(&mut state.distrusted);
+    if fingerprint.is_none()
+        && options.use_cache
+        && let Read::All(seeds) = &read
+    {
         let stamps: Vec<cache::Stamp> = seeds.seeds.iter().map(|s| s.stamp).collect();
         fingerprint = cache::fingerprint(
             &options.seeds,
@@ -405,12 +634,20 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
     cache::invalidate(&options.out);
     progress.stage("keys", 0);
     let last_outputs = std::mem::take(&mut state.outputs);
-    let known = Known::new(
-        &site,
-        paths,
-        &seeds.seeds,
-        options.use_cache.then_some(&last_outputs),
-    );
+    let last = options.use_cache.then_some(&last_outputs);
+    let known = match &read {
+        Read::All(seeds) => Known::new(&site, paths, &seeds.seeds, last, snapshot.as_ref()),
+        Read::Added(added) => Known::added(
+            &site,
+            snapshot
+                .as_ref()
+                .expect("new seeds are added to a snapshot"),
+            added,
+            last,
+        ),
+    };
+    // Grouping's warnings, without those of fitting documents.
+    let grouped = checked.diagnostics.clone();
     let mut checked = checked;
     let mut pings_pending = 0;
     // What this run knows of its seeds is stored while it makes its files
@@ -418,7 +655,17 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
     // on the cores that making them leaves idle.
     let written = std::thread::scope(|scope| {
         if options.use_cache {
-            scope.spawn(|| state.store_seeds(&found.files, &seeds.seeds, &seeds.read));
+            scope.spawn(|| match &read {
+                Read::All(seeds) => state.store_seeds(&found.files, &seeds.seeds, &seeds.read),
+                Read::Added(seeds) => {
+                    let added: Vec<(&Path, &state::Seed)> = seeds
+                        .seeds
+                        .iter()
+                        .map(|(n, seed)| (found.files[*n].as_path(), seed))
+                        .collect();
+                    state.add_seeds(&added);
+                }
+            });
         }
         write_outputs(
             &site,
@@ -450,8 +697,47 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
         paths,
         warnings,
         outputs,
-    } = written.map_err(|e| over_budget(e, &site, &config, options))?;
-    drop(known);
+        archive_sizes,
+    } = match written {
+        // Which seeds weigh most is a question for the whole site.
+        Err(Error::Publish(publish::PublishError::OverBudget { .. }))
+            if matches!(read, Read::Added(_)) =>
+        {
+            drop(lock);
+            let again = Options {
+                regroup: false,
+                ..options.clone()
+            };
+            return build(&again, progress);
+        }
+        written => written.map_err(|e| over_budget(e, &site, &config, options))?,
+    };
+    let Known { keys, seed_of, .. } = known;
+    drop(snapshot);
+    let kept = options.use_cache.then(|| {
+        let stamps = match &read {
+            Read::All(seeds) => seeds.seeds.iter().map(|s| s.stamp).collect(),
+            Read::Added(_) => stamps_taken.clone().unwrap_or_default(),
+        };
+        let parts = Parts {
+            paths: &found.files,
+            stamps: &stamps,
+            racy: read.racy(),
+            seed_of,
+            urls: read.urls(),
+            keys: &keys,
+            sizes: &archive_sizes,
+            walk: &found.warnings,
+            diagnostics: &grouped,
+            held: checked
+                .held
+                .iter()
+                .map(|h| (h.path.clone(), h.due))
+                .collect(),
+            invalid: checked.invalid,
+        };
+        Snapshot::new(parts, &site)
+    });
     // What fitting the documents to their size took is reported with the
     // seeds' warnings (and repeated, like them, by up-to-date runs).
     checked.diagnostics.extend(warnings);
@@ -487,6 +773,9 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
     }
     if options.use_cache {
         state.store_outputs(&outputs);
+    }
+    if let Some(kept) = kept {
+        state.store_snapshot(&kept);
     }
     // A state that could not be trusted is said once, by the run that
     // replaced it (an up-to-date run does not repeat it).
@@ -794,8 +1083,17 @@ pub struct Known<'a> {
     /// Per release of the site: the summary of its body, when it was made
     /// while the seed was read.
     pub summaries: Vec<Option<&'a str>>,
+    /// Per release of the site: its seed (an index into the run's seeds).
+    pub seed_of: Vec<u32>,
+    /// Per release of the site: what it takes in an archive document
+    /// (see [`output::archive_size`]), when the last build measured it.
+    pub archive_sizes: Vec<Option<u32>>,
     /// What the last build wrote, or `None` to write every file.
     pub outputs: Option<&'a state::Outputs>,
+    /// Where the releases the site has only the date of are read from
+    /// (see [`Release::dated`]): the snapshot the site was made from, and
+    /// how many new releases come before its own.
+    pub dated: Option<(&'a Snapshot, usize)>,
 }
 
 impl<'a> Known<'a> {
@@ -806,27 +1104,152 @@ impl<'a> Known<'a> {
         paths: &[PathBuf],
         seeds: &'a [state::Seed],
         outputs: Option<&'a state::Outputs>,
+        last: Option<&Snapshot>,
     ) -> Known<'a> {
+        // What each release the last build measured takes in an archive
+        // document, by its key.
+        let measured: foldhash::HashMap<state::Digest, u32> = match (outputs, last) {
+            (Some(_), Some(last)) => last.archive_sizes(),
+            _ => Default::default(),
+        };
         // Keyed by the path's bytes: a `Path` hashes component by component.
-        let at: foldhash::HashMap<&std::ffi::OsStr, &state::Seed> =
-            paths.iter().map(|p| p.as_os_str()).zip(seeds).collect();
-        let (keys, summaries) = (0..site.releases.len() as u32)
+        let at: foldhash::HashMap<&std::ffi::OsStr, u32> = paths
+            .iter()
+            .enumerate()
+            .map(|(n, p)| (p.as_os_str(), n as u32))
+            .collect();
+        let per_release: Vec<(state::Digest, Option<&str>, u32)> = (0..site.releases.len() as u32)
             .into_par_iter()
             .map(|i| {
-                let seed = at.get(site.releases[i as usize].path.as_os_str());
+                let n = at.get(site.releases[i as usize].path.as_os_str()).copied();
+                let seed = n.map(|n| &seeds[n as usize]);
                 let hash = seed.map_or([0; 32], |s| s.hash);
                 let summary = seed.and_then(|s| match &s.loaded {
                     state::Loaded::Release { summary, .. } => summary.as_deref(),
                     _ => None,
                 });
-                (output::digest::item_key(site, i, &hash), summary)
+                (
+                    output::digest::item_key(site, i, &hash),
+                    summary,
+                    n.unwrap_or(u32::MAX),
+                )
             })
-            .unzip();
+            .collect();
+        let mut known = Known {
+            keys: Vec::with_capacity(per_release.len()),
+            summaries: Vec::with_capacity(per_release.len()),
+            seed_of: Vec::with_capacity(per_release.len()),
+            archive_sizes: Vec::with_capacity(per_release.len()),
+            outputs,
+            dated: None,
+        };
+        for (key, summary, seed) in per_release {
+            known.archive_sizes.push(measured.get(&key).copied());
+            known.keys.push(key);
+            known.summaries.push(summary);
+            known.seed_of.push(seed);
+        }
+        known
+    }
+
+    /// What a run that added new seeds (see [`Added`]) knows of the
+    /// releases of `site`: the new ones (first) from their seeds, the
+    /// others from `snapshot`.
+    fn added(
+        site: &Site,
+        snapshot: &'a Snapshot,
+        added: &'a AddedSeeds,
+        outputs: Option<&'a state::Outputs>,
+    ) -> Known<'a> {
+        let new = site.releases.len() - snapshot.releases();
+        let mut keys = Vec::with_capacity(site.releases.len());
+        let mut summaries = Vec::with_capacity(site.releases.len());
+        for (i, &seed) in added.seed_of[..new].iter().enumerate() {
+            let (_, entry) = added
+                .seeds
+                .iter()
+                .find(|(n, _)| *n == seed as usize)
+                .expect("a new release's seed was read");
+            keys.push(output::digest::item_key(site, i as u32, &entry.hash));
+            summaries.push(match &entry.loaded {
+                state::Loaded::Release { summary, .. } => summary.as_deref(),
+                _ => None,
+            });
+        }
+        summaries.resize(site.releases.len(), None);
+        keys.extend(snapshot.keys());
+        let mut archive_sizes = vec![None; new];
+        if outputs.is_some() {
+            archive_sizes.extend(snapshot.sizes());
+        }
+        archive_sizes.resize(site.releases.len(), None);
         Known {
             keys,
             summaries,
+            seed_of: added.seed_of.clone(),
+            archive_sizes,
             outputs,
+            dated: Some((snapshot, new)),
         }
+    }
+
+    /// Release `i` of `site` whole: read again from its seed when the site
+    /// has only its date.
+    fn whole(&self, site: &Site, config: &Config, i: u32) -> Result<Option<Arc<Release>>, Error> {
+        let release = &site.releases[i as usize];
+        let Some(path) = self
+            .dated
+            .filter(|_| release.path.as_os_str().is_empty())
+            .and_then(|(snapshot, new)| snapshot.path_of(i as usize - new))
+        else {
+            return Ok(None);
+        };
+        let seed = load_one(&path, config, false, 0);
+        match seed.loaded {
+            state::Loaded::Release { release: whole, .. } if whole.date == release.date => {
+                Ok(Some(whole))
+            }
+            _ => Err(Error::Read {
+                path,
+                source: std::io::Error::other(
+                    "it changed while pressfeed was building; run the build again",
+                ),
+            }),
+        }
+    }
+}
+
+/// The releases of a site that a run read again whole (see
+/// [`Known::whole`]), by their index in the site.
+struct Whole(foldhash::HashMap<u32, Arc<Release>>);
+
+impl Whole {
+    /// Reads again those of the releases `indexes` of `site` that it has
+    /// only the date of.
+    fn read(
+        site: &Site,
+        config: &Config,
+        known: &Known<'_>,
+        indexes: impl IntoParallelIterator<Item = u32>,
+    ) -> Result<Whole, Error> {
+        if known.dated.is_none() {
+            return Ok(Whole(Default::default()));
+        }
+        let read: Vec<(u32, Arc<Release>)> = indexes
+            .into_par_iter()
+            .filter_map(|i| {
+                known
+                    .whole(site, config, i)
+                    .map(|w| w.map(|w| (i, w)))
+                    .transpose()
+            })
+            .collect::<Result<_, Error>>()?;
+        Ok(Whole(read.into_iter().collect()))
+    }
+
+    /// Release `i` of `site`, whole.
+    fn get<'s>(&'s self, site: &'s Site, i: u32) -> &'s Release {
+        self.0.get(&i).map_or(&site.releases[i as usize], |r| r)
     }
 }
 
@@ -857,20 +1280,26 @@ pub fn write_outputs<'l>(
     // key.
     let mut archive_sizes = Vec::new();
     if let Some(room) = output::archive_room(config).filter(|_| !plan.archived.is_empty()) {
+        let stored = |i: u32| known.archive_sizes[i as usize].map(|s| s as usize);
+        let unsized_: Vec<u32> = plan
+            .archived
+            .par_iter()
+            .copied()
+            .filter(|&i| stored(i).is_none())
+            .collect();
+        let whole = Whole::read(site, config, known, unsized_)?;
         archive_sizes = plan
             .archived
             .par_iter()
             .map(|&i| {
-                let key = known.keys[i as usize];
-                if let Some(&size) = known.outputs.and_then(|o| o.archive_sizes.get(&key)) {
-                    return Ok((key, size));
+                if let Some(size) = stored(i) {
+                    return Ok(size);
                 }
-                let item = summary_item(site, known, i)?;
-                Ok((key, output::archive_size(config, &item)))
+                let item = summary_item(site, whole.get(site, i), known, i)?;
+                Ok(output::archive_size(config, &item))
             })
-            .collect::<Result<Vec<_>, Error>>()?;
-        let sizes: Vec<usize> = archive_sizes.iter().map(|(_, s)| *s).collect();
-        plan.fit_archives(&sizes, room);
+            .collect::<Result<Vec<usize>, Error>>()?;
+        plan.fit_archives(&archive_sizes, room);
     }
     let subscriptions = output::subscription_paths(&plan);
 
@@ -912,6 +1341,16 @@ pub fn write_outputs<'l>(
     let to_render =
         carried.iter().filter(|&&n| n).count() + archived_needed.iter().filter(|&&n| n).count();
     progress.stage("rendering", to_render as u64);
+    let needed = |list: &[u32], needed: &[bool]| -> Vec<u32> {
+        list.iter()
+            .zip(needed)
+            .filter(|(_, n)| **n)
+            .map(|(&i, _)| i)
+            .collect()
+    };
+    let mut to_read = needed(&plan.carried, &carried);
+    to_read.extend(needed(&plan.archived, &archived_needed));
+    let whole = Whole::read(site, config, known, to_read)?;
     let items: Vec<Item> = plan
         .carried
         .par_iter()
@@ -920,12 +1359,13 @@ pub fn write_outputs<'l>(
             if !needed {
                 return Ok(Item::unused(site, i));
             }
-            let release = &site.releases[i as usize];
+            let release = whole.get(site, i);
             let body = read_body(release)?;
             progress.advance(1);
             Ok(Item::new(
                 site,
                 i,
+                release,
                 render::render(&body, &release.url, &release.attachments),
             ))
         })
@@ -938,7 +1378,7 @@ pub fn write_outputs<'l>(
             if !needed {
                 return Ok(Item::unused(site, i));
             }
-            let item = summary_item(site, known, i)?;
+            let item = summary_item(site, whole.get(site, i), known, i)?;
             progress.advance(1);
             Ok(item)
         })
@@ -1042,7 +1482,13 @@ pub fn write_outputs<'l>(
             }
         }
     }
-    let warnings = fitting_warnings(site, config, &cuts, &trimmed);
+    let cut = Whole::read(
+        site,
+        config,
+        known,
+        cuts.keys().copied().collect::<Vec<_>>(),
+    )?;
+    let warnings = fitting_warnings(site, &cut, config, &cuts, &trimmed);
     html::write_pages(&plan, &made.scope, &items, &directory, &put).map_err(refused)?;
     html::write_history(&plan, &made.scope, &archived, &put).map_err(refused)?;
     for f in &small {
@@ -1080,28 +1526,39 @@ pub fn write_outputs<'l>(
     for (i, c) in cuts {
         outputs.cuts.insert(known.keys[i as usize], c);
     }
-    outputs.archive_sizes.extend(archive_sizes);
+    // Per release of the site, what it takes in an archive document.
+    let mut sizes = vec![None; site.releases.len()];
+    for (&i, &size) in plan.archived.iter().zip(&archive_sizes) {
+        sizes[i as usize] = u32::try_from(size).ok();
+    }
     Ok(Written {
         publish,
         paths: planned,
         warnings,
         outputs,
+        archive_sizes: sizes,
     })
 }
 
-/// Release `i` of `site` as archive documents and history pages carry it:
+/// Release `i` of `site` (`release`, whole) as archive documents and
+/// history pages carry it:
 /// its summary (made when its seed was read, or else from its body, read
 /// again) and no body.
-fn summary_item<'s>(site: &'s Site, known: &Known<'_>, i: u32) -> Result<Item<'s>, Error> {
+fn summary_item<'s>(
+    site: &'s Site,
+    release: &'s Release,
+    known: &Known<'_>,
+    i: u32,
+) -> Result<Item<'s>, Error> {
     let summary = match known.summaries[i as usize] {
         Some(summary) => summary.to_string(),
-        None => render::summary(&read_body(&site.releases[i as usize])?),
+        None => render::summary(&read_body(release)?),
     };
     let rendered = render::Rendered {
         html: String::new(),
         summary,
     };
-    Ok(Item::new(site, i, rendered))
+    Ok(Item::new(site, i, release, rendered))
 }
 
 /// The body of `release`, read again from its seed.
@@ -1210,6 +1667,7 @@ impl Made {
 /// `max_document_bytes` took: `cuts` by release, `trimmed` by document.
 fn fitting_warnings(
     site: &Site,
+    whole: &Whole,
     config: &Config,
     cuts: &BTreeMap<u32, Vec<(String, state::Cut)>>,
     trimmed: &BTreeMap<String, (usize, usize)>,
@@ -1232,7 +1690,7 @@ fn fitting_warnings(
     // In the order of the formats, whatever order the cuts were found in.
     let order = |label: &str| FEED_FORMATS.iter().position(|f| f.info().label == label);
     for (&i, cuts) in cuts {
-        let r = &site.releases[i as usize];
+        let r = whole.get(site, i);
         let mut shortened: Vec<(&str, usize, usize)> = cuts
             .iter()
             .filter_map(|(l, c)| match c {
@@ -1293,6 +1751,9 @@ pub struct Written {
     pub warnings: Vec<Diagnostic>,
     /// What the next build needs to know of the files made from the plan.
     pub outputs: state::Outputs,
+    /// Per release of the site, what it takes in an archive document, when
+    /// one carries it.
+    pub archive_sizes: Vec<Option<u32>>,
 }
 
 /// One small file of output: a path relative to the output folder (always

@@ -4,7 +4,9 @@
 //! are drawn at random (proptest): seeds added, edited, deleted, renamed,
 //! touched, broken and mended, releases sharing a URL, oversized releases,
 //! embargoes lifting as `--now` moves, the configuration changed, a new
-//! binary. A build killed at any moment leaves the next one still right,
+//! binary, news (a release newer than every other, which a run adds to the
+//! site the last build grouped rather than group every release again). A
+//! build killed at any moment leaves the next one still right,
 //! and a damaged state is rebuilt with a warning.
 
 mod common;
@@ -124,6 +126,10 @@ impl Site {
                 let name = format!("r{n:03}.md");
                 self.put_seed(&name, &self.seed_text(n, variant, day));
                 self.seeds.push(name);
+            }
+            Change::News { variant } => {
+                self.now += 86_400;
+                self.apply(&Change::Add { day: 0, variant });
             }
             Change::Edit { k, variant, day } => {
                 if let Some(name) = pick(self, k) {
@@ -272,16 +278,43 @@ fn published(out: &Path) -> BTreeMap<String, Vec<u8>> {
 
 #[derive(Clone, Debug)]
 enum Change {
-    Add { day: i64, variant: u8 },
-    Edit { k: usize, variant: u8, day: i64 },
-    EditInPlace { k: usize },
-    Delete { k: usize },
-    Rename { k: usize },
-    Touch { k: usize },
-    Break { k: usize },
-    Advance { days: i64 },
-    ItemsPerFeed { n: usize },
-    Title { other: bool },
+    Add {
+        day: i64,
+        variant: u8,
+    },
+    /// A day passes, and a release of that day is added.
+    News {
+        variant: u8,
+    },
+    Edit {
+        k: usize,
+        variant: u8,
+        day: i64,
+    },
+    EditInPlace {
+        k: usize,
+    },
+    Delete {
+        k: usize,
+    },
+    Rename {
+        k: usize,
+    },
+    Touch {
+        k: usize,
+    },
+    Break {
+        k: usize,
+    },
+    Advance {
+        days: i64,
+    },
+    ItemsPerFeed {
+        n: usize,
+    },
+    Title {
+        other: bool,
+    },
     NewBinary,
     Nothing,
 }
@@ -291,6 +324,7 @@ fn change() -> impl Strategy<Value = Change> {
     let day = -400i64..20;
     prop_oneof![
         6 => (day.clone(), 0u8..3).prop_map(|(day, variant)| Change::Add { day, variant }),
+        4 => (0u8..3).prop_map(|variant| Change::News { variant }),
         3 => (any::<usize>(), 0u8..3, day).prop_map(|(k, variant, day)| Change::Edit { k, variant, day }),
         1 => any::<usize>().prop_map(|k| Change::EditInPlace { k }),
         2 => any::<usize>().prop_map(|k| Change::Delete { k }),
@@ -364,6 +398,43 @@ fn a_new_release_reads_one_seed_and_writes_what_carries_it() {
     let full = published(&out).len();
     assert!(made * 2 < full, "made {made} of {full} files");
     site.check_against_full_build(1);
+}
+
+/// News (a release newer than every other, with names the site has and a
+/// URL of its own) is added to the site the last build grouped: the run
+/// reads its seed alone, groups nothing again, and writes what a full
+/// build writes. Anything else (here: a URL another release has) groups
+/// every release again, with the same result.
+#[test]
+fn news_is_added_to_the_site_the_last_build_grouped() {
+    let mut site = started();
+    let out = site.path("out");
+    assert!(site.run(&out, &[]).status.success());
+    for round in 0..3u8 {
+        site.apply(&Change::News { variant: round });
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let o = site.run(&out, &["--timings"]);
+        assert!(o.status.success(), "{}", common::stderr(&o));
+        let err = common::stderr(&o);
+        assert!(
+            err.contains("timing: adding") && !err.contains("timing: grouping"),
+            "round {round}: {err}"
+        );
+        let read = format!("read 1 of {} file(s)", 31 + round as usize);
+        assert!(common::stdout(&o).contains(&read), "{}", common::stdout(&o));
+        site.check_against_full_build(round as usize + 1);
+    }
+    // Seed 35 shares its URL with seeds 0, 7, 14...: grouped again.
+    site.next = 35;
+    site.apply(&Change::News { variant: 0 });
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let o = site.run(&out, &["--timings"]);
+    assert!(
+        common::stderr(&o).contains("timing: grouping"),
+        "{}",
+        common::stderr(&o)
+    );
+    site.check_against_full_build(4);
 }
 
 /// A build killed at any moment (here: during its renames, and at random

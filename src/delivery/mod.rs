@@ -9,5 +9,6 @@ pub mod cache;
 pub mod deploy;
 pub mod publish;
 pub mod serve;
+pub mod snapshot;
 pub mod state;
 pub mod websub;

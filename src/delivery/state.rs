@@ -51,13 +51,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::delivery::cache::{self, Stamp};
 pub use crate::delivery::publish::OnDisk;
+use crate::delivery::snapshot::Snapshot;
 use crate::diag::Diagnostic;
 use crate::input::validate::Release;
 
 /// The first bytes of every state file.
 pub const MAGIC: &[u8; 16] = b"pressfeed-state\n";
 /// Bumped whenever the meaning of the state changes.
-pub const FORMAT: u32 = 3;
+pub const FORMAT: u32 = 4;
 /// How many files the seeds are spread over.
 pub const SHARDS: usize = 256;
 /// A state file larger than this is not read.
@@ -156,9 +157,6 @@ pub struct Outputs {
     /// Per item (see [`crate::output::digest::item_key`]) and format label,
     /// how it was fitted, for items that were cut at all.
     pub cuts: HashMap<Digest, Vec<(String, Cut)>>,
-    /// Per item, what it takes in an archive document (see
-    /// [`crate::output::archive_size`]).
-    pub archive_sizes: HashMap<Digest, usize>,
 }
 
 /// The header of every state file.
@@ -234,6 +232,7 @@ fn shard_name(n: usize) -> String {
 }
 
 const OUTPUTS_NAME: &str = "outputs.bin";
+const SNAPSHOT_NAME: &str = "site.bin";
 
 /// Where the state of the output folder `out` lives, beside its cache
 /// record.
@@ -258,12 +257,28 @@ impl State {
     /// trusted of it, or an empty state when there is none (then every
     /// seed is read and every file written).
     pub fn load(out: &Path, salt: Digest) -> State {
-        State::load_from(location(out), out, salt)
+        let mut state = State::open(out, salt);
+        state.read_seeds();
+        state
+    }
+
+    /// [`State::load`] without the seed table: what the state knows of
+    /// the output files (and, through [`State::snapshot`], of the site).
+    pub fn open(out: &Path, salt: Digest) -> State {
+        State::open_in(location(out), out, salt)
     }
 
     /// [`State::load`], with the state's folder `dir` (`None` without a
     /// cache folder).
+    #[cfg(test)]
     fn load_from(dir: Option<PathBuf>, out: &Path, salt: Digest) -> State {
+        let mut state = State::open_in(dir, out, salt);
+        state.read_seeds();
+        state
+    }
+
+    /// [`State::open`], with the state's folder `dir`.
+    fn open_in(dir: Option<PathBuf>, out: &Path, salt: Digest) -> State {
         let canonical = fs::canonicalize(out).unwrap_or_else(|_| out.to_path_buf());
         let mut state = State {
             dir: dir.clone(),
@@ -280,38 +295,6 @@ impl State {
         if !dir.is_dir() {
             return state;
         }
-        type Shard = Result<(Vec<(PathBuf, Seed)>, Digest), Refusal>;
-        let shards: Vec<(usize, Shard)> = (0..SHARDS)
-            .into_par_iter()
-            .map(|n| {
-                let read: Shard = state.read(&dir.join(shard_name(n)));
-                let shard = read.and_then(|(seeds, hash)| {
-                    // An entry in the wrong shard, or out of order, was not
-                    // written by this format: not trusted.
-                    let sorted = seeds.windows(2).all(|w| bytes(&w[0].0) < bytes(&w[1].0));
-                    match sorted && seeds.iter().all(|(p, _)| shard_of(p) == n) {
-                        true => Ok((seeds, hash)),
-                        false => Err(Refusal::Distrusted(
-                            "an entry is in the wrong shard or out of order".into(),
-                        )),
-                    }
-                });
-                (n, shard)
-            })
-            .collect();
-        let mut refused = Vec::new();
-        state.seeds = vec![Vec::new(); SHARDS];
-        for (n, shard) in shards {
-            match shard {
-                Ok((seeds, hash)) => {
-                    state.shard_hashes[n] = Some(hash);
-                    state.shard_entries[n] = seeds.len();
-                    state.seeds[n] = seeds;
-                }
-                Err(Refusal::Missing | Refusal::Outdated) => {}
-                Err(Refusal::Distrusted(why)) => refused.push((n, why)),
-            }
-        }
         match state.read(&dir.join(OUTPUTS_NAME)) {
             Ok((outputs, hash)) => {
                 state.outputs = outputs;
@@ -325,11 +308,40 @@ impl State {
                 );
             }
         }
+        state
+    }
+
+    /// Reads the seed table's shards, as far as they can be trusted.
+    pub fn read_seeds(&mut self) {
+        let Some(dir) = self.dir.clone().filter(|d| d.is_dir()) else {
+            return;
+        };
+        type Shard = Result<(Vec<(PathBuf, Seed)>, Digest), Refusal>;
+        let shards: Vec<(usize, Shard)> = (0..SHARDS)
+            .into_par_iter()
+            .map(|n| {
+                let read: Shard = self.read_shard(&dir, n);
+                (n, read)
+            })
+            .collect();
+        let mut refused = Vec::new();
+        self.seeds = vec![Vec::new(); SHARDS];
+        for (n, shard) in shards {
+            match shard {
+                Ok((seeds, hash)) => {
+                    self.shard_hashes[n] = Some(hash);
+                    self.shard_entries[n] = seeds.len();
+                    self.seeds[n] = seeds;
+                }
+                Err(Refusal::Missing | Refusal::Outdated) => {}
+                Err(Refusal::Distrusted(why)) => refused.push((n, why)),
+            }
+        }
         if !refused.is_empty() {
             // A seed table with holes is still right (a seed without an
             // entry is read), but a damaged state is worth knowing about.
             let (n, why) = &refused[0];
-            state.distrusted.push(
+            self.distrusted.push(
                 Diagnostic::warning(
                     &dir.join(shard_name(*n)),
                     0,
@@ -342,7 +354,70 @@ impl State {
                 .with_hint("pressfeed reads those seeds again this run and stores a new state; nothing to do"),
             );
         }
-        state
+    }
+
+    /// Reads shard `n` of the seed table from `dir`.
+    fn read_shard(&self, dir: &Path, n: usize) -> Result<(Vec<(PathBuf, Seed)>, Digest), Refusal> {
+        let (seeds, hash): (Vec<(PathBuf, Seed)>, Digest) = self.read(&dir.join(shard_name(n)))?;
+        // An entry in the wrong shard, or out of order, was not written by
+        // this format: not trusted.
+        let sorted = seeds.windows(2).all(|w| bytes(&w[0].0) < bytes(&w[1].0));
+        match sorted && seeds.iter().all(|(p, _)| shard_of(p) == n) {
+            true => Ok((seeds, hash)),
+            false => Err(Refusal::Distrusted(
+                "an entry is in the wrong shard or out of order".into(),
+            )),
+        }
+    }
+
+    /// The site as the last build grouped it, when it can be trusted and
+    /// belongs to this build's salt (see [`crate::delivery::snapshot`]).
+    pub fn snapshot(&mut self) -> Option<Snapshot> {
+        let path = self.dir.as_ref()?.join(SNAPSHOT_NAME);
+        let why = match self.read::<Snapshot>(&path) {
+            Ok((snapshot, _)) if snapshot.consistent() => return Some(snapshot),
+            Ok(_) => "its columns do not agree with each other".to_string(),
+            Err(Refusal::Missing | Refusal::Outdated) => return None,
+            Err(Refusal::Distrusted(why)) => why,
+        };
+        self.distrusted.push(
+            Diagnostic::warning(&path, 0, 0, format!("build state not used: {why}"))
+                .with_hint("pressfeed groups every release again this run and stores a new state; nothing to do"),
+        );
+        None
+    }
+
+    /// Stores the site as this run grouped it.
+    pub fn store_snapshot(&mut self, snapshot: &Snapshot) {
+        let Some(dir) = self.place() else { return };
+        let _ = self.write(&dir, SNAPSHOT_NAME, snapshot, None);
+    }
+
+    /// Adds to the seed table the entries of `seeds` (a few new seeds),
+    /// leaving the other entries of their shards as they are: a run that
+    /// read only those seeds ([`crate::site::regroup`]) stores them.
+    pub fn add_seeds(&mut self, seeds: &[(&Path, &Seed)]) {
+        let Some(dir) = self.place() else { return };
+        let mut by_shard: std::collections::BTreeMap<usize, Vec<(&Path, &Seed)>> =
+            std::collections::BTreeMap::new();
+        for &(path, seed) in seeds {
+            by_shard
+                .entry(shard_of(path))
+                .or_default()
+                .push((path, seed));
+        }
+        for (n, added) in by_shard {
+            // A shard that cannot be read loses its entries: their seeds
+            // are read again by the next run that needs them.
+            let mut entries = self.read_shard(&dir, n).map_or(Vec::new(), |(e, _)| e);
+            for (path, seed) in added {
+                match entries.binary_search_by(|(q, _)| bytes(q).cmp(bytes(path))) {
+                    Ok(at) => entries[at].1 = seed.clone(),
+                    Err(at) => entries.insert(at, (path.to_path_buf(), seed.clone())),
+                }
+            }
+            let _ = self.write(&dir, &shard_name(n), &entries, None);
+        }
     }
 
     /// Reads one state file, checking its header.
@@ -398,7 +473,12 @@ impl State {
         value: &T,
         known: Option<Digest>,
     ) -> io::Result<()> {
-        let payload = postcard::to_stdvec(value).map_err(io::Error::other)?;
+        // Sized as the file it replaces: a large payload is not grown (and
+        // its pages faulted in) several times over.
+        let path = dir.join(name);
+        let size = fs::metadata(&path).map_or(0, |m| m.len().min(MAX_FILE_BYTES) as usize);
+        let payload = postcard::to_extend(value, Vec::with_capacity(size + size / 16))
+            .map_err(io::Error::other)?;
         let hash = *blake3::hash(&payload).as_bytes();
         if known == Some(hash) {
             return Ok(());
@@ -409,15 +489,19 @@ impl State {
             salt: self.salt,
             hash,
         };
-        let mut bytes = MAGIC.to_vec();
-        bytes.extend(postcard::to_stdvec(&header).map_err(io::Error::other)?);
-        bytes.extend(payload);
+        let mut head = MAGIC.to_vec();
+        head.extend(postcard::to_stdvec(&header).map_err(io::Error::other)?);
         // A temporary file renamed over the old one, not synced: a file
         // that a power cut leaves half-written fails its hash and is not
         // used, which costs a full build, not a wrong one.
-        let path = dir.join(name);
         let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-        let written = fs::write(&tmp, &bytes).and_then(|()| fs::rename(&tmp, &path));
+        let written = fs::File::create(&tmp)
+            .and_then(|mut f| {
+                use io::Write;
+                f.write_all(&head)?;
+                f.write_all(&payload)
+            })
+            .and_then(|()| fs::rename(&tmp, &path));
         if written.is_err() {
             let _ = fs::remove_file(&tmp);
         }
@@ -532,12 +616,9 @@ impl Serialize for SortedOutputs<'_> {
         files.sort_unstable_by(|a, b| a.0.cmp(b.0));
         let mut cuts: Vec<(&Digest, &Vec<(String, Cut)>)> = self.0.cuts.iter().collect();
         cuts.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        let mut sizes: Vec<(&Digest, &usize)> = self.0.archive_sizes.iter().collect();
-        sizes.sort_unstable();
-        let mut st = s.serialize_struct("Outputs", 3)?;
+        let mut st = s.serialize_struct("Outputs", 2)?;
         st.serialize_field("files", &files)?;
         st.serialize_field("cuts", &cuts)?;
-        st.serialize_field("archive_sizes", &sizes)?;
         st.end()
     }
 }

@@ -59,6 +59,23 @@ pub struct Amended {
 }
 
 impl Release {
+    /// A release known only by its date, as the site made from the build
+    /// state holds most releases (see `crate::delivery::snapshot`):
+    /// planning needs no more of it, and a file that carries it reads its
+    /// seed again.
+    pub fn dated(date: DateTime<FixedOffset>) -> Release {
+        Release {
+            path: PathBuf::new(),
+            title: String::new(),
+            date,
+            url: String::new(),
+            amended: None,
+            terms: Box::new([]),
+            attachments: Vec::new(),
+            body_offset: 0,
+        }
+    }
+
     /// The entry's id in every feed: the URL, or the derived id of a later
     /// release that shares its URL.
     pub fn id(&self) -> &str {

@@ -748,10 +748,12 @@ impl<'a> Item<'a> {
         }
     }
 
-    pub fn new(site: &'a Site, index: u32, rendered: Rendered) -> Item<'a> {
+    /// Release `index` of `site` (`release`, whole: the site may have only
+    /// its date) with its names and `rendered` body.
+    pub fn new(site: &'a Site, index: u32, release: &'a Release, rendered: Rendered) -> Item<'a> {
         Item {
             index,
-            release: &site.releases[index as usize],
+            release,
             terms: site
                 .names
                 .iter()
@@ -842,7 +844,7 @@ mod tests {
                     html: String::new(),
                     summary: String::new(),
                 };
-                Item::new(&site, i, rendered)
+                Item::new(&site, i, &site.releases[i as usize], rendered)
             })
             .collect();
         let written = std::sync::Mutex::new(std::collections::BTreeMap::new());

@@ -42,7 +42,7 @@ impl Feed {
 }
 
 /// A named thing a release refers to (a minister or a portfolio).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Name {
     pub slug: String,
     pub display: String,
@@ -60,6 +60,26 @@ pub struct NameTable {
     pub names: Vec<Name>,
     /// Per release (same index as [`Site::releases`]), indexes into `names`.
     pub per_release: Vec<Vec<u32>>,
+    /// What grouping settled about these names, beyond the site itself.
+    pub facts: NameFacts,
+}
+
+/// What grouping settled about the names of one taxonomy that the site
+/// does not show: kept with the build state, so that a later run can tell
+/// whether a new release changes any of it (see [`crate::site::regroup`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct NameFacts {
+    /// Per name: how many releases have it.
+    pub uses: Vec<u32>,
+    /// Per name: whether a warning of grouping (`check`'s word on names)
+    /// is about it.
+    pub warned: Vec<bool>,
+    /// Per name: the first spelling grouping met (on the newest release),
+    /// which its display name and its warnings are made from.
+    pub first: Vec<String>,
+    /// Every spelling grouping met, sorted, with the name it stands for
+    /// (`None`: dropped by the configuration).
+    pub spellings: Vec<(String, Option<u32>)>,
 }
 
 impl NameTable {
@@ -124,7 +144,7 @@ pub fn group(releases: Vec<Arc<Release>>, config: &Config, warnings: &mut Vec<Di
         .par_iter()
         .map(|&(kind, taxonomy)| {
             let mut kind_warnings = Vec::new();
-            let (names, per_release) = intern(
+            let (names, per_release, facts) = intern(
                 &releases,
                 kind,
                 taxonomy,
@@ -135,6 +155,7 @@ pub fn group(releases: Vec<Arc<Release>>, config: &Config, warnings: &mut Vec<Di
                 taxonomy,
                 names,
                 per_release,
+                facts,
             };
             (table, kind_warnings)
         })
@@ -147,16 +168,30 @@ pub fn group(releases: Vec<Arc<Release>>, config: &Config, warnings: &mut Vec<Di
 
     report_new_names(&releases, &names, config, warnings);
 
+    let feeds = feeds(&kinds, &names, releases.len());
+    Site {
+        releases,
+        names,
+        kinds,
+        feeds,
+    }
+}
+
+/// The feeds of every kind of `kinds`, from the name tables of a site of
+/// `len` releases (one table per kind keyed on names, in order): the
+/// global feed holds every release; a name's feed, the releases that have
+/// it; within a kind, feeds are ordered by slug.
+pub fn feeds(kinds: &[Arc<Kind>], names: &[NameTable], len: usize) -> Vec<Feed> {
     let mut feeds = Vec::new();
     let mut tables = names.iter();
-    for kind in &kinds {
+    for kind in kinds {
         match kind.key {
             Key::Every => feeds.push(Feed {
                 kind: kind.clone(),
                 slug: String::new(),
                 name: String::new(),
                 dir: kind.folder.to_string(),
-                releases: (0..releases.len() as u32).collect(),
+                releases: (0..len as u32).collect(),
             }),
             Key::Names(_) => {
                 let table = tables
@@ -185,12 +220,7 @@ pub fn group(releases: Vec<Arc<Release>>, config: &Config, warnings: &mut Vec<Di
             }
         }
     }
-    Site {
-        releases,
-        names,
-        kinds,
-        feeds,
-    }
+    feeds
 }
 
 /// A release that brings more names no other release has than
@@ -207,19 +237,7 @@ fn report_new_names(
     let Some(max) = config.max_new_names_per_seed else {
         return;
     };
-    // How many releases use each name of each table.
-    let uses: Vec<Vec<u32>> = tables
-        .iter()
-        .map(|t| {
-            let mut uses = vec![0u32; t.names.len()];
-            for ids in &t.per_release {
-                for &id in ids {
-                    uses[id as usize] += 1;
-                }
-            }
-            uses
-        })
-        .collect();
+    let uses: Vec<&[u32]> = tables.iter().map(|t| &t.facts.uses[..]).collect();
     let alone = |t: usize, i: usize| {
         tables[t].per_release[i]
             .iter()
@@ -255,7 +273,7 @@ fn report_new_names(
 /// order files were read in. Sorts small keys rather than whole releases
 /// (most comparisons are settled by the date alone), then moves each
 /// release once.
-fn newest_first(releases: Vec<Arc<Release>>) -> Vec<Arc<Release>> {
+pub fn newest_first(releases: Vec<Arc<Release>>) -> Vec<Arc<Release>> {
     let mut order: Vec<(i64, u32, u32)> = releases
         .par_iter()
         .enumerate()
@@ -483,7 +501,7 @@ fn intern(
     n: usize,
     taxonomy: &Taxonomy,
     warnings: &mut Vec<Diagnostic>,
-) -> (Vec<Name>, Vec<Vec<u32>>) {
+) -> (Vec<Name>, Vec<Vec<u32>>, NameFacts) {
     let rules = Rules::new(&taxonomy.rules, |name| names::clean_term(name, taxonomy));
     let mut ids: FxHashMap<String, u32> = FxHashMap::default();
     let mut out = Interned {
@@ -522,10 +540,28 @@ fn intern(
         }
         out.per_release.push(mine);
     }
-    if taxonomy.check {
-        report(releases, &out, taxonomy, warnings);
+    let mut uses = vec![0u32; out.names.len()];
+    for ids in &out.per_release {
+        for &id in ids {
+            uses[id as usize] += 1;
+        }
     }
-    (out.names, out.per_release)
+    let warned = match taxonomy.check {
+        true => report(releases, &out, &uses, taxonomy, warnings),
+        false => vec![false; out.names.len()],
+    };
+    let mut spellings: Vec<(String, Option<u32>)> = by_spelling
+        .into_iter()
+        .map(|(spelling, id)| (spelling.to_string(), id))
+        .collect();
+    spellings.sort_unstable();
+    let facts = NameFacts {
+        uses,
+        warned,
+        first: out.spellings.iter().map(|s| s[0].0.to_string()).collect(),
+        spellings,
+    };
+    (out.names, out.per_release, facts)
 }
 
 /// Most files a warning about a name lists.
@@ -542,18 +578,18 @@ const MAX_PAIRS_REPORTED: usize = 200;
 fn report(
     releases: &[Arc<Release>],
     interned: &Interned<'_>,
+    uses: &[u32],
     taxonomy: &Taxonomy,
     warnings: &mut Vec<Diagnostic>,
-) {
+) -> Vec<bool> {
     let kind = names::NameKind::of(taxonomy);
     let (what, section) = (taxonomy.singular.as_str(), taxonomy.section.as_str());
     // Per name, its releases (newest first), up to what the report needs.
     let count = interned.names.len();
-    let mut uses: Vec<usize> = vec![0; count];
+    let uses: Vec<usize> = uses.iter().map(|&u| u as usize).collect();
     let mut files: Vec<Vec<u32>> = vec![Vec::new(); count];
     for (i, ids) in interned.per_release.iter().enumerate() {
         for &id in ids {
-            uses[id as usize] += 1;
             let f = &mut files[id as usize];
             if f.len() < FILES_LISTED.max(names::RARE_RELEASES) {
                 f.push(i as u32);
@@ -634,6 +670,7 @@ fn report(
             ),
         ));
     }
+    let mut warned: Vec<bool> = flags.iter().map(Option::is_some).collect();
     for (id, flag) in flags.into_iter().enumerate() {
         let Some((spelling, why)) = flag else {
             continue;
@@ -671,7 +708,16 @@ fn report(
         files: &files,
         vouched: &vouched,
     };
-    report_pairs(releases, interned, taxonomy, &usage, &listed, warnings);
+    report_pairs(
+        releases,
+        interned,
+        taxonomy,
+        &usage,
+        &listed,
+        &mut warned,
+        warnings,
+    );
+    warned
 }
 
 /// How often each name of one taxonomy is used: by how many releases, in
@@ -685,13 +731,15 @@ struct Usage<'a> {
 
 /// `check`'s likely duplicates among the names of one taxonomy, at most
 /// [`MAX_PAIRS_REPORTED`] of them, each with the files it is in
-/// (`listed`) and the line of pressfeed.toml that settles it.
+/// (`listed`) and the line of pressfeed.toml that settles it. The names a
+/// warning is about are marked in `warned`.
 fn report_pairs(
     releases: &[Arc<Release>],
     interned: &Interned<'_>,
     taxonomy: &Taxonomy,
     u: &Usage<'_>,
     listed: &dyn Fn(usize) -> String,
+    warned: &mut [bool],
     warnings: &mut Vec<Diagnostic>,
 ) {
     let (what, section) = (taxonomy.singular.as_str(), taxonomy.section.as_str());
@@ -702,6 +750,7 @@ fn report_pairs(
         .filter(|&(a, b, _)| !(u.vouched[a] && u.vouched[b] || u.uses[a] == 0 || u.uses[b] == 0))
         .collect();
     if pairs.len() > MAX_PAIRS_REPORTED {
+        warned[pairs[MAX_PAIRS_REPORTED].0] = true;
         let first = &releases[u.files[pairs[MAX_PAIRS_REPORTED].0][0] as usize];
         warnings.push(
             Diagnostic::warning(
@@ -717,6 +766,8 @@ fn report_pairs(
         );
     }
     for &(a, b, why) in pairs.iter().take(MAX_PAIRS_REPORTED) {
+        warned[a] = true;
+        warned[b] = true;
         // The rarer spelling is mapped to the commoner one.
         let (rare, common) = if (u.uses[a], b) < (u.uses[b], a) {
             (a, b)

@@ -1,0 +1,368 @@
+//! The site as the last build grouped it, kept with the build state (in
+//! `site.bin`, beside the seed shards and `outputs.bin`, with the same
+//! header, see [`crate::delivery::state`]), so that a run after new
+//! releases neither decodes every seed's entry nor groups every release
+//! again ([`crate::site::regroup`]).
+//!
+//! It holds, in columns: every seed's path and stamp (what the run's walk
+//! and stamps are compared with, to find the new seeds); per release of
+//! the site, newest first, its seed, date and key
+//! ([`crate::output::digest::item_key`]), and whole only the few releases
+//! grouping changed (those sharing a URL); the name tables with what
+//! grouping settled about them ([`crate::site::group::NameFacts`]); a hash
+//! of every URL; and the warnings of reading and grouping. The site made
+//! from it has every release's date, amendment and names, which is all
+//! planning needs; a release's title, URL and body are read from its seed
+//! again when a file that carries it is made ([`Snapshot::path_of`]).
+//!
+//! The whole file is written again by every run that changes the site: it
+//! is a tenth of the size of the seed shards (5 MB for the real archive),
+//! read and written in one pass each.
+
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, FixedOffset, TimeZone};
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::delivery::cache::Stamp;
+use crate::diag::Diagnostic;
+use crate::input::validate::Release;
+use crate::output::digest::Digest;
+use crate::site::group::{Name, NameFacts, NameTable, Site};
+use crate::site::kinds;
+
+/// What the last build knew of its seeds and site.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Every seed's path (its bytes, one after the other), in the order
+    /// the walk gives them (by those bytes), and where each ends.
+    paths: Bytes,
+    ends: Vec<u32>,
+    /// Per seed: its stamp when it was read.
+    stamps: Vec<Stamp>,
+    /// Seeds read so soon after they changed that their stamp may not move
+    /// with the next change: the hash of their bytes, to compare with.
+    pub racy: Vec<(u32, Digest)>,
+    /// What the walk of the seeds folder warned about.
+    pub walk: Vec<Diagnostic>,
+    /// The errors and warnings of reading and grouping the seeds (not
+    /// those of fitting documents, made again by every run).
+    pub diagnostics: Vec<Diagnostic>,
+    /// Releases held back until their date, soonest first.
+    pub held: Vec<(PathBuf, DateTime<FixedOffset>)>,
+    /// How many seeds could not be published.
+    pub invalid: u32,
+    /// Per release of the site, newest first: its seed (an index into the
+    /// seeds), its date (seconds, nanoseconds, offset) and its key.
+    seed_of: Vec<u32>,
+    dates: Vec<(i64, u32, i32)>,
+    keys: Bytes,
+    /// Per release, what it takes in an archive document (see
+    /// [`crate::output::archive_size`]), or [`u32::MAX`] when no archive
+    /// document carried it.
+    sizes: Vec<u32>,
+    /// The releases grouping changed (a date or an id given because they
+    /// share a URL), whole, by their index in the site.
+    amended: Vec<(u32, Release)>,
+    /// [`regroup::url_hash`] of every release grouping saw, sorted.
+    urls: Bytes,
+    /// One per name table of the site, in order.
+    tables: Vec<Table>,
+}
+
+/// A name table ([`NameTable`]), its names per release flattened.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct Table {
+    taxonomy: u32,
+    names: Vec<Name>,
+    ids: Vec<u32>,
+    /// Where each release's names end in `ids`.
+    ends: Vec<u32>,
+    facts: NameFacts,
+}
+
+/// What a run tells [`Snapshot::new`] besides its site.
+pub struct Parts<'a> {
+    /// Every seed's path, in the order of the walk, and its stamp.
+    pub paths: &'a [PathBuf],
+    pub stamps: &'a [Stamp],
+    /// Per seed, the hash of its bytes when its stamp cannot be trusted.
+    pub racy: Vec<(u32, Digest)>,
+    /// Per release of the site, its seed (an index into `paths`).
+    pub seed_of: Vec<u32>,
+    /// Every URL grouping saw, hashed ([`crate::site::regroup::url_hash`]).
+    pub urls: Vec<u64>,
+    /// Per release of the site, its key and what it takes in an archive
+    /// document (when one carries it).
+    pub keys: &'a [Digest],
+    pub sizes: &'a [Option<u32>],
+    /// What the walk warned about; the errors and warnings of reading and
+    /// grouping; the releases held back; how many seeds are invalid.
+    pub walk: &'a [Diagnostic],
+    pub diagnostics: &'a [Diagnostic],
+    pub held: Vec<(PathBuf, DateTime<FixedOffset>)>,
+    pub invalid: usize,
+}
+
+impl Snapshot {
+    /// The snapshot of `site`, with what `parts` tells of it.
+    pub fn new(parts: Parts<'_>, site: &Site) -> Snapshot {
+        let seeds = parts;
+        let mut paths = Vec::new();
+        let mut ends = Vec::with_capacity(seeds.paths.len());
+        for p in seeds.paths {
+            paths.extend_from_slice(p.as_os_str().as_bytes());
+            ends.push(paths.len() as u32);
+        }
+        let mut urls = seeds.urls;
+        urls.sort_unstable();
+        urls.dedup();
+        let tables = site
+            .names
+            .iter()
+            .map(|t| {
+                let mut ids = Vec::new();
+                let mut ends = Vec::with_capacity(t.per_release.len());
+                for mine in &t.per_release {
+                    ids.extend_from_slice(mine);
+                    ends.push(ids.len() as u32);
+                }
+                Table {
+                    taxonomy: t.taxonomy as u32,
+                    names: t.names.clone(),
+                    ids,
+                    ends,
+                    facts: t.facts.clone(),
+                }
+            })
+            .collect();
+        Snapshot {
+            paths: Bytes(paths),
+            ends,
+            stamps: seeds.stamps.to_vec(),
+            racy: seeds.racy,
+            walk: seeds.walk.to_vec(),
+            diagnostics: seeds.diagnostics.to_vec(),
+            held: seeds.held,
+            invalid: seeds.invalid as u32,
+            seed_of: seeds.seed_of,
+            dates: site
+                .releases
+                .iter()
+                .map(|r| {
+                    (
+                        r.date.timestamp(),
+                        r.date.timestamp_subsec_nanos(),
+                        r.date.offset().local_minus_utc(),
+                    )
+                })
+                .collect(),
+            keys: Bytes(seeds.keys.concat()),
+            sizes: seeds.sizes.iter().map(|s| s.unwrap_or(u32::MAX)).collect(),
+            amended: site
+                .releases
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.amended.is_some())
+                .map(|(i, r)| (i as u32, Release::clone(r)))
+                .collect(),
+            urls: Bytes(urls.iter().flat_map(|h| h.to_le_bytes()).collect()),
+            tables,
+        }
+    }
+
+    /// How many seeds it knows.
+    pub fn seeds(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// How many releases its site has.
+    pub fn releases(&self) -> usize {
+        self.seed_of.len()
+    }
+
+    /// The path of seed `n`, as bytes.
+    pub fn seed_path(&self, n: usize) -> &[u8] {
+        let start = match n {
+            0 => 0,
+            _ => self.ends[n - 1] as usize,
+        };
+        &self.paths.0[start..self.ends[n] as usize]
+    }
+
+    /// The stamp of seed `n`.
+    pub fn stamp(&self, n: usize) -> &Stamp {
+        &self.stamps[n]
+    }
+
+    /// Every URL hash it knows, sorted.
+    pub fn urls(&self) -> Vec<u64> {
+        self.urls
+            .0
+            .chunks_exact(8)
+            .map(|c| u64::from_le_bytes(c.try_into().expect("eight bytes")))
+            .collect()
+    }
+
+    /// The keys of the site's releases.
+    pub fn keys(&self) -> Vec<Digest> {
+        self.keys
+            .0
+            .chunks_exact(32)
+            .map(|c| c.try_into().expect("32 bytes"))
+            .collect()
+    }
+
+    /// Per release of the site, what it takes in an archive document, if
+    /// known.
+    pub fn sizes(&self) -> impl Iterator<Item = Option<u32>> + '_ {
+        self.sizes.iter().map(|&s| (s != u32::MAX).then_some(s))
+    }
+
+    /// What each release measured takes in an archive document, by its
+    /// key.
+    pub fn archive_sizes(&self) -> foldhash::HashMap<Digest, u32> {
+        self.keys
+            .0
+            .chunks_exact(32)
+            .zip(&self.sizes)
+            .filter(|&(_, &s)| s != u32::MAX)
+            .map(|(k, &s)| (k.try_into().expect("32 bytes"), s))
+            .collect()
+    }
+
+    /// The seed of release `i` of the site.
+    pub fn seed_of(&self, i: usize) -> usize {
+        self.seed_of[i] as usize
+    }
+
+    /// Whether its columns agree with each other (a file of another
+    /// version of this format that the header did not catch would not).
+    pub fn consistent(&self) -> bool {
+        let seeds = self.ends.len();
+        let releases = self.seed_of.len();
+        self.ends.windows(2).all(|w| w[0] <= w[1])
+            && self.ends.last().map_or(0, |&e| e as usize) == self.paths.0.len()
+            && self.stamps.len() == seeds
+            && self.seed_of.iter().all(|&s| (s as usize) < seeds)
+            && self.racy.iter().all(|&(s, _)| (s as usize) < seeds)
+            && self.dates.len() == releases
+            && self.keys.0.len() == releases * 32
+            && self.sizes.len() == releases
+            && self.urls.0.len().is_multiple_of(8)
+            && self.amended.iter().all(|(i, _)| (*i as usize) < releases)
+            && self.tables.iter().all(|t| {
+                t.ends.len() == releases
+                    && t.ends.last().map_or(0, |&e| e as usize) == t.ids.len()
+                    && t.ends.windows(2).all(|w| w[0] <= w[1])
+                    && t.ids.iter().all(|&id| (id as usize) < t.names.len())
+                    && t.facts.uses.len() == t.names.len()
+                    && t.facts.warned.len() == t.names.len()
+                    && t.facts.first.len() == t.names.len()
+            })
+    }
+
+    /// The site it describes: every release's date, amendment and names,
+    /// its feeds, and no more (see the module's documentation); the
+    /// releases grouping changed are whole.
+    pub fn site(&self, config: &Config) -> Option<Site> {
+        let kinds = kinds::kinds(config);
+        let named = kinds
+            .iter()
+            .filter(|k| matches!(k.key, kinds::Key::Names(_)))
+            .count();
+        if named != self.tables.len() {
+            return None;
+        }
+        let mut amended = self.amended.iter().peekable();
+        let mut releases = Vec::with_capacity(self.dates.len());
+        for (i, &(secs, nanos, offset)) in self.dates.iter().enumerate() {
+            if let Some((_, whole)) = amended.next_if(|(at, _)| *at as usize == i) {
+                releases.push(Arc::new(whole.clone()));
+                continue;
+            }
+            let date = FixedOffset::east_opt(offset)?
+                .timestamp_opt(secs, nanos)
+                .single()?;
+            releases.push(Arc::new(Release::dated(date)));
+        }
+        let names = self
+            .tables
+            .iter()
+            .map(|t| {
+                let mut per_release = Vec::with_capacity(t.ends.len());
+                let mut start = 0;
+                for &end in &t.ends {
+                    per_release.push(t.ids[start..end as usize].to_vec());
+                    start = end as usize;
+                }
+                NameTable {
+                    taxonomy: t.taxonomy as usize,
+                    names: t.names.clone(),
+                    per_release,
+                    facts: t.facts.clone(),
+                }
+            })
+            .collect::<Vec<_>>();
+        let feeds = crate::site::group::feeds(&kinds, &names, releases.len());
+        Some(Site {
+            releases,
+            names,
+            kinds,
+            feeds,
+        })
+    }
+
+    /// The seed file to read release `i` of the site from, when the site
+    /// [`Snapshot::site`] made has only its date (not for the releases
+    /// grouping changed, which it has whole).
+    pub fn path_of(&self, i: usize) -> Option<PathBuf> {
+        if self
+            .amended
+            .binary_search_by_key(&(i as u32), |(at, _)| *at)
+            .is_ok()
+        {
+            return None;
+        }
+        let seed = self.seed_of(i);
+        Some(PathBuf::from(OsStr::from_bytes(self.seed_path(seed))))
+    }
+}
+
+/// Bytes stored as one run, not byte by byte.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Bytes(Vec<u8>);
+
+impl Serialize for Bytes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Bytes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Bytes, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Bytes;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("bytes")
+            }
+            fn visit_bytes<E>(self, v: &[u8]) -> Result<Bytes, E> {
+                Ok(Bytes(v.to_vec()))
+            }
+            fn visit_byte_buf<E>(self, v: Vec<u8>) -> Result<Bytes, E> {
+                Ok(Bytes(v))
+            }
+        }
+        d.deserialize_byte_buf(Visitor)
+    }
+}
+
+/// Whether `path`'s bytes are `bytes`.
+pub fn same_path(path: &Path, bytes: &[u8]) -> bool {
+    path.as_os_str().as_bytes() == bytes
+}
