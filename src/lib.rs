@@ -326,7 +326,11 @@ impl Read {
 /// The new seeds a run read (by their index among the run's seeds), and
 /// what the next run needs to know of every seed besides.
 struct AddedSeeds {
+    /// The seeds read: those changed, then those new.
     seeds: Vec<(usize, state::Seed)>,
+    /// The releases of the site read this run: (index in the site, index
+    /// in `seeds`).
+    read: Vec<(usize, usize)>,
     /// Per release of the site, its seed.
     seed_of: Vec<u32>,
     racy: Vec<(u32, state::Digest)>,
@@ -341,17 +345,19 @@ struct Added {
 }
 
 impl Added {
-    /// Reads the new seeds of `found` (those `snapshot` does not know)
-    /// and adds their releases to the site it describes; `None` when
-    /// anything else changed (a seed edited, touched or gone, what the
-    /// walk warned about, a release held back or due) or the new releases
-    /// cannot simply be added: then the run reads and groups every seed.
+    /// Reads the new and changed seeds of `found` (those `snapshot` does
+    /// not know, or whose stamp moved) and adds their releases to the site
+    /// it describes; `None` when anything else changed (a seed gone, what
+    /// the walk warned about, a release held back or due) or the releases
+    /// cannot simply be added or replaced (see [`regroup`] and
+    /// [`Added::replace`]): then the run reads and groups every seed.
     fn read(
         found: &load::Found,
         stamps: &[cache::Stamp],
         config: &Config,
         now: DateTime<FixedOffset>,
         snapshot: &Snapshot,
+        state: &state::State,
         progress: &dyn Progress,
     ) -> Option<Added> {
         if snapshot.walk != found.warnings
@@ -361,12 +367,15 @@ impl Added {
             return None;
         }
         // The run's seeds and the snapshot's, both in the order of their
-        // paths' bytes, side by side.
+        // paths' bytes, side by side. A seed changed just before the last
+        // build read it may have changed again without its stamp moving:
+        // it is read again, like a seed whose stamp moved.
         let paths = &found.files;
         let known = snapshot.seeds();
+        let racy: Vec<u32> = snapshot.racy.iter().map(|&(j, _)| j).collect();
         let mut old_to_new = vec![0u32; known];
         let mut new = Vec::new();
-        let mut racy = Vec::new();
+        let mut changed = Vec::new();
         let mut j = 0;
         for (n, path) in paths.iter().enumerate() {
             let order = (j < known).then(|| {
@@ -376,8 +385,8 @@ impl Added {
             });
             match order {
                 Some(std::cmp::Ordering::Equal) => {
-                    if stamps[n] != *snapshot.stamp(j) {
-                        return None;
+                    if stamps[n] != *snapshot.stamp(j) || racy.binary_search(&(j as u32)).is_ok() {
+                        changed.push((j, n));
                     }
                     old_to_new[j] = n as u32;
                     j += 1;
@@ -390,23 +399,17 @@ impl Added {
         if j < known {
             return None;
         }
-        progress.stage("reading", (new.len() + snapshot.racy.len()) as u64);
-        // A seed that changed just before the last build read it may have
-        // changed again without its stamp moving: its bytes tell.
+        progress.stage("reading", (new.len() + changed.len()) as u64);
+        let changed_paths: Vec<&Path> = changed.iter().map(|&(_, n)| paths[n].as_path()).collect();
+        let olds = state.entries(&changed_paths);
         let read_at = now_nanos();
-        for &(old, hash) in &snapshot.racy {
-            let n = old_to_new[old as usize] as usize;
-            let bytes = std::fs::read(&paths[n]).ok()?;
-            if *blake3::hash(&bytes).as_bytes() != hash {
-                return None;
-            }
-            if state::racy(&stamps[n], read_at) {
-                racy.push((n as u32, hash));
-            }
-            progress.advance(1);
-        }
         let summaries = archive::enabled(config);
-        let seeds: Vec<(usize, state::Seed)> = new
+        let to_read: Vec<usize> = changed
+            .iter()
+            .map(|&(_, n)| n)
+            .chain(new.iter().copied())
+            .collect();
+        let seeds: Vec<(usize, state::Seed)> = to_read
             .par_iter()
             .map(|&n| {
                 let seed = load_one(&paths[n], config, summaries, read_at);
@@ -414,9 +417,37 @@ impl Added {
                 (n, seed)
             })
             .collect();
-        let mut releases = Vec::new();
+        let mut site = snapshot.site(config)?;
         let mut diagnostics = snapshot.diagnostics.clone();
-        for (n, seed) in &seeds {
+        let mut racy = Vec::new();
+        // The changed seeds first: each release keeps its place.
+        let mut read = Vec::new();
+        let urls = snapshot.urls();
+        let places = snapshot.releases_of(changed.iter().map(|&(j, _)| j));
+        for (k, ((_, seed), old)) in seeds.iter().zip(olds).enumerate().take(changed.len()) {
+            let old = old?;
+            for d in &old.diagnostics {
+                let at = diagnostics.iter().position(|x| x == d)?;
+                diagnostics.remove(at);
+            }
+            match (&old.loaded, &seed.loaded) {
+                (
+                    state::Loaded::Release { release: was, .. },
+                    state::Loaded::Release { release: is, .. },
+                ) => {
+                    let i = places[k]?;
+                    if !Added::replace(&site, snapshot, &urls, i, was, is, now) {
+                        return None;
+                    }
+                    site.releases[i] = Arc::clone(is);
+                    read.push((i, k));
+                }
+                (state::Loaded::Skipped, state::Loaded::Skipped) => {}
+                _ => return None,
+            }
+        }
+        let mut releases = Vec::new();
+        for (_, seed) in &seeds[changed.len()..] {
             match &seed.loaded {
                 state::Loaded::Release { release, .. } if release.date <= now => {
                     releases.push(Arc::clone(release));
@@ -425,6 +456,8 @@ impl Added {
                 // Held back, or not publishable.
                 _ => return None,
             }
+        }
+        for (n, seed) in &seeds {
             if seed.racy {
                 racy.push((*n as u32, seed.hash));
             }
@@ -432,9 +465,9 @@ impl Added {
         }
         racy.sort_unstable();
         progress.stage("adding", 0);
-        let mut urls = snapshot.urls();
-        let site = regroup::add(snapshot.site(config)?, &urls, releases).ok()?;
-        let added = site.releases.len() - snapshot.releases();
+        let before = site.releases.len();
+        let site = regroup::add(site, &urls, releases).ok()?;
+        let added = site.releases.len() - before;
         // The new releases come first, then the snapshot's, in its order.
         let mut seed_of: Vec<u32> = site.releases[..added]
             .iter()
@@ -448,6 +481,15 @@ impl Added {
             })
             .collect();
         seed_of.extend((0..snapshot.releases()).map(|i| old_to_new[snapshot.seed_of(i)]));
+        // The replaced releases moved down by the new ones.
+        for (i, _) in &mut read {
+            *i += added;
+        }
+        for (i, &n) in seed_of[..added].iter().enumerate() {
+            let k = seeds.iter().position(|(m, _)| *m == n as usize)?;
+            read.push((i, k));
+        }
+        let mut urls = urls;
         urls.extend(
             site.releases[..added]
                 .iter()
@@ -456,7 +498,7 @@ impl Added {
         diag::sort(&mut diagnostics);
         let checked = Checked {
             files: paths.len(),
-            read: seeds.len() + snapshot.racy.len(),
+            read: seeds.len(),
             invalid: 0,
             diagnostics,
             held: snapshot
@@ -476,8 +518,43 @@ impl Added {
                 seed_of,
                 racy,
                 urls,
+                read,
             },
         })
+    }
+}
+
+impl Added {
+    /// Whether release `i` of the site `snapshot` describes (`was`) can be
+    /// replaced by `is`, its seed changed, with the site kept as it is
+    /// otherwise: same date, URL and names (spelled the same), a URL no
+    /// other release has (so grouping neither amends it nor finds it a
+    /// duplicate), due, and no name `check` reads the text of (a rare one
+    /// on a site big enough to look for them).
+    fn replace(
+        site: &Site,
+        snapshot: &Snapshot,
+        urls: &[u64],
+        i: usize,
+        was: &Release,
+        is: &Release,
+        now: DateTime<FixedOffset>,
+    ) -> bool {
+        let hash = regroup::url_hash(&is.url);
+        let sharing = urls.partition_point(|&h| h <= hash) - urls.partition_point(|&h| h < hash);
+        let rare = site.releases.len() >= crate::input::names::RARE_MIN_SITE
+            && site.names.iter().any(|t| {
+                t.per_release[i].iter().any(|&id| {
+                    t.facts.uses[id as usize] as usize <= crate::input::names::RARE_RELEASES
+                })
+            });
+        was.date == is.date
+            && is.date <= now
+            && was.url == is.url
+            && was.terms == is.terms
+            && sharing == 1
+            && !snapshot.amended(i)
+            && !rare
     }
 }
 
@@ -588,7 +665,7 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
     let stamps = fingerprint.as_ref().and(stamps_taken.as_deref());
     let added = match (&snapshot, stamps, options.regroup) {
         (Some(snapshot), Some(stamps), true) => {
-            Added::read(&found, stamps, &config, now, snapshot, progress)
+            Added::read(&found, stamps, &config, now, snapshot, &state, progress)
         }
         _ => None,
     };
@@ -1162,27 +1239,23 @@ impl<'a> Known<'a> {
         outputs: Option<&'a state::Outputs>,
     ) -> Known<'a> {
         let new = site.releases.len() - snapshot.releases();
-        let mut keys = Vec::with_capacity(site.releases.len());
-        let mut summaries = Vec::with_capacity(site.releases.len());
-        for (i, &seed) in added.seed_of[..new].iter().enumerate() {
-            let (_, entry) = added
-                .seeds
-                .iter()
-                .find(|(n, _)| *n == seed as usize)
-                .expect("a new release's seed was read");
-            keys.push(output::digest::item_key(site, i as u32, &entry.hash));
-            summaries.push(match &entry.loaded {
-                state::Loaded::Release { summary, .. } => summary.as_deref(),
-                _ => None,
-            });
-        }
-        summaries.resize(site.releases.len(), None);
+        let mut keys = vec![[0; 32]; new];
         keys.extend(snapshot.keys());
+        let mut summaries = vec![None; site.releases.len()];
         let mut archive_sizes = vec![None; new];
         if outputs.is_some() {
             archive_sizes.extend(snapshot.sizes());
         }
         archive_sizes.resize(site.releases.len(), None);
+        // The releases read this run: their keys from their seeds' bytes.
+        for &(i, k) in &added.read {
+            let seed = &added.seeds[k].1;
+            keys[i] = output::digest::item_key(site, i as u32, &seed.hash);
+            if let state::Loaded::Release { summary, .. } = &seed.loaded {
+                summaries[i] = summary.as_deref();
+            }
+            archive_sizes[i] = None;
+        }
         Known {
             keys,
             summaries,

@@ -437,6 +437,46 @@ fn news_is_added_to_the_site_the_last_build_grouped() {
     site.check_against_full_build(4);
 }
 
+/// An old release edited in place (its text, not its date, URL or names)
+/// takes its old place in the site the last build grouped; one whose date
+/// changes groups every release again. Both write what a full build
+/// writes.
+#[test]
+fn an_edited_release_takes_its_place_in_the_site_the_last_build_grouped() {
+    let mut site = started();
+    let out = site.path("out");
+    assert!(site.run(&out, &[]).status.success());
+    // Seed 3: a URL of its own.
+    site.apply(&Change::EditInPlace { k: 3 });
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let o = site.run(&out, &["--timings"]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let err = common::stderr(&o);
+    assert!(
+        err.contains("timing: adding") && !err.contains("timing: grouping"),
+        "{err}"
+    );
+    assert!(
+        common::stdout(&o).contains("read 1 of 30 file(s)"),
+        "{}",
+        common::stdout(&o)
+    );
+    site.check_against_full_build(1);
+    site.apply(&Change::Edit {
+        k: 3,
+        variant: 0,
+        day: -100,
+    });
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let o = site.run(&out, &["--timings"]);
+    assert!(
+        common::stderr(&o).contains("timing: grouping"),
+        "{}",
+        common::stderr(&o)
+    );
+    site.check_against_full_build(2);
+}
+
 /// A build killed at any moment (here: during its renames, and at random
 /// points of a whole run) leaves a state the next build still gets right.
 #[test]

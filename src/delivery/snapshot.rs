@@ -68,7 +68,8 @@ pub struct Snapshot {
     /// The releases grouping changed (a date or an id given because they
     /// share a URL), whole, by their index in the site.
     amended: Vec<(u32, Release)>,
-    /// [`regroup::url_hash`] of every release grouping saw, sorted.
+    /// [`crate::site::regroup::url_hash`] of every release grouping saw,
+    /// sorted (a URL as many times as releases have it).
     urls: Bytes,
     /// One per name table of the site, in order.
     tables: Vec<Table>,
@@ -120,7 +121,6 @@ impl Snapshot {
         }
         let mut urls = seeds.urls;
         urls.sort_unstable();
-        urls.dedup();
         let tables = site
             .names
             .iter()
@@ -233,6 +233,29 @@ impl Snapshot {
             .filter(|&(_, &s)| s != u32::MAX)
             .map(|(k, &s)| (k.try_into().expect("32 bytes"), s))
             .collect()
+    }
+
+    /// The release of the site each seed of `seeds` is (an index), if any.
+    pub fn releases_of(&self, seeds: impl Iterator<Item = usize>) -> Vec<Option<usize>> {
+        let wanted: foldhash::HashMap<u32, usize> =
+            seeds.enumerate().map(|(k, j)| (j as u32, k)).collect();
+        let mut at = vec![None; wanted.len()];
+        if wanted.is_empty() {
+            return at;
+        }
+        for (i, s) in self.seed_of.iter().enumerate() {
+            if let Some(&k) = wanted.get(s) {
+                at[k] = Some(i);
+            }
+        }
+        at
+    }
+
+    /// Whether grouping changed release `i` (see [`Snapshot::path_of`]).
+    pub fn amended(&self, i: usize) -> bool {
+        self.amended
+            .binary_search_by_key(&(i as u32), |(at, _)| *at)
+            .is_ok()
     }
 
     /// The seed of release `i` of the site.

@@ -393,9 +393,31 @@ impl State {
         let _ = self.write(&dir, SNAPSHOT_NAME, snapshot, None);
     }
 
-    /// Adds to the seed table the entries of `seeds` (a few new seeds),
-    /// leaving the other entries of their shards as they are: a run that
-    /// read only those seeds ([`crate::site::regroup`]) stores them.
+    /// The entries of a few seeds, `paths`, from their shards alone (each
+    /// read once): `None` for a seed the state has no trusted entry of.
+    pub fn entries(&self, paths: &[&Path]) -> Vec<Option<Seed>> {
+        let Some(dir) = self.dir.as_ref() else {
+            return vec![None; paths.len()];
+        };
+        let mut shards: std::collections::BTreeMap<usize, Vec<(PathBuf, Seed)>> =
+            std::collections::BTreeMap::new();
+        paths
+            .iter()
+            .map(|&p| {
+                let n = shard_of(p);
+                let shard = shards
+                    .entry(n)
+                    .or_insert_with(|| self.read_shard(dir, n).map_or(Vec::new(), |(e, _)| e));
+                let at = shard.binary_search_by(|(q, _)| bytes(q).cmp(bytes(p)));
+                at.ok().map(|i| shard[i].1.clone())
+            })
+            .collect()
+    }
+
+    /// Adds to the seed table the entries of `seeds` (a few new or changed
+    /// seeds), leaving the other entries of their shards as they are: a
+    /// run that read only those seeds ([`crate::site::regroup`]) stores
+    /// them.
     pub fn add_seeds(&mut self, seeds: &[(&Path, &Seed)]) {
         let Some(dir) = self.place() else { return };
         let mut by_shard: std::collections::BTreeMap<usize, Vec<(&Path, &Seed)>> =
