@@ -292,16 +292,15 @@ enum Read {
 }
 
 impl Read {
-    /// The seeds whose stamp cannot be trusted, with their bytes' hash
-    /// (see [`state::racy`]).
-    fn racy(&self) -> Vec<(u32, state::Digest)> {
+    /// The seeds whose stamp cannot be trusted (see [`state::racy`]).
+    fn racy(&self) -> Vec<u32> {
         match self {
             Read::All(seeds) => seeds
                 .seeds
                 .iter()
                 .enumerate()
                 .filter(|(_, s)| s.racy)
-                .map(|(n, s)| (n as u32, s.hash))
+                .map(|(n, _)| n as u32)
                 .collect(),
             Read::Added(added) => added.racy.clone(),
         }
@@ -333,7 +332,7 @@ struct AddedSeeds {
     read: Vec<(usize, usize)>,
     /// Per release of the site, its seed.
     seed_of: Vec<u32>,
-    racy: Vec<(u32, state::Digest)>,
+    racy: Vec<u32>,
     urls: Vec<u64>,
 }
 
@@ -372,7 +371,6 @@ impl Added {
         // it is read again, like a seed whose stamp moved.
         let paths = &found.files;
         let known = snapshot.seeds();
-        let racy: Vec<u32> = snapshot.racy.iter().map(|&(j, _)| j).collect();
         let mut old_to_new = vec![0u32; known];
         let mut new = Vec::new();
         let mut changed = Vec::new();
@@ -385,7 +383,9 @@ impl Added {
             });
             match order {
                 Some(std::cmp::Ordering::Equal) => {
-                    if stamps[n] != *snapshot.stamp(j) || racy.binary_search(&(j as u32)).is_ok() {
+                    if stamps[n] != *snapshot.stamp(j)
+                        || snapshot.racy.binary_search(&(j as u32)).is_ok()
+                    {
                         changed.push((j, n));
                     }
                     old_to_new[j] = n as u32;
@@ -459,7 +459,7 @@ impl Added {
         }
         for (n, seed) in &seeds {
             if seed.racy {
-                racy.push((*n as u32, seed.hash));
+                racy.push(*n as u32);
             }
             diagnostics.extend(seed.diagnostics.iter().cloned());
         }

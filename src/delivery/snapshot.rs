@@ -45,8 +45,8 @@ pub struct Snapshot {
     /// Per seed: its stamp when it was read.
     stamps: Vec<Stamp>,
     /// Seeds read so soon after they changed that their stamp may not move
-    /// with the next change: the hash of their bytes, to compare with.
-    pub racy: Vec<(u32, Digest)>,
+    /// with the next change: read again by the next run (sorted).
+    pub racy: Vec<u32>,
     /// What the walk of the seeds folder warned about.
     pub walk: Vec<Diagnostic>,
     /// The errors and warnings of reading and grouping the seeds (not
@@ -91,8 +91,9 @@ pub struct Parts<'a> {
     /// Every seed's path, in the order of the walk, and its stamp.
     pub paths: &'a [PathBuf],
     pub stamps: &'a [Stamp],
-    /// Per seed, the hash of its bytes when its stamp cannot be trusted.
-    pub racy: Vec<(u32, Digest)>,
+    /// The seeds whose stamp cannot be trusted (see
+    /// [`crate::delivery::state::racy`]), sorted.
+    pub racy: Vec<u32>,
     /// Per release of the site, its seed (an index into `paths`).
     pub seed_of: Vec<u32>,
     /// Every URL grouping saw, hashed ([`crate::site::regroup::url_hash`]).
@@ -272,7 +273,7 @@ impl Snapshot {
             && self.ends.last().map_or(0, |&e| e as usize) == self.paths.0.len()
             && self.stamps.len() == seeds
             && self.seed_of.iter().all(|&s| (s as usize) < seeds)
-            && self.racy.iter().all(|&(s, _)| (s as usize) < seeds)
+            && self.racy.iter().all(|&s| (s as usize) < seeds)
             && self.dates.len() == releases
             && self.keys.0.len() == releases * 32
             && self.sizes.len() == releases
