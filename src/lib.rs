@@ -359,9 +359,12 @@ impl Added {
         state: &state::State,
         progress: &dyn Progress,
     ) -> Option<Added> {
+        // Embargoes: none lifts, and none falls again on a release the
+        // site has (`--now` moved back).
         if snapshot.walk != found.warnings
             || snapshot.invalid > 0
             || snapshot.held.iter().any(|(_, due)| *due <= now)
+            || snapshot.newest().is_some_and(|newest| newest > now)
         {
             return None;
         }

@@ -19,6 +19,10 @@
 //!   pressfeed left it (size, modification time, inode); and what fitting
 //!   the documents to `max_document_bytes` took, so that the warnings of a
 //!   file not written again are still reported.
+//! - **The site**, in `site.bin`: the site as the last build grouped it, in
+//!   columns ([`crate::delivery::snapshot`]), so that a run after new or
+//!   edited releases adds them to it ([`crate::site::regroup`]) instead of
+//!   reading the seed table and grouping every release again.
 //!
 //! Every file starts with a header: [`MAGIC`], [`FORMAT`], the output folder
 //! it belongs to, a salt (the pressfeed executable and the configuration's
@@ -34,11 +38,12 @@
 //! which a run killed while storing the state leaves, is still correct: an
 //! entry that does not match is read or written again.
 //!
-//! Why files of our own rather than an embedded database: a run needs the
-//! whole seed table (grouping sees every release), so the state is read
-//! whole, in one pass, which a few large sequential files do best; a run
-//! changes a few seeds, which a shard per 1/256th of the seeds keeps to a
-//! small write. See README.md ("Incremental builds") for the figures.
+//! Why files of our own rather than an embedded database: a run reads
+//! `site.bin` whole, and a run that groups every release again the whole
+//! seed table, each in one pass, which a few large sequential files do
+//! best; a run changes a few seeds, which a shard per 1/256th of the seeds
+//! keeps to a small write. See README.md ("Incremental builds") for the
+//! figures.
 
 use std::fs;
 use std::io;
