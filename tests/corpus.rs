@@ -581,11 +581,27 @@ fn an_incremental_build_of_the_archive_is_a_full_build() {
     let text = std::fs::read_to_string(&old).unwrap();
     put(&old, &text.replacen(" the ", " the corrected ", 1));
     std::thread::sleep(std::time::Duration::from_millis(200));
-    let o = build(&out, &[]);
+    let o = build(&out, &["--timings"]);
     let summary = stdout(&o);
     assert!(summary.contains("read 2 of 55168 file(s)"), "{summary}");
+    // Both put into the site the last build grouped, not grouped again
+    // (see `site::regroup`).
+    let timings = stderr(&o);
+    assert!(
+        timings.contains("timing: adding") && !timings.contains("timing: grouping"),
+        "{timings}"
+    );
     let full = work.path().join("full");
-    build(&full, &["--no-cache"]);
+    let f = build(&full, &["--no-cache"]);
+    // The same warnings, once the timings and the summary's clock are set
+    // aside.
+    let warnings = |text: String| -> Vec<String> {
+        text.lines()
+            .filter(|l| !l.starts_with("timing:"))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(warnings(stderr(&o)), warnings(stderr(&f)));
     // Compared file by file (the two folders hold about 900 MB).
     let diff = Command::new("diff")
         .args(["-rq", "--exclude=.*"])
