@@ -547,7 +547,7 @@ impl Added {
         let sharing = urls.partition_point(|&h| h <= hash) - urls.partition_point(|&h| h < hash);
         let rare = site.releases.len() >= crate::input::names::RARE_MIN_SITE
             && site.names.iter().any(|t| {
-                t.per_release[i].iter().any(|&id| {
+                t.per_release.get(i).iter().any(|&id| {
                     t.facts.uses[id as usize] as usize <= crate::input::names::RARE_RELEASES
                 })
             });

@@ -33,7 +33,7 @@ use crate::delivery::cache::Stamp;
 use crate::diag::Diagnostic;
 use crate::input::validate::Release;
 use crate::output::digest::Digest;
-use crate::site::group::{Name, NameFacts, NameTable, Site};
+use crate::site::group::{Lists, Name, NameFacts, NameTable, Site};
 use crate::site::kinds;
 
 /// What the last build knew of its seeds and site.
@@ -81,9 +81,7 @@ pub struct Snapshot {
 struct Table {
     taxonomy: u32,
     names: Vec<Name>,
-    ids: Vec<u32>,
-    /// Where each release's names end in `ids`.
-    ends: Vec<u32>,
+    per_release: Lists,
     facts: NameFacts,
 }
 
@@ -126,20 +124,11 @@ impl Snapshot {
         let tables = site
             .names
             .iter()
-            .map(|t| {
-                let mut ids = Vec::new();
-                let mut ends = Vec::with_capacity(t.per_release.len());
-                for mine in &t.per_release {
-                    ids.extend_from_slice(mine);
-                    ends.push(ids.len() as u32);
-                }
-                Table {
-                    taxonomy: t.taxonomy as u32,
-                    names: t.names.clone(),
-                    ids,
-                    ends,
-                    facts: t.facts.clone(),
-                }
+            .map(|t| Table {
+                taxonomy: t.taxonomy as u32,
+                names: t.names.clone(),
+                per_release: t.per_release.clone(),
+                facts: t.facts.clone(),
             })
             .collect();
         Snapshot {
@@ -289,10 +278,8 @@ impl Snapshot {
             && self.urls.0.len().is_multiple_of(8)
             && self.amended.iter().all(|(i, _)| (*i as usize) < releases)
             && self.tables.iter().all(|t| {
-                t.ends.len() == releases
-                    && t.ends.last().map_or(0, |&e| e as usize) == t.ids.len()
-                    && t.ends.windows(2).all(|w| w[0] <= w[1])
-                    && t.ids.iter().all(|&id| (id as usize) < t.names.len())
+                t.per_release.len() == releases
+                    && t.per_release.valid(t.names.len())
                     && t.facts.uses.len() == t.names.len()
                     && t.facts.warned.len() == t.names.len()
                     && t.facts.first.len() == t.names.len()
@@ -313,32 +300,35 @@ impl Snapshot {
         }
         let mut amended = self.amended.iter().peekable();
         let mut releases = Vec::with_capacity(self.dates.len());
-        for (i, &(secs, nanos, offset)) in self.dates.iter().enumerate() {
+        // Releases of one date (newest first, so side by side) share one
+        // dated release: a few thousand allocations for a million.
+        let mut last: Option<((i64, u32, i32), Arc<Release>)> = None;
+        for (i, &when) in self.dates.iter().enumerate() {
             if let Some((_, whole)) = amended.next_if(|(at, _)| *at as usize == i) {
                 releases.push(Arc::new(whole.clone()));
                 continue;
             }
-            let date = FixedOffset::east_opt(offset)?
-                .timestamp_opt(secs, nanos)
-                .single()?;
-            releases.push(Arc::new(Release::dated(date)));
+            match &last {
+                Some((at, dated)) if *at == when => releases.push(Arc::clone(dated)),
+                _ => {
+                    let (secs, nanos, offset) = when;
+                    let date = FixedOffset::east_opt(offset)?
+                        .timestamp_opt(secs, nanos)
+                        .single()?;
+                    let dated = Arc::new(Release::dated(date));
+                    releases.push(Arc::clone(&dated));
+                    last = Some((when, dated));
+                }
+            }
         }
         let names = self
             .tables
             .iter()
-            .map(|t| {
-                let mut per_release = Vec::with_capacity(t.ends.len());
-                let mut start = 0;
-                for &end in &t.ends {
-                    per_release.push(t.ids[start..end as usize].to_vec());
-                    start = end as usize;
-                }
-                NameTable {
-                    taxonomy: t.taxonomy as usize,
-                    names: t.names.clone(),
-                    per_release,
-                    facts: t.facts.clone(),
-                }
+            .map(|t| NameTable {
+                taxonomy: t.taxonomy as usize,
+                names: t.names.clone(),
+                per_release: t.per_release.clone(),
+                facts: t.facts.clone(),
             })
             .collect::<Vec<_>>();
         let feeds = crate::site::group::feeds(&kinds, &names, releases.len());

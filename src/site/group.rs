@@ -59,7 +59,7 @@ pub struct NameTable {
     pub taxonomy: usize,
     pub names: Vec<Name>,
     /// Per release (same index as [`Site::releases`]), indexes into `names`.
-    pub per_release: Vec<Vec<u32>>,
+    pub per_release: Lists,
     /// What grouping settled about these names, beyond the site itself.
     pub facts: NameFacts,
 }
@@ -85,9 +85,78 @@ pub struct NameFacts {
 impl NameTable {
     /// The names release `index` refers to.
     pub fn of(&self, index: u32) -> impl Iterator<Item = &Name> {
-        self.per_release[index as usize]
+        self.per_release
+            .get(index as usize)
             .iter()
             .map(|&n| &self.names[n as usize])
+    }
+}
+
+/// A list of numbers per release, kept in two flat vectors: a million
+/// releases' names are two allocations, not a million.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Lists {
+    items: Vec<u32>,
+    /// Where each list ends in `items`.
+    ends: Vec<u32>,
+}
+
+impl Lists {
+    pub fn with_capacity(lists: usize) -> Lists {
+        Lists {
+            items: Vec::with_capacity(lists * 2),
+            ends: Vec::with_capacity(lists),
+        }
+    }
+
+    /// Adds a list after the others.
+    pub fn push(&mut self, list: &[u32]) {
+        self.items.extend_from_slice(list);
+        self.ends.push(self.items.len() as u32);
+    }
+
+    /// List `i`.
+    pub fn get(&self, i: usize) -> &[u32] {
+        let start = match i {
+            0 => 0,
+            _ => self.ends[i - 1] as usize,
+        };
+        &self.items[start..self.ends[i] as usize]
+    }
+
+    /// How many lists it holds.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Every list, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &[u32]> {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// Every number of every list.
+    pub fn flat(&self) -> &[u32] {
+        &self.items
+    }
+
+    /// `front`'s lists, then these.
+    pub fn after(mut front: Lists, rest: &Lists) -> Lists {
+        let shift = front.items.len() as u32;
+        front.items.extend_from_slice(&rest.items);
+        front.ends.extend(rest.ends.iter().map(|e| e + shift));
+        front
+    }
+
+    /// Whether its ends are in order and within its items, and every
+    /// number is below `bound`.
+    pub fn valid(&self, bound: usize) -> bool {
+        self.ends.windows(2).all(|w| w[0] <= w[1])
+            && self.ends.last().map_or(0, |&e| e as usize) == self.items.len()
+            && self.items.iter().all(|&n| (n as usize) < bound)
     }
 }
 
@@ -239,7 +308,9 @@ fn report_new_names(
     };
     let uses: Vec<&[u32]> = tables.iter().map(|t| &t.facts.uses[..]).collect();
     let alone = |t: usize, i: usize| {
-        tables[t].per_release[i]
+        tables[t]
+            .per_release
+            .get(i)
             .iter()
             .filter(|&&id| uses[t][id as usize] == 1)
             .count()
@@ -484,7 +555,7 @@ fn newer(a: &Release, b: &Release) -> bool {
 /// The feeds of one kind of name, and what `check` says about them.
 struct Interned<'r> {
     names: Vec<Name>,
-    per_release: Vec<Vec<u32>>,
+    per_release: Lists,
     /// Per name: its distinct spellings, and whether each is one the config
     /// vouches for (an alias, or listed under `keep`).
     spellings: Vec<Vec<(&'r str, bool)>>,
@@ -501,12 +572,12 @@ fn intern(
     n: usize,
     taxonomy: &Taxonomy,
     warnings: &mut Vec<Diagnostic>,
-) -> (Vec<Name>, Vec<Vec<u32>>, NameFacts) {
+) -> (Vec<Name>, Lists, NameFacts) {
     let rules = Rules::new(&taxonomy.rules, |name| names::clean_term(name, taxonomy));
     let mut ids: FxHashMap<String, u32> = FxHashMap::default();
     let mut out = Interned {
         names: Vec::new(),
-        per_release: Vec::with_capacity(releases.len()),
+        per_release: Lists::with_capacity(releases.len()),
         spellings: Vec::new(),
     };
     // Each distinct spelling is resolved (slug, aliases) once: its feed
@@ -538,13 +609,11 @@ fn intern(
                 mine.push(id);
             }
         }
-        out.per_release.push(mine);
+        out.per_release.push(&mine);
     }
     let mut uses = vec![0u32; out.names.len()];
-    for ids in &out.per_release {
-        for &id in ids {
-            uses[id as usize] += 1;
-        }
+    for &id in out.per_release.flat() {
+        uses[id as usize] += 1;
     }
     let warned = match taxonomy.check {
         true => report(releases, &out, &uses, taxonomy, warnings),

@@ -66,7 +66,7 @@ pub fn add(site: Site, urls: &[u64], new: Vec<Arc<Release>>) -> Result<Site, Reg
     } = site;
     for table in &mut names {
         let facts = &mut table.facts;
-        let mut added: Vec<Vec<u32>> = Vec::with_capacity(new.len() + table.per_release.len());
+        let mut added = group::Lists::with_capacity(new.len());
         for r in &new {
             let mut ids: Vec<u32> = Vec::new();
             for spelling in kinds::terms(r, table.taxonomy) {
@@ -90,13 +90,12 @@ pub fn add(site: Site, urls: &[u64], new: Vec<Arc<Release>>) -> Result<Site, Reg
                     ids.push(id);
                 }
             }
-            added.push(ids);
+            added.push(&ids);
         }
-        for &id in added.iter().flatten() {
+        for &id in added.flat() {
             facts.uses[id as usize] += 1;
         }
-        added.append(&mut table.per_release);
-        table.per_release = added;
+        table.per_release = group::Lists::after(added, &table.per_release);
     }
     let mut all = new;
     all.extend(releases);
