@@ -237,6 +237,27 @@ impl Site {
         self.command(out, extra).output().unwrap()
     }
 
+    /// An incremental build that puts its changes into the site the last
+    /// build grouped (`--timings` shows the stage `adding`, no `grouping`).
+    fn added(&self, out: &Path) -> Output {
+        let o = self.run(out, &["--timings"]);
+        let err = common::stderr(&o);
+        assert!(o.status.success(), "{err}");
+        assert!(
+            err.contains("timing: adding") && !err.contains("timing: grouping"),
+            "{err}"
+        );
+        o
+    }
+
+    /// An incremental build that groups every release again.
+    fn grouped(&self, out: &Path) {
+        let o = self.run(out, &["--timings"]);
+        let err = common::stderr(&o);
+        assert!(o.status.success(), "{err}");
+        assert!(err.contains("timing: grouping"), "{err}");
+    }
+
     /// An incremental build into `out`, and a full one into a new folder:
     /// the same files, the same warnings.
     fn check_against_full_build(&self, step: usize) {
@@ -413,13 +434,7 @@ fn news_is_added_to_the_site_the_last_build_grouped() {
     for round in 0..3u8 {
         site.apply(&Change::News { variant: round });
         std::thread::sleep(std::time::Duration::from_millis(200));
-        let o = site.run(&out, &["--timings"]);
-        assert!(o.status.success(), "{}", common::stderr(&o));
-        let err = common::stderr(&o);
-        assert!(
-            err.contains("timing: adding") && !err.contains("timing: grouping"),
-            "round {round}: {err}"
-        );
+        let o = site.added(&out);
         let read = format!("read 1 of {} file(s)", 31 + round as usize);
         assert!(common::stdout(&o).contains(&read), "{}", common::stdout(&o));
         site.check_against_full_build(round as usize + 1);
@@ -428,12 +443,7 @@ fn news_is_added_to_the_site_the_last_build_grouped() {
     site.next = 35;
     site.apply(&Change::News { variant: 0 });
     std::thread::sleep(std::time::Duration::from_millis(200));
-    let o = site.run(&out, &["--timings"]);
-    assert!(
-        common::stderr(&o).contains("timing: grouping"),
-        "{}",
-        common::stderr(&o)
-    );
+    site.grouped(&out);
     site.check_against_full_build(4);
     // `--now` moved back before the news: it is held again.
     site.now -= 3 * 86_400;
@@ -452,13 +462,7 @@ fn an_edited_release_takes_its_place_in_the_site_the_last_build_grouped() {
     // Seed 3: a URL of its own.
     site.apply(&Change::EditInPlace { k: 3 });
     std::thread::sleep(std::time::Duration::from_millis(200));
-    let o = site.run(&out, &["--timings"]);
-    assert!(o.status.success(), "{}", common::stderr(&o));
-    let err = common::stderr(&o);
-    assert!(
-        err.contains("timing: adding") && !err.contains("timing: grouping"),
-        "{err}"
-    );
+    let o = site.added(&out);
     assert!(
         common::stdout(&o).contains("read 1 of 30 file(s)"),
         "{}",
@@ -471,12 +475,7 @@ fn an_edited_release_takes_its_place_in_the_site_the_last_build_grouped() {
         day: -100,
     });
     std::thread::sleep(std::time::Duration::from_millis(200));
-    let o = site.run(&out, &["--timings"]);
-    assert!(
-        common::stderr(&o).contains("timing: grouping"),
-        "{}",
-        common::stderr(&o)
-    );
+    site.grouped(&out);
     site.check_against_full_build(2);
 }
 

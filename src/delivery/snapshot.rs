@@ -33,7 +33,7 @@ use crate::delivery::cache::Stamp;
 use crate::diag::Diagnostic;
 use crate::input::validate::Release;
 use crate::output::digest::Digest;
-use crate::site::group::{Lists, Name, NameFacts, NameTable, Site};
+use crate::site::group::{NameTable, Site};
 use crate::site::kinds;
 
 /// What the last build knew of its seeds and site.
@@ -72,17 +72,8 @@ pub struct Snapshot {
     /// [`crate::site::regroup::url_hash`] of every release grouping saw,
     /// sorted (a URL as many times as releases have it).
     urls: Bytes,
-    /// One per name table of the site, in order.
-    tables: Vec<Table>,
-}
-
-/// A name table ([`NameTable`]), its names per release flattened.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-struct Table {
-    taxonomy: u32,
-    names: Vec<Name>,
-    per_release: Lists,
-    facts: NameFacts,
+    /// The site's name tables, in order.
+    tables: Vec<NameTable>,
 }
 
 /// What a run tells [`Snapshot::new`] besides its site.
@@ -121,16 +112,6 @@ impl Snapshot {
         }
         let mut urls = seeds.urls;
         urls.sort_unstable();
-        let tables = site
-            .names
-            .iter()
-            .map(|t| Table {
-                taxonomy: t.taxonomy as u32,
-                names: t.names.clone(),
-                per_release: t.per_release.clone(),
-                facts: t.facts.clone(),
-            })
-            .collect();
         Snapshot {
             paths: Bytes(paths),
             ends,
@@ -162,7 +143,7 @@ impl Snapshot {
                 .map(|(i, r)| (i as u32, Release::clone(r)))
                 .collect(),
             urls: Bytes(urls.iter().flat_map(|h| h.to_le_bytes()).collect()),
-            tables,
+            tables: site.names.clone(),
         }
     }
 
@@ -291,11 +272,14 @@ impl Snapshot {
     /// releases grouping changed are whole.
     pub fn site(&self, config: &Config) -> Option<Site> {
         let kinds = kinds::kinds(config);
-        let named = kinds
+        let named: Vec<usize> = kinds
             .iter()
-            .filter(|k| matches!(k.key, kinds::Key::Names(_)))
-            .count();
-        if named != self.tables.len() {
+            .filter_map(|k| match k.key {
+                kinds::Key::Names(taxonomy) => Some(taxonomy),
+                kinds::Key::Every => None,
+            })
+            .collect();
+        if !named.iter().eq(self.tables.iter().map(|t| &t.taxonomy)) {
             return None;
         }
         let mut amended = self.amended.iter().peekable();
@@ -321,16 +305,7 @@ impl Snapshot {
                 }
             }
         }
-        let names = self
-            .tables
-            .iter()
-            .map(|t| NameTable {
-                taxonomy: t.taxonomy as usize,
-                names: t.names.clone(),
-                per_release: t.per_release.clone(),
-                facts: t.facts.clone(),
-            })
-            .collect::<Vec<_>>();
+        let names = self.tables.clone();
         let feeds = crate::site::group::feeds(&kinds, &names, releases.len());
         Some(Site {
             releases,

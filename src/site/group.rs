@@ -53,7 +53,7 @@ pub struct Name {
 
 /// The names of one kind keyed on a list of names, and which of them each
 /// release refers to.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NameTable {
     /// The taxonomy's place in [`Config::taxonomies`].
     pub taxonomy: usize,
