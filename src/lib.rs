@@ -51,7 +51,7 @@ pub use crate::progress::{NoProgress, Progress};
 
 use crate::config::Config;
 use crate::delivery::publish::PublishStats;
-use crate::delivery::snapshot::{Parts, Snapshot};
+use crate::delivery::snapshot::{Changes, Parts, Snapshot};
 use crate::delivery::{cache, deploy, publish, state, websub};
 use crate::diag::Diagnostic;
 use crate::input::validate::Release;
@@ -368,40 +368,12 @@ impl Added {
         {
             return None;
         }
-        // The run's seeds and the snapshot's, both in the order of their
-        // paths' bytes, side by side. A seed changed just before the last
-        // build read it may have changed again without its stamp moving:
-        // it is read again, like a seed whose stamp moved.
+        let Changes {
+            new,
+            changed,
+            old_to_new,
+        } = snapshot.changes(&found.files, stamps)?;
         let paths = &found.files;
-        let known = snapshot.seeds();
-        let mut old_to_new = vec![0u32; known];
-        let mut new = Vec::new();
-        let mut changed = Vec::new();
-        let mut j = 0;
-        for (n, path) in paths.iter().enumerate() {
-            let order = (j < known).then(|| {
-                snapshot
-                    .seed_path(j)
-                    .cmp(path.as_os_str().as_encoded_bytes())
-            });
-            match order {
-                Some(std::cmp::Ordering::Equal) => {
-                    if stamps[n] != *snapshot.stamp(j)
-                        || snapshot.racy.binary_search(&(j as u32)).is_ok()
-                    {
-                        changed.push((j, n));
-                    }
-                    old_to_new[j] = n as u32;
-                    j += 1;
-                }
-                // A seed of the last build is gone.
-                Some(std::cmp::Ordering::Less) => return None,
-                _ => new.push(n),
-            }
-        }
-        if j < known {
-            return None;
-        }
         progress.stage("reading", (new.len() + changed.len()) as u64);
         let changed_paths: Vec<&Path> = changed.iter().map(|&(_, n)| paths[n].as_path()).collect();
         let olds = state.entries(&changed_paths);
@@ -661,9 +633,9 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
     let mut state = salt.map_or_else(state::State::default, |salt| {
         state::State::open(&options.out, salt)
     });
-    // After new seeds only, the site the last build grouped, with their
-    // releases added (see [`regroup`]); else every seed, read or taken
-    // from the state, grouped again.
+    // After new or edited seeds only, the site the last build grouped,
+    // with their releases put in (see [`regroup`]); else every seed, read
+    // or taken from the state, grouped again.
     let snapshot = salt.and_then(|_| state.snapshot());
     let stamps = fingerprint.as_ref().and(stamps_taken.as_deref());
     let added = match (&snapshot, stamps, options.regroup) {
@@ -672,7 +644,6 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
         }
         _ => None,
     };
-    let state_warnings = std::mem::take(&mut state.distrusted);
     let (checked, site, read) = match added {
         Some(added) => (added.checked, added.site, Read::Added(added.seeds)),
         None => {
@@ -685,8 +656,7 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
             (checked, site, Read::All(seeds))
         }
     };
-    let mut state_warnings = state_warnings;
-    state_warnings.append(&mut state.distrusted);
+    let state_warnings = std::mem::take(&mut state.distrusted);
     if fingerprint.is_none()
         && options.use_cache
         && let Read::All(seeds) = &read

@@ -22,7 +22,7 @@
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, TimeZone};
@@ -74,6 +74,17 @@ pub struct Snapshot {
     urls: Bytes,
     /// The site's name tables, in order.
     tables: Vec<NameTable>,
+}
+
+/// How a run's seeds differ from a snapshot's.
+pub struct Changes {
+    /// Seeds it does not know (indexes into the run's seeds).
+    pub new: Vec<usize>,
+    /// Seeds whose stamp moved, or whose stamp could not be trusted:
+    /// (index among its seeds, index among the run's).
+    pub changed: Vec<(usize, usize)>,
+    /// Per seed it knows, its index among the run's seeds.
+    pub old_to_new: Vec<u32>,
 }
 
 /// What a run tells [`Snapshot::new`] besides its site.
@@ -160,23 +171,50 @@ impl Snapshot {
             .single()
     }
 
+    /// How the run's seeds (`paths`, in the walk's order, with their
+    /// `stamps`) differ from its own; `None` when one of its seeds is
+    /// gone. The two lists are in the order of their paths' bytes, and
+    /// are compared side by side. A seed changed just before the last
+    /// build read it may have changed again without its stamp moving: it
+    /// counts as changed.
+    pub fn changes(&self, paths: &[PathBuf], stamps: &[Stamp]) -> Option<Changes> {
+        let known = self.seeds();
+        let mut changes = Changes {
+            new: Vec::new(),
+            changed: Vec::new(),
+            old_to_new: vec![0; known],
+        };
+        let mut j = 0;
+        for (n, path) in paths.iter().enumerate() {
+            let order = (j < known).then(|| self.seed_path(j).cmp(path.as_os_str().as_bytes()));
+            match order {
+                Some(std::cmp::Ordering::Equal) => {
+                    if stamps[n] != self.stamps[j] || self.racy.binary_search(&(j as u32)).is_ok() {
+                        changes.changed.push((j, n));
+                    }
+                    changes.old_to_new[j] = n as u32;
+                    j += 1;
+                }
+                // One of its seeds is gone.
+                Some(std::cmp::Ordering::Less) => return None,
+                _ => changes.new.push(n),
+            }
+        }
+        (j == known).then_some(changes)
+    }
+
     /// How many releases its site has.
     pub fn releases(&self) -> usize {
         self.seed_of.len()
     }
 
     /// The path of seed `n`, as bytes.
-    pub fn seed_path(&self, n: usize) -> &[u8] {
+    fn seed_path(&self, n: usize) -> &[u8] {
         let start = match n {
             0 => 0,
             _ => self.ends[n - 1] as usize,
         };
         &self.paths.0[start..self.ends[n] as usize]
-    }
-
-    /// The stamp of seed `n`.
-    pub fn stamp(&self, n: usize) -> &Stamp {
-        &self.stamps[n]
     }
 
     /// Every URL hash it knows, sorted.
@@ -358,9 +396,4 @@ impl<'de> Deserialize<'de> for Bytes {
         }
         d.deserialize_byte_buf(Visitor)
     }
-}
-
-/// Whether `path`'s bytes are `bytes`.
-pub fn same_path(path: &Path, bytes: &[u8]) -> bool {
-    path.as_os_str().as_bytes() == bytes
 }
