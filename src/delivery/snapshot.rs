@@ -114,25 +114,24 @@ pub struct Parts<'a> {
 impl Snapshot {
     /// The snapshot of `site`, with what `parts` tells of it.
     pub fn new(parts: Parts<'_>, site: &Site) -> Snapshot {
-        let seeds = parts;
-        let mut paths = Vec::new();
-        let mut ends = Vec::with_capacity(seeds.paths.len());
-        for p in seeds.paths {
+        let mut paths = Vec::with_capacity(parts.paths.iter().map(|p| p.as_os_str().len()).sum());
+        let mut ends = Vec::with_capacity(parts.paths.len());
+        for p in parts.paths {
             paths.extend_from_slice(p.as_os_str().as_bytes());
             ends.push(paths.len() as u32);
         }
-        let mut urls = seeds.urls;
+        let mut urls = parts.urls;
         urls.sort_unstable();
         Snapshot {
             paths: Bytes(paths),
             ends,
-            stamps: seeds.stamps.to_vec(),
-            racy: seeds.racy,
-            walk: seeds.walk.to_vec(),
-            diagnostics: seeds.diagnostics.to_vec(),
-            held: seeds.held,
-            invalid: seeds.invalid as u32,
-            seed_of: seeds.seed_of,
+            stamps: parts.stamps.to_vec(),
+            racy: parts.racy,
+            walk: parts.walk.to_vec(),
+            diagnostics: parts.diagnostics.to_vec(),
+            held: parts.held,
+            invalid: parts.invalid as u32,
+            seed_of: parts.seed_of,
             dates: site
                 .releases
                 .iter()
@@ -144,8 +143,8 @@ impl Snapshot {
                     )
                 })
                 .collect(),
-            keys: Bytes(seeds.keys.concat()),
-            sizes: seeds.sizes.iter().map(|s| s.unwrap_or(u32::MAX)).collect(),
+            keys: Bytes(parts.keys.concat()),
+            sizes: parts.sizes.iter().map(|s| s.unwrap_or(u32::MAX)).collect(),
             amended: site
                 .releases
                 .iter()
