@@ -280,8 +280,9 @@ impl Snapshot {
         self.seed_of[i] as usize
     }
 
-    /// Whether its columns agree with each other (a file of another
-    /// version of this format that the header did not catch would not).
+    /// Whether its columns agree with each other, and those it searches
+    /// are in order (a file pressfeed did not write this way would not
+    /// be).
     pub fn consistent(&self) -> bool {
         let seeds = self.ends.len();
         let releases = self.seed_of.len();
@@ -290,11 +291,14 @@ impl Snapshot {
             && self.stamps.len() == seeds
             && self.seed_of.iter().all(|&s| (s as usize) < seeds)
             && self.racy.iter().all(|&s| (s as usize) < seeds)
+            && self.racy.windows(2).all(|w| w[0] < w[1])
             && self.dates.len() == releases
             && self.keys.0.len() == releases * 32
             && self.sizes.len() == releases
             && self.urls.0.len().is_multiple_of(8)
+            && self.urls().windows(2).all(|w| w[0] <= w[1])
             && self.amended.iter().all(|(i, _)| (*i as usize) < releases)
+            && self.amended.windows(2).all(|w| w[0].0 < w[1].0)
             && self.tables.iter().all(|t| {
                 t.per_release.len() == releases
                     && t.per_release.valid(t.names.len())
@@ -394,5 +398,93 @@ impl<'de> Deserialize<'de> for Bytes {
             }
         }
         d.deserialize_byte_buf(Visitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::site::group;
+
+    fn release(n: usize, day: usize, name: &str) -> Arc<Release> {
+        let mut r = crate::testing::release(&format!("Release {n}"));
+        r.path = format!("seeds/r{n:02}.md").into();
+        r.url = format!("https://x.nz/{n}");
+        r.date = DateTime::parse_from_rfc3339(&format!("2020-01-{day:02}T00:00:00Z")).unwrap();
+        r.terms = vec![vec![name.to_string()], vec!["Health".to_string()]].into_boxed_slice();
+        Arc::new(r)
+    }
+
+    /// A snapshot made from a site, stored and read back, gives back the
+    /// site planning sees (dates, names, feeds) and where each release's
+    /// seed is; one whose columns disagree is refused.
+    #[test]
+    fn a_snapshot_gives_back_the_site_it_was_made_of() {
+        let config = Config::default();
+        let releases: Vec<Arc<Release>> = (0..6)
+            .map(|n| release(n, 1 + n % 3, ["Ana Kere", "Bob Tui"][n % 2]))
+            .collect();
+        let mut warnings = Vec::new();
+        let site = group::group(releases.clone(), &config, &mut warnings);
+        let paths: Vec<PathBuf> = releases.iter().map(|r| r.path.clone()).collect();
+        let stamps = vec![(1, 2, 3, 4); paths.len()];
+        let seed_of: Vec<u32> = site
+            .releases
+            .iter()
+            .map(|r| paths.iter().position(|p| *p == r.path).unwrap() as u32)
+            .collect();
+        let keys: Vec<Digest> = (0..site.releases.len()).map(|i| [i as u8; 32]).collect();
+        let sizes = vec![Some(7); site.releases.len()];
+        let parts = Parts {
+            paths: &paths,
+            stamps: &stamps,
+            racy: Vec::new(),
+            seed_of,
+            urls: Vec::new(),
+            keys: &keys,
+            sizes: &sizes,
+            walk: &[],
+            diagnostics: &warnings,
+            held: Vec::new(),
+            invalid: 0,
+        };
+        let snapshot = Snapshot::new(parts, &site);
+        let back: Snapshot =
+            postcard::from_bytes(&postcard::to_stdvec(&snapshot).unwrap()).unwrap();
+        assert_eq!(back, snapshot);
+        assert!(back.consistent());
+        let made = back.site(&config).expect("the configuration's taxonomies");
+        let dates = |s: &Site| s.releases.iter().map(|r| r.date).collect::<Vec<_>>();
+        assert_eq!(dates(&made), dates(&site));
+        assert_eq!(made.names, site.names);
+        let feeds = |s: &Site| {
+            s.feeds
+                .iter()
+                .map(|f| (f.dir.clone(), f.name.clone(), f.releases.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(feeds(&made), feeds(&site));
+        for (i, r) in site.releases.iter().enumerate() {
+            assert_eq!(back.path_of(i).as_ref(), Some(&r.path));
+        }
+        assert_eq!(back.keys(), keys);
+        // The seeds a run finds: one new, the others as they were.
+        let mut run = paths.clone();
+        run.insert(2, "seeds/r01a.md".into());
+        let mut run_stamps = stamps.clone();
+        run_stamps.insert(2, (9, 9, 9, 9));
+        let changes = back.changes(&run, &run_stamps).expect("no seed gone");
+        assert_eq!(changes.new, vec![2]);
+        assert!(changes.changed.is_empty());
+        assert_eq!(changes.old_to_new, vec![0, 1, 3, 4, 5, 6]);
+        // One gone: not a change this path takes.
+        assert!(back.changes(&paths[1..], &stamps[1..]).is_none());
+        // Columns that disagree, or out of order.
+        let mut broken = back.clone();
+        broken.seed_of.push(0);
+        assert!(!broken.consistent());
+        let mut broken = back.clone();
+        broken.racy = vec![3, 1];
+        assert!(!broken.consistent());
     }
 }
