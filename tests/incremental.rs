@@ -583,3 +583,73 @@ fn a_file_removed_by_hand_is_made_again() {
     assert!(o.status.success(), "{}", common::stderr(&o));
     assert_eq!(fs::read(&page).unwrap(), original);
 }
+
+/// A run that adds news but whose output would pass `max_output_bytes` is
+/// run again in full, since which seeds weigh most is a question for the
+/// whole site: it fails as a full build fails, with the same error, and
+/// publishes nothing.
+#[test]
+fn news_past_the_output_budget_fails_as_a_full_build_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    fs::create_dir(p.join("seeds")).unwrap();
+    for n in 1..=3 {
+        fs::write(
+            p.join(format!("seeds/r{n}.md")),
+            common::release(n, "Hon Ana Kere"),
+        )
+        .unwrap();
+    }
+    let config = "title = \"T\"\nbase_url = \"https://example.org/feeds/\"\nsite_url = \"https://example.org/\"\ntime_zone = \"UTC\"\n";
+    fs::write(p.join("base.toml"), config).unwrap();
+    let build = |out: &str, config: &str, extra: &[&str]| {
+        let mut args = vec![
+            "build",
+            "--seeds",
+            "seeds",
+            "--config",
+            config,
+            "--out",
+            out,
+            "--no-ping",
+            "--now",
+            "2024-04-01T00:00:00Z",
+        ];
+        args.extend_from_slice(extra);
+        common::pressfeed(p, &args)
+    };
+    assert!(
+        build("sized", "base.toml", &["--no-cache"])
+            .status
+            .success()
+    );
+    // The budget: exactly what the three releases' files take.
+    let total: usize = published(&p.join("sized")).values().map(Vec::len).sum();
+    fs::write(
+        p.join("pressfeed.toml"),
+        format!("{config}max_output_bytes = {total}\n"),
+    )
+    .unwrap();
+    assert!(build("o-inc", "pressfeed.toml", &[]).status.success());
+    let before = published(&p.join("o-inc"));
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    fs::write(p.join("seeds/r9.md"), common::release(9, "Hon Ana Kere")).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let o = build("o-inc", "pressfeed.toml", &["--timings"]);
+    let err = common::stderr(&o);
+    assert!(
+        err.contains("timing: adding") && err.contains("timing: grouping"),
+        "{err}"
+    );
+    let full = build("o-full", "pressfeed.toml", &["--no-cache"]);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(o.status.code(), full.status.code());
+    let lines = |text: String, out: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| !l.starts_with("timing:"))
+            .map(|l| l.replace(out, "OUT"))
+            .collect()
+    };
+    assert_eq!(lines(err, "o-inc"), lines(common::stderr(&full), "o-full"));
+    assert_eq!(published(&p.join("o-inc")), before, "nothing is published");
+}
