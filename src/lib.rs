@@ -287,7 +287,8 @@ struct Seeds {
 enum Read {
     /// Every seed, read or taken from the state.
     All(Seeds),
-    /// Only new seeds, added to the site the last build grouped.
+    /// Only new and changed seeds, put into the site the last build
+    /// grouped.
     Added(AddedSeeds),
 }
 
@@ -322,8 +323,8 @@ impl Read {
     }
 }
 
-/// The new seeds a run read (by their index among the run's seeds), and
-/// what the next run needs to know of every seed besides.
+/// The new and changed seeds a run read (by their index among the run's
+/// seeds), and what the next run needs to know of every seed besides.
 struct AddedSeeds {
     /// The seeds read: those changed, then those new.
     seeds: Vec<(usize, state::Seed)>,
@@ -336,7 +337,7 @@ struct AddedSeeds {
     urls: Vec<u64>,
 }
 
-/// A run after new seeds only (see [`regroup`]).
+/// A run after new and changed seeds only (see [`regroup`]).
 struct Added {
     checked: Checked,
     site: Site,
@@ -441,7 +442,7 @@ impl Added {
         racy.sort_unstable();
         progress.stage("adding", 0);
         let before = site.releases.len();
-        let site = regroup::add(site, &urls, releases).ok()?;
+        let site = regroup::add(site, &urls, releases)?;
         let added = site.releases.len() - before;
         // The new releases come first, then the snapshot's, in its order.
         let mut seed_of: Vec<u32> = site.releases[..added]
@@ -1239,9 +1240,16 @@ impl<'a> Known<'a> {
         }
     }
 
-    /// Release `i` of `site` whole: read again from its seed when the site
-    /// has only its date.
-    fn whole(&self, site: &Site, config: &Config, i: u32) -> Result<Option<Arc<Release>>, Error> {
+    /// Release `i` of `site` whole, read again from its seed (with the
+    /// summary of its body, when `summary`), if the site has only its
+    /// date.
+    fn whole(
+        &self,
+        site: &Site,
+        config: &Config,
+        i: u32,
+        summary: bool,
+    ) -> Result<Option<Reread>, Error> {
         let release = &site.releases[i as usize];
         let Some(path) = self
             .dated
@@ -1250,11 +1258,12 @@ impl<'a> Known<'a> {
         else {
             return Ok(None);
         };
-        let seed = load_one(&path, config, false, 0);
+        let seed = load_one(&path, config, summary, 0);
         match seed.loaded {
-            state::Loaded::Release { release: whole, .. } if whole.date == release.date => {
-                Ok(Some(whole))
-            }
+            state::Loaded::Release {
+                release: whole,
+                summary,
+            } if whole.date == release.date => Ok(Some((whole, summary))),
             _ => Err(Error::Read {
                 path,
                 source: std::io::Error::other(
@@ -1265,27 +1274,33 @@ impl<'a> Known<'a> {
     }
 }
 
+/// A release read again whole, with the summary of its body when it was
+/// asked for.
+type Reread = (Arc<Release>, Option<String>);
+
 /// The releases of a site that a run read again whole (see
 /// [`Known::whole`]), by their index in the site.
-struct Whole(foldhash::HashMap<u32, Arc<Release>>);
+struct Whole(foldhash::HashMap<u32, Reread>);
 
 impl Whole {
     /// Reads again those of the releases `indexes` of `site` that it has
-    /// only the date of.
+    /// only the date of; with `summaries`, makes their summaries from the
+    /// same read.
     fn read(
         site: &Site,
         config: &Config,
         known: &Known<'_>,
         indexes: impl IntoParallelIterator<Item = u32>,
+        summaries: bool,
     ) -> Result<Whole, Error> {
         if known.dated.is_none() {
             return Ok(Whole(Default::default()));
         }
-        let read: Vec<(u32, Arc<Release>)> = indexes
+        let read: Vec<(u32, Reread)> = indexes
             .into_par_iter()
             .filter_map(|i| {
                 known
-                    .whole(site, config, i)
+                    .whole(site, config, i, summaries)
                     .map(|w| w.map(|w| (i, w)))
                     .transpose()
             })
@@ -1295,7 +1310,14 @@ impl Whole {
 
     /// Release `i` of `site`, whole.
     fn get<'s>(&'s self, site: &'s Site, i: u32) -> &'s Release {
-        self.0.get(&i).map_or(&site.releases[i as usize], |r| r)
+        self.0
+            .get(&i)
+            .map_or(&site.releases[i as usize], |(r, _)| r)
+    }
+
+    /// The summary of release `i`'s body, if it was read again with one.
+    fn summary(&self, i: u32) -> Option<&str> {
+        self.0.get(&i).and_then(|(_, s)| s.as_deref())
     }
 }
 
@@ -1333,7 +1355,7 @@ pub fn write_outputs<'l>(
             .copied()
             .filter(|&i| stored(i).is_none())
             .collect();
-        let whole = Whole::read(site, config, known, unsized_)?;
+        let whole = Whole::read(site, config, known, unsized_, true)?;
         archive_sizes = plan
             .archived
             .par_iter()
@@ -1341,7 +1363,7 @@ pub fn write_outputs<'l>(
                 if let Some(size) = stored(i) {
                     return Ok(size);
                 }
-                let item = summary_item(site, whole.get(site, i), known, i)?;
+                let item = summary_item(site, &whole, known, i)?;
                 Ok(output::archive_size(config, &item))
             })
             .collect::<Result<Vec<usize>, Error>>()?;
@@ -1394,9 +1416,16 @@ pub fn write_outputs<'l>(
             .map(|(&i, _)| i)
             .collect()
     };
-    let mut to_read = needed(&plan.carried, &carried);
-    to_read.extend(needed(&plan.archived, &archived_needed));
-    let whole = Whole::read(site, config, known, to_read)?;
+    // Releases the site has only the date of: read again whole, those
+    // archive documents and history pages carry with their summary.
+    let whole = Whole::read(site, config, known, needed(&plan.carried, &carried), false)?;
+    let summarised = Whole::read(
+        site,
+        config,
+        known,
+        needed(&plan.archived, &archived_needed),
+        true,
+    )?;
     let items: Vec<Item> = plan
         .carried
         .par_iter()
@@ -1424,7 +1453,7 @@ pub fn write_outputs<'l>(
             if !needed {
                 return Ok(Item::unused(site, i));
             }
-            let item = summary_item(site, whole.get(site, i), known, i)?;
+            let item = summary_item(site, &summarised, known, i)?;
             progress.advance(1);
             Ok(item)
         })
@@ -1533,6 +1562,7 @@ pub fn write_outputs<'l>(
         config,
         known,
         cuts.keys().copied().collect::<Vec<_>>(),
+        false,
     )?;
     let warnings = fitting_warnings(site, &cut, config, &cuts, &trimmed);
     html::write_pages(&plan, &made.scope, &items, &directory, &put).map_err(refused)?;
@@ -1586,17 +1616,18 @@ pub fn write_outputs<'l>(
     })
 }
 
-/// Release `i` of `site` (`release`, whole) as archive documents and
-/// history pages carry it:
-/// its summary (made when its seed was read, or else from its body, read
-/// again) and no body.
+/// Release `i` of `site` (whole, from `whole` when the site has only its
+/// date) as archive documents and history pages carry it: its summary
+/// (made when its seed was read, or else from its body, read again) and
+/// no body.
 fn summary_item<'s>(
     site: &'s Site,
-    release: &'s Release,
+    whole: &'s Whole,
     known: &Known<'_>,
     i: u32,
 ) -> Result<Item<'s>, Error> {
-    let summary = match known.summaries[i as usize] {
+    let release = whole.get(site, i);
+    let summary = match known.summaries[i as usize].or_else(|| whole.summary(i)) {
         Some(summary) => summary.to_string(),
         None => render::summary(&read_body(release)?),
     };

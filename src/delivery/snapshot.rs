@@ -218,20 +218,26 @@ impl Snapshot {
 
     /// Every URL hash it knows, sorted.
     pub fn urls(&self) -> Vec<u64> {
+        self.url_hashes().collect()
+    }
+
+    fn url_hashes(&self) -> impl Iterator<Item = u64> + '_ {
         self.urls
             .0
             .chunks_exact(8)
             .map(|c| u64::from_le_bytes(c.try_into().expect("eight bytes")))
-            .collect()
     }
 
     /// The keys of the site's releases.
     pub fn keys(&self) -> Vec<Digest> {
+        self.key_column().collect()
+    }
+
+    fn key_column(&self) -> impl Iterator<Item = Digest> + '_ {
         self.keys
             .0
             .chunks_exact(32)
             .map(|c| c.try_into().expect("32 bytes"))
-            .collect()
     }
 
     /// Per release of the site, what it takes in an archive document, if
@@ -243,12 +249,10 @@ impl Snapshot {
     /// What each release measured takes in an archive document, by its
     /// key.
     pub fn archive_sizes(&self) -> foldhash::HashMap<Digest, u32> {
-        self.keys
-            .0
-            .chunks_exact(32)
+        self.key_column()
             .zip(&self.sizes)
             .filter(|&(_, &s)| s != u32::MAX)
-            .map(|(k, &s)| (k.try_into().expect("32 bytes"), s))
+            .map(|(k, &s)| (k, s))
             .collect()
     }
 
@@ -296,7 +300,7 @@ impl Snapshot {
             && self.keys.0.len() == releases * 32
             && self.sizes.len() == releases
             && self.urls.0.len().is_multiple_of(8)
-            && self.urls().windows(2).all(|w| w[0] <= w[1])
+            && self.url_hashes().is_sorted()
             && self.amended.iter().all(|(i, _)| (*i as usize) < releases)
             && self.amended.windows(2).all(|w| w[0].0 < w[1].0)
             && self.tables.iter().all(|t| {

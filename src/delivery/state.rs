@@ -232,6 +232,12 @@ fn bytes(path: &Path) -> &[u8] {
     path.as_os_str().as_encoded_bytes()
 }
 
+/// Where the entry of `path` is in `shard` (sorted by the path's bytes),
+/// or where it would go.
+fn find(shard: &[(PathBuf, Seed)], path: &Path) -> Result<usize, usize> {
+    shard.binary_search_by(|(q, _)| bytes(q).cmp(bytes(path)))
+}
+
 fn shard_name(n: usize) -> String {
     format!("seeds-{n:02x}.bin")
 }
@@ -413,7 +419,7 @@ impl State {
                 let shard = shards
                     .entry(n)
                     .or_insert_with(|| self.read_shard(dir, n).map_or(Vec::new(), |(e, _)| e));
-                let at = shard.binary_search_by(|(q, _)| bytes(q).cmp(bytes(p)));
+                let at = find(shard, p);
                 at.ok().map(|i| shard[i].1.clone())
             })
             .collect()
@@ -438,7 +444,7 @@ impl State {
             // are read again by the next run that needs them.
             let mut entries = self.read_shard(&dir, n).map_or(Vec::new(), |(e, _)| e);
             for (path, seed) in added {
-                match entries.binary_search_by(|(q, _)| bytes(q).cmp(bytes(path))) {
+                match find(&entries, path) {
                     Ok(at) => entries[at].1 = seed.clone(),
                     Err(at) => entries.insert(at, (path.to_path_buf(), seed.clone())),
                 }
@@ -547,7 +553,7 @@ impl State {
             .par_iter()
             .map(|p| {
                 let shard = &table[shard_of(p)];
-                let at = shard.binary_search_by(|(q, _)| bytes(q).cmp(bytes(p)));
+                let at = find(shard, p);
                 at.ok().map(|i| shard[i].1.clone())
             })
             .collect()

@@ -20,11 +20,6 @@ use crate::input::validate::Release;
 use crate::site::group::{self, Site};
 use crate::site::kinds;
 
-/// Why new releases cannot simply be added to the site: the run groups
-/// every release again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Regroup(pub &'static str);
-
 /// The hash of a URL that the build state keeps for every release, to
 /// tell whether a new release shares its URL with another. Two URLs with
 /// one hash only cost a full grouping.
@@ -37,26 +32,28 @@ pub fn url_hash(url: &str) -> u64 {
 /// `site` with the releases `new` added, as [`group::group`] would group
 /// them with every release of `site`; `urls` holds the [`url_hash`] of
 /// every release grouping saw (sorted). Each new release must be due.
-pub fn add(site: Site, urls: &[u64], new: Vec<Arc<Release>>) -> Result<Site, Regroup> {
+/// `None` when grouping every release could give anything else: the run
+/// groups them all.
+pub fn add(site: Site, urls: &[u64], new: Vec<Arc<Release>>) -> Option<Site> {
     if new.is_empty() {
-        return Ok(site);
+        return Some(site);
     }
     let new = group::newest_first(new);
-    let newest = site.releases.first().ok_or(Regroup("the site is empty"))?;
+    // Each new release goes first, and moves no other.
+    let newest = site.releases.first()?;
     if new.last().is_some_and(|r| r.date <= newest.date) {
-        return Err(Regroup("a new release is not newer than every other"));
+        return None;
     }
     let mut mine: Vec<u64> = new.iter().map(|r| url_hash(&r.url)).collect();
     mine.sort_unstable();
+    // A URL of its own: no duplicate found, nothing amended.
     if mine.windows(2).any(|w| w[0] == w[1]) || mine.iter().any(|h| urls.binary_search(h).is_ok()) {
-        return Err(Regroup("a new release shares its URL with another"));
+        return None;
     }
     // `check` looks for rare names only on a site this big.
     let (before, after) = (site.releases.len(), site.releases.len() + new.len());
     if before < names::RARE_MIN_SITE && after >= names::RARE_MIN_SITE {
-        return Err(Regroup(
-            "the site grows past the size rare names are looked for at",
-        ));
+        return None;
     }
     let Site {
         releases,
@@ -70,21 +67,20 @@ pub fn add(site: Site, urls: &[u64], new: Vec<Arc<Release>>) -> Result<Site, Reg
         for r in &new {
             let mut ids: Vec<u32> = Vec::new();
             for spelling in kinds::terms(r, table.taxonomy) {
+                // A spelling grouping met, of a name the site has...
                 let at = facts
                     .spellings
                     .binary_search_by(|(s, _)| s.as_str().cmp(spelling))
-                    .map_err(|_| Regroup("a new release has a name spelled as no other"))?;
+                    .ok()?;
                 let Some(id) = facts.spellings[at].1 else {
                     continue;
                 };
                 let n = id as usize;
-                if facts.first[n] != *spelling {
-                    return Err(Regroup("a new release spells a name another way first"));
-                }
-                if facts.warned[n] || facts.uses[n] < 2 {
-                    return Err(Regroup(
-                        "a new release has a rare name, or one check warns about",
-                    ));
+                // ...spelled as grouping first met it (the display name
+                // stays), on two releases or more (no release's count of
+                // names no other has changes), and no warning about it.
+                if facts.first[n] != *spelling || facts.warned[n] || facts.uses[n] < 2 {
+                    return None;
                 }
                 if !ids.contains(&id) {
                     ids.push(id);
@@ -100,7 +96,7 @@ pub fn add(site: Site, urls: &[u64], new: Vec<Arc<Release>>) -> Result<Site, Reg
     let mut all = new;
     all.extend(releases);
     let feeds = group::feeds(&kinds, &names, all.len());
-    Ok(Site {
+    Some(Site {
         releases: all,
         names,
         kinds,
