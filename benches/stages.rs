@@ -28,12 +28,12 @@ fn sample(n: usize) -> Vec<(PathBuf, Vec<u8>)> {
     let paths = load::discover(&dir).expect("seeds folder").files;
     let step = (paths.len() / n).max(1);
     paths
-        .into_iter()
+        .iter()
         .step_by(step)
         .take(n)
         .map(|p| {
-            let bytes = std::fs::read(&p).unwrap();
-            (p, bytes)
+            let bytes = std::fs::read(p).unwrap();
+            (p.to_path_buf(), bytes)
         })
         .collect()
 }

@@ -77,7 +77,10 @@ fn main() {
     let read = start.elapsed();
 
     let start = Instant::now();
-    let newest = &paths[paths.len().saturating_sub(RENDERED)..];
+    let newest: Vec<&std::path::Path> = paths
+        .iter()
+        .skip(paths.len().saturating_sub(RENDERED))
+        .collect();
     let html: usize = newest
         .par_iter()
         .map(|path| {

@@ -54,9 +54,10 @@ use crate::delivery::publish::PublishStats;
 use crate::delivery::snapshot::{Changes, Parts, Snapshot};
 use crate::delivery::{cache, deploy, publish, state, websub};
 use crate::diag::Diagnostic;
+use crate::input::paths::Paths;
 use crate::input::validate::Release;
 use crate::input::{frontmatter, load, validate};
-use crate::output::{FEED_FORMATS, Item, html};
+use crate::output::{Chosen, FEED_FORMATS, Item, html};
 use crate::site::group::Site;
 use crate::site::plan::Plan;
 use crate::site::{archive, group, paths, regroup};
@@ -356,7 +357,7 @@ impl Added {
         stamps: &[cache::Stamp],
         config: &Config,
         now: DateTime<FixedOffset>,
-        snapshot: &Snapshot,
+        snapshot: &mut Snapshot,
         state: &state::State,
         progress: &dyn Progress,
     ) -> Option<Added> {
@@ -376,7 +377,7 @@ impl Added {
         } = snapshot.changes(&found.files, stamps)?;
         let paths = &found.files;
         progress.stage("reading", (new.len() + changed.len()) as u64);
-        let changed_paths: Vec<&Path> = changed.iter().map(|&(_, n)| paths[n].as_path()).collect();
+        let changed_paths: Vec<&Path> = changed.iter().map(|&(_, n)| &paths[n]).collect();
         let olds = state.entries(&changed_paths);
         let read_at = now_nanos();
         let summaries = archive::enabled(config);
@@ -393,7 +394,7 @@ impl Added {
                 (n, seed)
             })
             .collect();
-        let mut site = snapshot.site(config)?;
+        let mut site = snapshot.take_site(config)?;
         let mut diagnostics = snapshot.diagnostics.clone();
         let mut racy = Vec::new();
         // The changed seeds first: each release keeps its place.
@@ -448,11 +449,7 @@ impl Added {
         let mut seed_of: Vec<u32> = site.releases[..added]
             .iter()
             .map(|r| {
-                let at = paths.binary_search_by(|p| {
-                    p.as_os_str()
-                        .as_encoded_bytes()
-                        .cmp(r.path.as_os_str().as_encoded_bytes())
-                });
+                let at = paths.find_sorted(&r.path);
                 at.expect("a new release's seed is one of the run's") as u32
             })
             .collect();
@@ -637,9 +634,9 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
     // After new or edited seeds only, the site the last build grouped,
     // with their releases put in (see [`regroup`]); else every seed, read
     // or taken from the state, grouped again.
-    let snapshot = salt.and_then(|_| state.snapshot());
+    let mut snapshot = salt.and_then(|_| state.snapshot());
     let stamps = fingerprint.as_ref().and(stamps_taken.as_deref());
-    let added = match (&snapshot, stamps, options.regroup) {
+    let added = match (&mut snapshot, stamps, options.regroup) {
         (Some(snapshot), Some(stamps), true) => {
             Added::read(&found, stamps, &config, now, snapshot, &state, progress)
         }
@@ -657,6 +654,9 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
             (checked, site, Read::All(seeds))
         }
     };
+    if let Some(snapshot) = &mut snapshot {
+        snapshot.forget_seeds();
+    }
     let state_warnings = std::mem::take(&mut state.distrusted);
     if fingerprint.is_none()
         && options.use_cache
@@ -691,8 +691,9 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
         Read::Added(added) => Known::added(
             &site,
             snapshot
-                .as_ref()
+                .as_mut()
                 .expect("new seeds are added to a snapshot"),
+            &found.files,
             added,
             last,
         ),
@@ -712,7 +713,7 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
                     let added: Vec<(&Path, &state::Seed)> = seeds
                         .seeds
                         .iter()
-                        .map(|(n, seed)| (found.files[*n].as_path(), seed))
+                        .map(|(n, seed)| (&found.files[*n], seed))
                         .collect();
                     state.add_seeds(&added);
                 }
@@ -771,7 +772,7 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
             Read::Added(_) => stamps_taken.clone().unwrap_or_default(),
         };
         let parts = Parts {
-            paths: &found.files,
+            paths: found.files,
             stamps: &stamps,
             racy: read.racy(),
             seed_of,
@@ -971,7 +972,7 @@ pub fn ping(options: &Options, settings: &websub::PingSettings) -> Result<websub
 /// seed (same order as `paths`), taken from `memo` when its stamp did not
 /// change, else read.
 fn load_all(
-    paths: &[PathBuf],
+    paths: &Paths,
     config: &Config,
     memo: Option<Memo>,
     progress: &dyn Progress,
@@ -1141,10 +1142,10 @@ pub struct Known<'a> {
     pub archive_sizes: Vec<Option<u32>>,
     /// What the last build wrote, or `None` to write every file.
     pub outputs: Option<&'a state::Outputs>,
-    /// Where the releases the site has only the date of are read from
-    /// (see [`Release::dated`]): the snapshot the site was made from, and
-    /// how many new releases come before its own.
-    pub dated: Option<(&'a Snapshot, usize)>,
+    /// When the site has only the date of some releases (see
+    /// [`Release::dated`]): the run's seeds, which they are read from
+    /// (by [`Known::seed_of`]).
+    pub dated: Option<&'a Paths>,
 }
 
 impl<'a> Known<'a> {
@@ -1152,7 +1153,7 @@ impl<'a> Known<'a> {
     /// `site`; `outputs` as for [`Known::outputs`].
     fn new(
         site: &Site,
-        paths: &[PathBuf],
+        paths: &Paths,
         seeds: &'a [state::Seed],
         outputs: Option<&'a state::Outputs>,
         last: Option<&Snapshot>,
@@ -1208,13 +1209,14 @@ impl<'a> Known<'a> {
     /// others from `snapshot`.
     fn added(
         site: &Site,
-        snapshot: &'a Snapshot,
+        snapshot: &mut Snapshot,
+        paths: &'a Paths,
         added: &'a AddedSeeds,
         outputs: Option<&'a state::Outputs>,
     ) -> Known<'a> {
         let new = site.releases.len() - snapshot.releases();
         let mut keys = vec![[0; 32]; new];
-        keys.extend(snapshot.keys());
+        keys.append(&mut snapshot.take_keys());
         let mut summaries = vec![None; site.releases.len()];
         let mut archive_sizes = vec![None; new];
         if outputs.is_some() {
@@ -1236,7 +1238,7 @@ impl<'a> Known<'a> {
             seed_of: added.seed_of.clone(),
             archive_sizes,
             outputs,
-            dated: Some((snapshot, new)),
+            dated: Some(paths),
         }
     }
 
@@ -1251,13 +1253,10 @@ impl<'a> Known<'a> {
         summary: bool,
     ) -> Result<Option<Reread>, Error> {
         let release = &site.releases[i as usize];
-        let Some(path) = self
-            .dated
-            .filter(|_| release.path.as_os_str().is_empty())
-            .and_then(|(snapshot, new)| snapshot.path_of(i as usize - new))
-        else {
+        let Some(paths) = self.dated.filter(|_| release.path.as_os_str().is_empty()) else {
             return Ok(None);
         };
+        let path = paths[self.seed_of[i as usize] as usize].to_path_buf();
         let seed = load_one(&path, config, summary, 0);
         match seed.loaded {
             state::Loaded::Release {
@@ -1426,38 +1425,23 @@ pub fn write_outputs<'l>(
         needed(&plan.archived, &archived_needed),
         true,
     )?;
-    let items: Vec<Item> = plan
-        .carried
-        .par_iter()
-        .zip(&carried)
-        .map(|(&i, &needed)| {
-            if !needed {
-                return Ok(Item::unused(site, i));
-            }
-            let release = whole.get(site, i);
-            let body = read_body(release)?;
-            progress.advance(1);
-            Ok(Item::new(
-                site,
-                i,
-                release,
-                render::render(&body, &release.url, &release.attachments),
-            ))
-        })
-        .collect::<Result<_, Error>>()?;
-    let archived: Vec<Item> = plan
-        .archived
-        .par_iter()
-        .zip(&archived_needed)
-        .map(|(&i, &needed)| {
-            if !needed {
-                return Ok(Item::unused(site, i));
-            }
-            let item = summary_item(site, &summarised, known, i)?;
-            progress.advance(1);
-            Ok(item)
-        })
-        .collect::<Result<_, Error>>()?;
+    let items = Chosen::try_make(&carried, |n| {
+        let i = plan.carried[n];
+        let release = whole.get(site, i);
+        let body = read_body(release)?;
+        progress.advance(1);
+        Ok::<_, Error>(Item::new(
+            site,
+            i,
+            release,
+            render::render(&body, &release.url, &release.attachments),
+        ))
+    })?;
+    let archived = Chosen::try_make(&archived_needed, |n| {
+        let item = summary_item(site, &summarised, known, plan.archived[n])?;
+        progress.advance(1);
+        Ok::<_, Error>(item)
+    })?;
 
     // One format at a time, so only one format's fragments are in memory at
     // once; each file goes to the output folder as soon as it is made, so

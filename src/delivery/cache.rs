@@ -34,6 +34,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::delivery::publish::{self, FileStamp};
 use crate::diag::Diagnostic;
+use crate::input::paths::Paths;
 
 /// Where the record for the output folder `out` lives, if anywhere.
 pub fn location(out: &Path) -> Option<PathBuf> {
@@ -80,7 +81,7 @@ pub struct Record {
 pub type Stamp = (u64, u64, i64, i64);
 
 /// The stamp of every seed, one `stat` each, in parallel.
-pub fn stamps(seeds: &[PathBuf]) -> io::Result<Vec<Stamp>> {
+pub fn stamps(seeds: &Paths) -> io::Result<Vec<Stamp>> {
     seeds
         .par_iter()
         .map(|path| fs::metadata(path).map(|m| stamp(&m)))
@@ -93,7 +94,7 @@ pub fn stamps(seeds: &[PathBuf]) -> io::Result<Vec<Stamp>> {
 /// changes them, not the seeds).
 pub fn fingerprint(
     seeds_root: &Path,
-    seeds: &[PathBuf],
+    seeds: &Paths,
     stamps: &[Stamp],
     skipped: &[Diagnostic],
     config: &Path,
@@ -113,14 +114,15 @@ pub fn fingerprint(
     seeds_root.hash(&mut h);
     seeds.len().hash(&mut h);
     // In fixed runs of seeds, hashed side by side, then in order.
-    let runs: Vec<u64> = seeds
-        .par_chunks(4096)
-        .zip(stamps.par_chunks(4096))
-        .map(|(seeds, stamps)| {
+    const RUN: usize = 4096;
+    let runs: Vec<u64> = stamps
+        .par_chunks(RUN)
+        .enumerate()
+        .map(|(run, stamps)| {
             let mut h = DefaultHasher::new();
-            for (path, stamp) in seeds.iter().zip(stamps) {
+            for (n, stamp) in (run * RUN..).zip(stamps) {
                 // Its bytes: a `Path` hashes component by component, slowly.
-                path.as_os_str().hash(&mut h);
+                seeds[n].as_os_str().hash(&mut h);
                 stamp.hash(&mut h);
             }
             h.finish()

@@ -687,11 +687,23 @@ impl<'l> Session<'l> {
         // folder, where the manifest's temporary file goes.
         let mut dirs: BTreeSet<&str> = old.0.keys().chain(&planned).map(|p| split(p).0).collect();
         dirs.insert("");
-        for dir in &dirs {
-            // A folder pressfeed cannot reach without following a link
-            // holds none of its files.
-            if let Ok(Some(fd)) = tree.dir(dir, None) {
-                remove_stale_temps(&fd, &out.join(dir))?;
+        // Side by side (a million releases' output has tens of thousands
+        // of folders); the first error in the folders' order is reported.
+        let dirs: Vec<&str> = dirs.into_iter().collect();
+        let scanned: Vec<Result<bool, PublishError>> = dirs
+            .par_iter()
+            .map(|dir| match tree.dir(dir, None) {
+                Ok(Some(fd)) => remove_stale_temps(&fd, &out.join(dir)).map(|()| true),
+                // A folder pressfeed cannot reach without following a
+                // link holds none of its files.
+                _ => Ok(false),
+            })
+            .collect();
+        // The folders reached, which need not be made.
+        let mut reached = BTreeSet::new();
+        for (dir, scanned) in dirs.iter().zip(scanned) {
+            if scanned? {
+                reached.insert(dir.to_string());
             }
         }
 
@@ -713,7 +725,7 @@ impl<'l> Session<'l> {
         }
         let mut created = Vec::new();
         let new_dirs: BTreeSet<&str> = planned.iter().map(|p| split(p).0).collect();
-        for dir in new_dirs {
+        for dir in new_dirs.into_iter().filter(|d| !reached.contains(*d)) {
             tree.dir(dir, Some(&mut created))?;
         }
         set_root(tree.root)?;

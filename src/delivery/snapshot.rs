@@ -14,14 +14,12 @@
 //! warnings of reading and grouping. The site made from it has every
 //! release's date, amendment and names, which is all planning needs; a
 //! release's title, URL and body are read from its seed again when a file
-//! that carries it is made ([`Snapshot::path_of`]).
+//! that carries it is made.
 //!
 //! The whole file is written again by every run that changes the site, in
 //! one pass: about a third of the size of the seed shards (8.4 MB for the
 //! real archive, 154 MB for a million releases).
 
-use std::ffi::OsStr;
-use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -31,6 +29,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::Config;
 use crate::delivery::cache::Stamp;
 use crate::diag::Diagnostic;
+use crate::input::paths::{Bytes, Paths};
 use crate::input::validate::Release;
 use crate::output::digest::Digest;
 use crate::site::group::{NameTable, Site};
@@ -39,10 +38,9 @@ use crate::site::kinds;
 /// What the last build knew of its seeds and site.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
-    /// Every seed's path (its bytes, one after the other), in the order
-    /// the walk gives them (by those bytes), and where each ends.
-    paths: Bytes,
-    ends: Vec<u32>,
+    /// Every seed's path, in the order the walk gives them (by their
+    /// bytes).
+    paths: Paths,
     /// Per seed: its stamp when it was read.
     stamps: Vec<Stamp>,
     /// Seeds read so soon after they changed that their stamp may not move
@@ -90,7 +88,7 @@ pub struct Changes {
 /// What a run tells [`Snapshot::new`] besides its site.
 pub struct Parts<'a> {
     /// Every seed's path, in the order of the walk, and its stamp.
-    pub paths: &'a [PathBuf],
+    pub paths: Paths,
     pub stamps: &'a [Stamp],
     /// The seeds whose stamp cannot be trusted (see
     /// [`crate::delivery::state::racy`]), sorted.
@@ -114,17 +112,10 @@ pub struct Parts<'a> {
 impl Snapshot {
     /// The snapshot of `site`, with what `parts` tells of it.
     pub fn new(parts: Parts<'_>, site: &Site) -> Snapshot {
-        let mut paths = Vec::with_capacity(parts.paths.iter().map(|p| p.as_os_str().len()).sum());
-        let mut ends = Vec::with_capacity(parts.paths.len());
-        for p in parts.paths {
-            paths.extend_from_slice(p.as_os_str().as_bytes());
-            ends.push(paths.len() as u32);
-        }
         let mut urls = parts.urls;
         urls.sort_unstable();
         Snapshot {
-            paths: Bytes(paths),
-            ends,
+            paths: parts.paths,
             stamps: parts.stamps.to_vec(),
             racy: parts.racy,
             walk: parts.walk.to_vec(),
@@ -159,7 +150,7 @@ impl Snapshot {
 
     /// How many seeds it knows.
     pub fn seeds(&self) -> usize {
-        self.ends.len()
+        self.paths.len()
     }
 
     /// The date of the newest release of its site.
@@ -176,7 +167,7 @@ impl Snapshot {
     /// are compared side by side. A seed changed just before the last
     /// build read it may have changed again without its stamp moving: it
     /// counts as changed.
-    pub fn changes(&self, paths: &[PathBuf], stamps: &[Stamp]) -> Option<Changes> {
+    pub fn changes(&self, paths: &Paths, stamps: &[Stamp]) -> Option<Changes> {
         let known = self.seeds();
         let mut changes = Changes {
             new: Vec::new(),
@@ -184,11 +175,11 @@ impl Snapshot {
             old_to_new: vec![0; known],
         };
         let mut j = 0;
-        for (n, path) in paths.iter().enumerate() {
-            let order = (j < known).then(|| self.seed_path(j).cmp(path.as_os_str().as_bytes()));
+        for (n, stamp) in stamps.iter().enumerate().take(paths.len()) {
+            let order = (j < known).then(|| self.paths.bytes(j).cmp(paths.bytes(n)));
             match order {
                 Some(std::cmp::Ordering::Equal) => {
-                    if stamps[n] != self.stamps[j] || self.racy.binary_search(&(j as u32)).is_ok() {
+                    if *stamp != self.stamps[j] || self.racy.binary_search(&(j as u32)).is_ok() {
                         changes.changed.push((j, n));
                     }
                     changes.old_to_new[j] = n as u32;
@@ -207,15 +198,6 @@ impl Snapshot {
         self.seed_of.len()
     }
 
-    /// The path of seed `n`, as bytes.
-    fn seed_path(&self, n: usize) -> &[u8] {
-        let start = match n {
-            0 => 0,
-            _ => self.ends[n - 1] as usize,
-        };
-        &self.paths.0[start..self.ends[n] as usize]
-    }
-
     /// Every URL hash it knows, sorted.
     pub fn urls(&self) -> Vec<u64> {
         self.url_hashes().collect()
@@ -231,6 +213,23 @@ impl Snapshot {
     /// The keys of the site's releases.
     pub fn keys(&self) -> Vec<Digest> {
         self.key_column().collect()
+    }
+
+    /// The keys of the site's releases, let go of (see
+    /// [`Snapshot::forget_seeds`]).
+    pub fn take_keys(&mut self) -> Vec<Digest> {
+        let keys = self.keys();
+        self.keys = Bytes::default();
+        keys
+    }
+
+    /// Lets go of its seeds' paths and stamps (a third of it), once
+    /// [`Snapshot::changes`] has told what changed: what else it holds is
+    /// by release. A snapshot is read once a run, and a run that has
+    /// asked what changed does not ask again.
+    pub fn forget_seeds(&mut self) {
+        self.paths = Paths::default();
+        self.stamps = Vec::new();
     }
 
     fn key_column(&self) -> impl Iterator<Item = Digest> + '_ {
@@ -272,7 +271,8 @@ impl Snapshot {
         at
     }
 
-    /// Whether grouping changed release `i` (see [`Snapshot::path_of`]).
+    /// Whether grouping changed release `i` (the site made from it has
+    /// such a release whole).
     pub fn amended(&self, i: usize) -> bool {
         self.amended
             .binary_search_by_key(&(i as u32), |(at, _)| *at)
@@ -288,10 +288,9 @@ impl Snapshot {
     /// are in order (a file pressfeed did not write this way would not
     /// be).
     pub fn consistent(&self) -> bool {
-        let seeds = self.ends.len();
+        let seeds = self.paths.len();
         let releases = self.seed_of.len();
-        self.ends.windows(2).all(|w| w[0] <= w[1])
-            && self.ends.last().map_or(0, |&e| e as usize) == self.paths.0.len()
+        self.paths.consistent()
             && self.stamps.len() == seeds
             && self.seed_of.iter().all(|&s| (s as usize) < seeds)
             && self.racy.iter().all(|&s| (s as usize) < seeds)
@@ -314,8 +313,9 @@ impl Snapshot {
 
     /// The site it describes: every release's date, amendment and names,
     /// its feeds, and no more (see the module's documentation); the
-    /// releases grouping changed are whole.
-    pub fn site(&self, config: &Config) -> Option<Site> {
+    /// releases grouping changed are whole. Its name tables move into the
+    /// site (a run makes one site).
+    pub fn take_site(&mut self, config: &Config) -> Option<Site> {
         let kinds = kinds::kinds(config);
         let named: Vec<usize> = kinds
             .iter()
@@ -350,7 +350,7 @@ impl Snapshot {
                 }
             }
         }
-        let names = self.tables.clone();
+        let names = std::mem::take(&mut self.tables);
         let feeds = crate::site::group::feeds(&kinds, &names, releases.len());
         Some(Site {
             releases,
@@ -359,56 +359,13 @@ impl Snapshot {
             feeds,
         })
     }
-
-    /// The seed file to read release `i` of the site from, when the site
-    /// [`Snapshot::site`] made has only its date (not for the releases
-    /// grouping changed, which it has whole).
-    pub fn path_of(&self, i: usize) -> Option<PathBuf> {
-        if self
-            .amended
-            .binary_search_by_key(&(i as u32), |(at, _)| *at)
-            .is_ok()
-        {
-            return None;
-        }
-        let seed = self.seed_of(i);
-        Some(PathBuf::from(OsStr::from_bytes(self.seed_path(seed))))
-    }
-}
-
-/// Bytes stored as one run, not byte by byte.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-struct Bytes(Vec<u8>);
-
-impl Serialize for Bytes {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bytes(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for Bytes {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Bytes, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = Bytes;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("bytes")
-            }
-            fn visit_bytes<E>(self, v: &[u8]) -> Result<Bytes, E> {
-                Ok(Bytes(v.to_vec()))
-            }
-            fn visit_byte_buf<E>(self, v: Vec<u8>) -> Result<Bytes, E> {
-                Ok(Bytes(v))
-            }
-        }
-        d.deserialize_byte_buf(Visitor)
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::site::group;
+    use std::path::Path;
 
     fn release(n: usize, day: usize, name: &str) -> Arc<Release> {
         let mut r = crate::testing::release(&format!("Release {n}"));
@@ -430,7 +387,7 @@ mod tests {
             .collect();
         let mut warnings = Vec::new();
         let site = group::group(releases.clone(), &config, &mut warnings);
-        let paths: Vec<PathBuf> = releases.iter().map(|r| r.path.clone()).collect();
+        let paths: Paths = releases.iter().map(|r| r.path.as_path()).collect();
         let stamps = vec![(1, 2, 3, 4); paths.len()];
         let seed_of: Vec<u32> = site
             .releases
@@ -440,7 +397,7 @@ mod tests {
         let keys: Vec<Digest> = (0..site.releases.len()).map(|i| [i as u8; 32]).collect();
         let sizes = vec![Some(7); site.releases.len()];
         let parts = Parts {
-            paths: &paths,
+            paths: paths.clone(),
             stamps: &stamps,
             racy: Vec::new(),
             seed_of,
@@ -457,7 +414,10 @@ mod tests {
             postcard::from_bytes(&postcard::to_stdvec(&snapshot).unwrap()).unwrap();
         assert_eq!(back, snapshot);
         assert!(back.consistent());
-        let made = back.site(&config).expect("the configuration's taxonomies");
+        let made = back
+            .clone()
+            .take_site(&config)
+            .expect("the configuration's taxonomies");
         let dates = |s: &Site| s.releases.iter().map(|r| r.date).collect::<Vec<_>>();
         assert_eq!(dates(&made), dates(&site));
         assert_eq!(made.names, site.names);
@@ -469,12 +429,13 @@ mod tests {
         };
         assert_eq!(feeds(&made), feeds(&site));
         for (i, r) in site.releases.iter().enumerate() {
-            assert_eq!(back.path_of(i).as_ref(), Some(&r.path));
+            assert_eq!(&back.paths[back.seed_of(i)], r.path);
         }
         assert_eq!(back.keys(), keys);
         // The seeds a run finds: one new, the others as they were.
-        let mut run = paths.clone();
-        run.insert(2, "seeds/r01a.md".into());
+        let mut run: Vec<&Path> = paths.iter().collect();
+        run.insert(2, Path::new("seeds/r01a.md"));
+        let run: Paths = run.into_iter().collect();
         let mut run_stamps = stamps.clone();
         run_stamps.insert(2, (9, 9, 9, 9));
         let changes = back.changes(&run, &run_stamps).expect("no seed gone");
@@ -482,7 +443,8 @@ mod tests {
         assert!(changes.changed.is_empty());
         assert_eq!(changes.old_to_new, vec![0, 1, 3, 4, 5, 6]);
         // One gone: not a change this path takes.
-        assert!(back.changes(&paths[1..], &stamps[1..]).is_none());
+        let gone: Paths = paths.iter().skip(1).collect();
+        assert!(back.changes(&gone, &stamps[1..]).is_none());
         // Columns that disagree, or out of order.
         let mut broken = back.clone();
         broken.seed_of.push(0);

@@ -58,6 +58,7 @@ use crate::delivery::cache::{self, Stamp};
 pub use crate::delivery::publish::OnDisk;
 use crate::delivery::snapshot::Snapshot;
 use crate::diag::Diagnostic;
+use crate::input::paths::Paths;
 use crate::input::validate::Release;
 
 /// The first bytes of every state file.
@@ -544,7 +545,7 @@ impl State {
     /// What the state knows of each seed of `paths` (same order), looked
     /// up side by side; the table is emptied (the entries of seeds that
     /// are gone are counted by shard, see [`State::store_seeds`]).
-    pub fn take_all(&mut self, paths: &[PathBuf]) -> Vec<Option<Seed>> {
+    pub fn take_all(&mut self, paths: &Paths) -> Vec<Option<Seed>> {
         let table = std::mem::take(&mut self.seeds);
         if table.is_empty() {
             return vec![None; paths.len()];
@@ -567,7 +568,7 @@ impl State {
     /// run beside the build's own work (see [`crate::build`]), on the cores
     /// it leaves idle. The state is an optimisation: when it cannot be
     /// stored, the next build reads and writes more, and is still right.
-    pub fn store_seeds(&mut self, paths: &[PathBuf], seeds: &[Seed], read: &[bool]) {
+    pub fn store_seeds(&mut self, paths: &Paths, seeds: &[Seed], read: &[bool]) {
         let Some(dir) = self.place() else { return };
         // The temporary files of a run killed while it stored the state.
         for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
@@ -577,7 +578,7 @@ impl State {
                 let _ = fs::remove_file(entry.path());
             }
         }
-        let shard: Vec<usize> = paths.iter().map(|p| shard_of(p)).collect();
+        let shard: Vec<usize> = paths.iter().map(shard_of).collect();
         let mut dirty: Vec<bool> = self.shard_hashes.iter().map(Option::is_none).collect();
         dirty.resize(SHARDS, true);
         // A shard none of whose seeds was read had an entry for each: it
@@ -592,7 +593,7 @@ impl State {
         for (n, &entries) in self.shard_entries.iter().enumerate() {
             dirty[n] |= entries != unread[n];
         }
-        let mut shards: Vec<Vec<(&PathBuf, &Seed)>> = vec![Vec::new(); SHARDS];
+        let mut shards: Vec<Vec<(&Path, &Seed)>> = vec![Vec::new(); SHARDS];
         for ((path, seed), &n) in paths.iter().zip(seeds).zip(&shard) {
             if dirty[n] {
                 shards[n].push((path, seed));
@@ -774,14 +775,16 @@ mod tests {
                 .ino()
         };
 
+        let all: Paths = paths.iter().map(PathBuf::as_path).collect();
         let mut first = load();
-        assert_eq!(first.take_all(&paths), vec![None, None, None]);
-        first.store_seeds(&paths, &seeds, &[true; 3]);
+        assert_eq!(first.take_all(&all), vec![None, None, None]);
+        first.store_seeds(&all, &seeds, &[true; 3]);
         let (a, b) = (ino(&paths[0]), ino(&paths[1]));
 
         // The third seed is gone, the second was read again.
         let mut second = load();
-        let kept = &paths[..2];
+        let kept: Paths = paths[..2].iter().map(PathBuf::as_path).collect();
+        let kept = &kept;
         let taken = second.take_all(kept);
         assert_eq!(taken, vec![Some(seed(0)), Some(seed(1))]);
         second.store_seeds(kept, &seeds[..2], &[false, true]);
@@ -790,7 +793,7 @@ mod tests {
 
         let mut third = load();
         assert_eq!(
-            third.take_all(&paths),
+            third.take_all(&all),
             vec![Some(seed(0)), Some(seed(1)), None],
             "the entry of a seed that is gone is dropped"
         );

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::diag::Diagnostic;
+use crate::input::paths::Paths;
 
 /// File extensions read as releases.
 pub const EXTENSIONS: &[&str] = &["md", "markdown", "txt"];
@@ -20,7 +21,7 @@ pub const EXTENSIONS: &[&str] = &["md", "markdown", "txt"];
 #[derive(Debug, Default)]
 pub struct Found {
     /// Seed files in byte order of their paths.
-    pub files: Vec<PathBuf>,
+    pub files: Paths,
     /// Warnings about entries that were not read: links that leave the
     /// seeds folder or loop back into a folder above them, named pipes,
     /// sockets and devices, broken links.
@@ -48,7 +49,7 @@ pub fn discover(root: &Path) -> io::Result<Found> {
     // are walked side by side; their findings are put together in the
     // order of the folders, so the result (and the error reported, if
     // any) does not depend on which walk ends first.
-    let mut found = Found::default();
+    let mut found = Walked::default();
     let mut folders = Vec::new();
     walk(
         walkdir::WalkDir::new(root).max_depth(1),
@@ -58,10 +59,10 @@ pub fn discover(root: &Path) -> io::Result<Found> {
         Some(&mut folders),
     )?;
     folders.sort();
-    let walked: Vec<io::Result<Found>> = folders
+    let walked: Vec<io::Result<Walked>> = folders
         .par_iter()
         .map(|folder| {
-            let mut found = Found::default();
+            let mut found = Walked::default();
             walk(
                 walkdir::WalkDir::new(folder),
                 folder,
@@ -72,19 +73,37 @@ pub fn discover(root: &Path) -> io::Result<Found> {
             Ok(found)
         })
         .collect();
+    let walked = walked.into_iter().collect::<io::Result<Vec<Walked>>>()?;
+    let mut files: Vec<PathBuf> =
+        Vec::with_capacity(found.files.len() + walked.iter().map(|w| w.files.len()).sum::<usize>());
+    files.append(&mut found.files);
     for part in walked {
-        let part = part?;
-        found.files.extend(part.files);
+        files.extend(part.files);
         found.warnings.extend(part.warnings);
     }
     crate::diag::sort(&mut found.warnings);
     // Byte order, not `Path` component order: the same result, much faster.
-    found.files.par_sort_unstable_by(|a, b| {
+    files.par_sort_unstable_by(|a, b| {
         a.as_os_str()
             .as_encoded_bytes()
             .cmp(b.as_os_str().as_encoded_bytes())
     });
-    Ok(found)
+    let bytes = files.iter().map(|f| f.as_os_str().len()).sum();
+    let mut packed = Paths::with_capacity(files.len(), bytes);
+    for file in files {
+        packed.push(&file);
+    }
+    Ok(Found {
+        files: packed,
+        warnings: found.warnings,
+    })
+}
+
+/// What one walk found, before the walks' findings are put together.
+#[derive(Default)]
+struct Walked {
+    files: Vec<PathBuf>,
+    warnings: Vec<Diagnostic>,
 }
 
 /// Adds the seeds and warnings of one walk from `top` to `found`. With
@@ -94,7 +113,7 @@ fn walk(
     walk: walkdir::WalkDir,
     top: &Path,
     inside: &Path,
-    found: &mut Found,
+    found: &mut Walked,
     mut folders: Option<&mut Vec<PathBuf>>,
 ) -> io::Result<()> {
     let mut walk = walk.into_iter();

@@ -24,7 +24,7 @@ use chrono::{DateTime, Datelike, FixedOffset};
 
 use rayon::prelude::*;
 
-use super::{FEED_FORMATS, GENERATOR, Item, Put, Refused, Scope, VERSION, attachment_type};
+use super::{Chosen, FEED_FORMATS, GENERATOR, Item, Put, Refused, Scope, VERSION, attachment_type};
 use crate::config::{Config, Role};
 use crate::render::attachment_name;
 use crate::site::group::Site;
@@ -584,7 +584,7 @@ fn year_links(plan: &Plan<'_>, n: usize) -> Vec<YearLink> {
 pub fn write_history(
     plan: &Plan<'_>,
     scope: &Scope,
-    archived: &[Item<'_>],
+    archived: &Chosen<Item<'_>>,
     put: &Put<'_>,
 ) -> Result<(), Refused> {
     // Each feed's years, oldest first.
@@ -741,7 +741,7 @@ struct SectionPage<'a> {
 pub fn write_pages(
     plan: &Plan<'_>,
     scope: &Scope,
-    items: &[Item<'_>],
+    items: &Chosen<Item<'_>>,
     directory: &Directory,
     put: &Put<'_>,
 ) -> Result<(), Refused> {

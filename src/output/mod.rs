@@ -203,8 +203,8 @@ pub trait Format: Sync {
         &self,
         plan: &Plan<'_>,
         scope: &Scope,
-        items: &[Item<'_>],
-        archived: &[Item<'_>],
+        items: &Chosen<Item<'_>>,
+        archived: &Chosen<Item<'_>>,
         put: &Put<'_>,
     ) -> Result<Fitted, Refused>;
 
@@ -265,6 +265,73 @@ pub struct Fitted {
 /// What publishing does is not this stage's business: when it refuses a
 /// file, it keeps why, and writing stops with [`Refused`].
 pub type Put<'a> = dyn Fn(&str, &[u8]) -> Result<(), Refused> + Sync + 'a;
+
+/// Values for the chosen positions of a list (the items of the releases
+/// the files in scope carry, by position in [`Plan::carried`] or
+/// [`Plan::archived`]), found by position. A run that makes a few files of
+/// a million releases holds a few values, not a million.
+pub struct Chosen<T> {
+    /// Per position of the list, where its value is (`NONE`: not chosen).
+    slot: Vec<u32>,
+    values: Vec<T>,
+}
+
+impl<T: Send> Chosen<T> {
+    const NONE: u32 = u32::MAX;
+
+    /// `make`'s value for each position `chosen` marks, made side by side;
+    /// the first error, if any.
+    pub fn try_make<E: Send>(
+        chosen: &[bool],
+        make: impl Fn(usize) -> Result<T, E> + Sync,
+    ) -> Result<Chosen<T>, E> {
+        let positions: Vec<usize> = (0..chosen.len()).filter(|&n| chosen[n]).collect();
+        let values = positions
+            .par_iter()
+            .map(|&n| make(n))
+            .collect::<Result<Vec<T>, E>>()?;
+        let mut slot = vec![Self::NONE; chosen.len()];
+        for (k, &n) in positions.iter().enumerate() {
+            slot[n] = k as u32;
+        }
+        Ok(Chosen { slot, values })
+    }
+
+    /// `make`'s value for each position `chosen` marks.
+    pub fn make(chosen: &[bool], make: impl Fn(usize) -> T + Sync) -> Chosen<T> {
+        match Self::try_make(chosen, |n| Ok::<T, std::convert::Infallible>(make(n))) {
+            Ok(chosen) => chosen,
+        }
+    }
+}
+
+impl<T> Chosen<T> {
+    /// The value of position `n`, if it was chosen.
+    pub fn get(&self, n: usize) -> Option<&T> {
+        match self.slot.get(n) {
+            Some(&k) if k != u32::MAX => self.values.get(k as usize),
+            _ => None,
+        }
+    }
+
+    /// The chosen positions with their values, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (usize, &T)> {
+        (0..self.slot.len()).filter_map(|n| Some((n, self.get(n)?)))
+    }
+
+    /// Whether no position was chosen.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+}
+
+impl<T> std::ops::Index<usize> for Chosen<T> {
+    type Output = T;
+    fn index(&self, n: usize) -> &T {
+        self.get(n)
+            .expect("a file in scope has the values of the releases it carries")
+    }
+}
 
 /// Publishing refused a file (the one who publishes knows why); writing
 /// stops.
@@ -359,8 +426,8 @@ impl<F: FeedFormat> Format for F {
         &self,
         plan: &Plan<'_>,
         scope: &Scope,
-        items: &[Item<'_>],
-        archived: &[Item<'_>],
+        items: &Chosen<Item<'_>>,
+        archived: &Chosen<Item<'_>>,
         put: &Put<'_>,
     ) -> Result<Fitted, Refused> {
         let config = plan.config;
@@ -370,82 +437,70 @@ impl<F: FeedFormat> Format for F {
         // An item too big for any document is carried as its summary, and
         // one too big even so (a huge title, thousands of attachments) as a
         // stub: no release is ever left out of a document for its size.
-        let (fragments, cuts): (Vec<Option<F::Fragment>>, Vec<Cut>) = items
-            .par_iter()
-            .zip(&wanted)
-            .map(|(item, &wanted)| {
-                if !wanted {
-                    return (None, Cut::None);
-                }
-                let whole = self.item(item, config);
-                match item_budget {
-                    Some(room) if F::size(&whole) > room => {
-                        let short = self.item(&item.shortened(), config);
-                        if F::size(&short) <= room {
-                            return (Some(short), Cut::Shortened(F::size(&whole)));
-                        }
-                        let (release, rendered) = item.stub();
-                        (
-                            Some(self.item(&item.with(&release, rendered), config)),
-                            Cut::Stub,
-                        )
+        let fragments = Chosen::make(&wanted, |n| {
+            let item = &items[n];
+            let whole = self.item(item, config);
+            match item_budget {
+                Some(room) if F::size(&whole) > room => {
+                    let short = self.item(&item.shortened(), config);
+                    if F::size(&short) <= room {
+                        return (short, Cut::Shortened(F::size(&whole)));
                     }
-                    _ => (Some(whole), Cut::None),
+                    let (release, rendered) = item.stub();
+                    (self.item(&item.with(&release, rendered), config), Cut::Stub)
                 }
-            })
-            .unzip();
+                _ => (whole, Cut::None),
+            }
+        });
         // Subscription documents first, then archive documents, each from
         // its own fragments, so only one set is in memory at a time.
         let mut trimmed = write_set(self, plan, scope, Kinds::Subscription, &fragments, put)?;
+        let cut = |n: usize, cut: &Cut| match cut {
+            Cut::Shortened(size) => Some((n as u32, *size)),
+            _ => None,
+        };
+        let shortened = fragments
+            .iter()
+            .filter_map(|(n, (_, c))| cut(n, c))
+            .collect();
+        let stubbed = fragments
+            .iter()
+            .filter_map(|(n, (_, c))| matches!(c, Cut::Stub).then_some(n as u32))
+            .collect();
         drop(fragments);
         let mut stubbed_archived = Vec::new();
         if !archived.is_empty() && archives_in(config, &F::INFO) {
             // Archive documents carry summaries (see [`crate::site::archive`]):
             // the items hold the summary, the short body is made here.
             let wanted = scope.carried_by_documents(plan, true);
-            let (archived, stubs): (Vec<Option<F::Fragment>>, Vec<bool>) = archived
-                .par_iter()
-                .zip(&wanted)
-                .map(|(item, &wanted)| {
-                    if !wanted {
-                        return (None, false);
-                    }
-                    let mut fragment = self.archive_item(item, config);
-                    let stub = item_budget.is_some_and(|room| F::size(&fragment) > room);
-                    if stub {
-                        let (release, rendered) = item.stub();
-                        fragment = self.archive_item(&item.with(&release, rendered), config);
-                    }
-                    F::shrink(&mut fragment);
-                    (Some(fragment), stub)
-                })
-                .unzip();
+            let fragments = Chosen::make(&wanted, |n| {
+                let item = &archived[n];
+                let mut fragment = self.archive_item(item, config);
+                let stub = item_budget.is_some_and(|room| F::size(&fragment) > room);
+                if stub {
+                    let (release, rendered) = item.stub();
+                    fragment = self.archive_item(&item.with(&release, rendered), config);
+                }
+                F::shrink(&mut fragment);
+                (fragment, stub)
+            });
             trimmed.extend(write_set(
                 self,
                 plan,
                 scope,
                 Kinds::Archive,
-                &archived,
+                &fragments,
                 put,
             )?);
-            stubbed_archived = (0u32..)
-                .zip(stubs)
-                .filter_map(|(n, stub)| stub.then_some(n))
+            stubbed_archived = fragments
+                .iter()
+                .filter_map(|(n, &(_, stub))| stub.then_some(n as u32))
                 .collect();
         }
         Ok(Fitted {
             trimmed,
-            shortened: (0u32..)
-                .zip(&cuts)
-                .filter_map(|(n, cut)| match cut {
-                    Cut::Shortened(size) => Some((n, *size)),
-                    _ => None,
-                })
-                .collect(),
-            stubbed: (0u32..)
-                .zip(&cuts)
-                .filter_map(|(n, cut)| matches!(cut, Cut::Stub).then_some(n))
-                .collect(),
+            shortened,
+            stubbed,
             stubbed_archived,
         })
     }
@@ -487,15 +542,15 @@ enum Kinds {
 }
 
 /// Writes the documents of `plan` in `scope` of kind `kinds` in format `F`,
-/// from `fragments` (one per release of [`Plan::list`] of that kind, made
-/// for those the documents in scope carry), each within the size budget;
-/// returns those trimmed to fit.
-fn write_set<F: FeedFormat>(
+/// from `fragments` (by position in [`Plan::list`] of that kind, made for
+/// the releases the documents in scope carry, each with how it was cut),
+/// each within the size budget; returns those trimmed to fit.
+fn write_set<F: FeedFormat, C: Sync>(
     format: &F,
     plan: &Plan<'_>,
     scope: &Scope,
     kinds: Kinds,
-    fragments: &[Option<F::Fragment>],
+    fragments: &Chosen<(F::Fragment, C)>,
     put: &Put<'_>,
 ) -> Result<Vec<(String, usize, usize)>, Refused> {
     let budget = plan.config.max_document_bytes;
@@ -509,11 +564,7 @@ fn write_set<F: FeedFormat>(
             let mut entries: Vec<&F::Fragment> = doc
                 .entries
                 .iter()
-                .map(|&e| {
-                    fragments[e as usize]
-                        .as_ref()
-                        .expect("a document in scope has its items' fragments")
-                })
+                .map(|&e| &fragments[e as usize].0)
                 .collect();
             // One buffer per thread, reused for every document it writes:
             // no buffer grows by doubling, no fresh pages per document.
@@ -735,19 +786,6 @@ impl<'a> Item<'a> {
         }
     }
 
-    /// Release `index` of `site` as no file made this run carries it: a
-    /// place in the lists of items that no writer reads (without its
-    /// names, which would cost three allocations an item in a run that
-    /// makes a few files of a million releases).
-    pub fn unused(site: &'a Site, index: u32) -> Item<'a> {
-        Item {
-            index,
-            release: &site.releases[index as usize],
-            terms: Vec::new(),
-            rendered: Rendered::default(),
-        }
-    }
-
     /// Release `index` of `site` (`release`, whole: the site may have only
     /// its date) with its names and `rendered` body.
     pub fn new(site: &'a Site, index: u32, release: &'a Release, rendered: Rendered) -> Item<'a> {
@@ -836,17 +874,14 @@ mod tests {
             .collect();
         let site = crate::site::group::group(releases, &config, &mut Vec::new());
         let plan = Plan::new(&site, &config);
-        let items: Vec<Item<'_>> = plan
-            .carried
-            .iter()
-            .map(|&i| {
-                let rendered = Rendered {
-                    html: String::new(),
-                    summary: String::new(),
-                };
-                Item::new(&site, i, &site.releases[i as usize], rendered)
-            })
-            .collect();
+        let items = Chosen::make(&vec![true; plan.carried.len()], |n| {
+            let i = plan.carried[n];
+            let rendered = Rendered {
+                html: String::new(),
+                summary: String::new(),
+            };
+            Item::new(&site, i, &site.releases[i as usize], rendered)
+        });
         let written = std::sync::Mutex::new(std::collections::BTreeMap::new());
         let put = |path: &str, bytes: &[u8]| {
             written
@@ -857,7 +892,13 @@ mod tests {
         };
         let format: &dyn Format = &Digest;
         format
-            .write_documents(&plan, &Scope::All, &items, &[], &put)
+            .write_documents(
+                &plan,
+                &Scope::All,
+                &items,
+                &Chosen::make(&[], |_| unreachable!()),
+                &put,
+            )
             .unwrap();
         let written = written.into_inner().unwrap();
         let planned: Vec<String> = plan
