@@ -125,3 +125,32 @@ impl<'de> Deserialize<'de> for Bytes {
         d.deserialize_byte_buf(Visitor)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_paths_give_back_each_path_and_find_it_in_order() {
+        let names = ["seeds/2020/a.md", "seeds/2020/b.md", "seeds/2021/ä.md"];
+        let paths: Paths = names.iter().map(Path::new).collect();
+        assert_eq!(paths.len(), 3);
+        assert!(paths.consistent());
+        for (n, name) in names.iter().enumerate() {
+            assert_eq!(&paths[n], Path::new(name));
+            assert_eq!(paths.find_sorted(Path::new(name)), Some(n));
+        }
+        assert_eq!(
+            paths.iter().collect::<Vec<_>>(),
+            paths.par_iter().collect::<Vec<_>>()
+        );
+        assert_eq!(paths.find_sorted(Path::new("seeds/2020/c.md")), None);
+        // Read back from a file: ends that do not match the bytes are refused.
+        let mut broken = paths.clone();
+        broken.ends[1] = 1000;
+        assert!(!broken.consistent());
+        let mut broken = paths.clone();
+        broken.bytes.0.pop();
+        assert!(!broken.consistent());
+    }
+}

@@ -280,7 +280,7 @@ impl<T: Send> Chosen<T> {
     const NONE: u32 = u32::MAX;
 
     /// `make`'s value for each position `chosen` marks, made side by side;
-    /// the first error, if any.
+    /// or the error of one that failed.
     pub fn try_make<E: Send>(
         chosen: &[bool],
         make: impl Fn(usize) -> Result<T, E> + Sync,
@@ -833,6 +833,25 @@ pub fn attachment_type(url: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Values made for the chosen positions only, found by position, in
+    /// order; an error when one fails.
+    #[test]
+    fn chosen_values_are_found_by_their_position() {
+        let chosen = [false, true, false, true, true];
+        let squares = Chosen::make(&chosen, |n| n * n);
+        assert_eq!(squares.get(0), None);
+        assert_eq!(squares[3], 9);
+        assert_eq!(squares.get(5), None);
+        let all: Vec<(usize, usize)> = squares.iter().map(|(n, &v)| (n, v)).collect();
+        assert_eq!(all, vec![(1, 1), (3, 9), (4, 16)]);
+        assert!(Chosen::make(&[false; 3], |n| n).is_empty());
+        let failed = Chosen::try_make(&chosen, |n| match n {
+            3 | 4 => Err(n),
+            _ => Ok(n),
+        });
+        assert!(matches!(failed, Err(3 | 4)));
+    }
 
     /// A throwaway format, declared only here: implementing [`FeedFormat`]
     /// is all a format takes to be written for every document of a plan,
