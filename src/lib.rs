@@ -769,15 +769,15 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
     let kept = options.use_cache.then(|| {
         let stamps = match &read {
             Read::All(seeds) => seeds.seeds.iter().map(|s| s.stamp).collect(),
-            Read::Added(_) => stamps_taken.clone().unwrap_or_default(),
+            Read::Added(_) => stamps_taken.unwrap_or_default(),
         };
         let parts = Parts {
-            paths: found.files,
-            stamps: &stamps,
+            paths: &found.files,
+            stamps,
             racy: read.racy(),
             seed_of,
             urls: read.urls(),
-            keys: &keys,
+            keys,
             sizes: &archive_sizes,
             walk: &found.warnings,
             diagnostics: &grouped,

@@ -4,8 +4,9 @@
 //! edited releases neither decodes every seed's entry nor groups every
 //! release again ([`crate::site::regroup`]).
 //!
-//! It holds, in columns: every seed's path and stamp (what the run's walk
-//! and stamps are compared with, to find the new and changed seeds); per
+//! It holds, in columns: every seed's path, hashed, and its stamp (what
+//! the run's walk and stamps are compared with, to find the new and
+//! changed seeds; the run reads a seed by its own path); per
 //! release of the site, newest first, its seed, date, key
 //! ([`crate::output::digest::item_key`]) and what it takes in an archive
 //! document, and whole only the few releases grouping changed (those
@@ -17,19 +18,20 @@
 //! that carries it is made.
 //!
 //! The whole file is written again by every run that changes the site, in
-//! one pass: about a third of the size of the seed shards (8.4 MB for the
-//! real archive, 154 MB for a million releases).
+//! one pass: about a fifth of the size of the seed shards (91 MB for a
+//! million releases).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, TimeZone};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::delivery::cache::Stamp;
 use crate::diag::Diagnostic;
-use crate::input::paths::{Bytes, Paths};
+use crate::input::paths::Paths;
 use crate::input::validate::Release;
 use crate::output::digest::Digest;
 use crate::site::group::{NameTable, Site};
@@ -38,9 +40,9 @@ use crate::site::kinds;
 /// What the last build knew of its seeds and site.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
-    /// Every seed's path, in the order the walk gives them (by their
-    /// bytes).
-    paths: Paths,
+    /// Every seed's path, hashed ([`path_hash`]), in the order the walk
+    /// gives them (by their bytes): 16 bytes a seed rather than its path.
+    seeds: Bytes,
     /// Per seed: its stamp when it was read.
     stamps: Vec<Stamp>,
     /// Seeds read so soon after they changed that their stamp may not move
@@ -59,7 +61,7 @@ pub struct Snapshot {
     /// seeds), its date (seconds, nanoseconds, offset) and its key.
     seed_of: Vec<u32>,
     dates: Vec<(i64, u32, i32)>,
-    keys: Bytes,
+    keys: Keys,
     /// Per release, what it takes in an archive document (see
     /// [`crate::output::archive_size`]), or [`u32::MAX`] when no archive
     /// document carried it.
@@ -88,8 +90,8 @@ pub struct Changes {
 /// What a run tells [`Snapshot::new`] besides its site.
 pub struct Parts<'a> {
     /// Every seed's path, in the order of the walk, and its stamp.
-    pub paths: Paths,
-    pub stamps: &'a [Stamp],
+    pub paths: &'a Paths,
+    pub stamps: Vec<Stamp>,
     /// The seeds whose stamp cannot be trusted (see
     /// [`crate::delivery::state::racy`]), sorted.
     pub racy: Vec<u32>,
@@ -99,7 +101,7 @@ pub struct Parts<'a> {
     pub urls: Vec<u64>,
     /// Per release of the site, its key and what it takes in an archive
     /// document (when one carries it).
-    pub keys: &'a [Digest],
+    pub keys: Vec<Digest>,
     pub sizes: &'a [Option<u32>],
     /// What the walk warned about; the errors and warnings of reading and
     /// grouping; the releases held back; how many seeds are invalid.
@@ -115,8 +117,14 @@ impl Snapshot {
         let mut urls = parts.urls;
         urls.sort_unstable();
         Snapshot {
-            paths: parts.paths,
-            stamps: parts.stamps.to_vec(),
+            seeds: Bytes(
+                parts
+                    .paths
+                    .par_iter()
+                    .flat_map_iter(|p| path_hash(p).to_le_bytes())
+                    .collect(),
+            ),
+            stamps: parts.stamps,
             racy: parts.racy,
             walk: parts.walk.to_vec(),
             diagnostics: parts.diagnostics.to_vec(),
@@ -134,7 +142,7 @@ impl Snapshot {
                     )
                 })
                 .collect(),
-            keys: Bytes(parts.keys.concat()),
+            keys: Keys(parts.keys),
             sizes: parts.sizes.iter().map(|s| s.unwrap_or(u32::MAX)).collect(),
             amended: site
                 .releases
@@ -150,7 +158,7 @@ impl Snapshot {
 
     /// How many seeds it knows.
     pub fn seeds(&self) -> usize {
-        self.paths.len()
+        self.seeds.0.len() / 16
     }
 
     /// The date of the newest release of its site.
@@ -163,10 +171,11 @@ impl Snapshot {
 
     /// How the run's seeds (`paths`, in the walk's order, with their
     /// `stamps`) differ from its own; `None` when one of its seeds is
-    /// gone. The two lists are in the order of their paths' bytes, and
-    /// are compared side by side. A seed changed just before the last
-    /// build read it may have changed again without its stamp moving: it
-    /// counts as changed.
+    /// gone. Both lists are in the order of their paths' bytes, so its
+    /// seeds, when none is gone, are the run's with the new ones left out:
+    /// each is the next of the run's with its path's hash. A seed changed
+    /// just before the last build read it may have changed again without
+    /// its stamp moving: it counts as changed.
     pub fn changes(&self, paths: &Paths, stamps: &[Stamp]) -> Option<Changes> {
         let known = self.seeds();
         let mut changes = Changes {
@@ -174,23 +183,26 @@ impl Snapshot {
             changed: Vec::new(),
             old_to_new: vec![0; known],
         };
+        let hashes: Vec<u128> = paths.par_iter().map(path_hash).collect();
         let mut j = 0;
-        for (n, stamp) in stamps.iter().enumerate().take(paths.len()) {
-            let order = (j < known).then(|| self.paths.bytes(j).cmp(paths.bytes(n)));
-            match order {
-                Some(std::cmp::Ordering::Equal) => {
-                    if *stamp != self.stamps[j] || self.racy.binary_search(&(j as u32)).is_ok() {
-                        changes.changed.push((j, n));
-                    }
-                    changes.old_to_new[j] = n as u32;
-                    j += 1;
+        for (n, (hash, stamp)) in hashes.iter().zip(stamps).enumerate() {
+            if j < known && *hash == self.seed_hash(j) {
+                if *stamp != self.stamps[j] || self.racy.binary_search(&(j as u32)).is_ok() {
+                    changes.changed.push((j, n));
                 }
-                // One of its seeds is gone.
-                Some(std::cmp::Ordering::Less) => return None,
-                _ => changes.new.push(n),
+                changes.old_to_new[j] = n as u32;
+                j += 1;
+            } else {
+                changes.new.push(n);
             }
         }
+        // Else one of its seeds is gone.
         (j == known).then_some(changes)
+    }
+
+    fn seed_hash(&self, j: usize) -> u128 {
+        let bytes = &self.seeds.0[j * 16..(j + 1) * 16];
+        u128::from_le_bytes(bytes.try_into().expect("16 bytes"))
     }
 
     /// How many releases its site has.
@@ -210,33 +222,18 @@ impl Snapshot {
             .map(|c| u64::from_le_bytes(c.try_into().expect("eight bytes")))
     }
 
-    /// The keys of the site's releases.
-    pub fn keys(&self) -> Vec<Digest> {
-        self.key_column().collect()
-    }
-
-    /// The keys of the site's releases, let go of (see
-    /// [`Snapshot::forget_seeds`]).
+    /// The keys of the site's releases, moved out of it.
     pub fn take_keys(&mut self) -> Vec<Digest> {
-        let keys = self.keys();
-        self.keys = Bytes::default();
-        keys
+        std::mem::take(&mut self.keys.0)
     }
 
-    /// Lets go of its seeds' paths and stamps (a third of it), once
+    /// Lets go of its seeds' path hashes and stamps, once
     /// [`Snapshot::changes`] has told what changed: what else it holds is
     /// by release. A snapshot is read once a run, and a run that has
     /// asked what changed does not ask again.
     pub fn forget_seeds(&mut self) {
-        self.paths = Paths::default();
+        self.seeds = Bytes::default();
         self.stamps = Vec::new();
-    }
-
-    fn key_column(&self) -> impl Iterator<Item = Digest> + '_ {
-        self.keys
-            .0
-            .chunks_exact(32)
-            .map(|c| c.try_into().expect("32 bytes"))
     }
 
     /// Per release of the site, what it takes in an archive document, if
@@ -248,7 +245,10 @@ impl Snapshot {
     /// What each release measured takes in an archive document, by its
     /// key.
     pub fn archive_sizes(&self) -> foldhash::HashMap<Digest, u32> {
-        self.key_column()
+        self.keys
+            .0
+            .iter()
+            .copied()
             .zip(&self.sizes)
             .filter(|&(_, &s)| s != u32::MAX)
             .map(|(k, &s)| (k, s))
@@ -288,15 +288,15 @@ impl Snapshot {
     /// are in order (a file pressfeed did not write this way would not
     /// be).
     pub fn consistent(&self) -> bool {
-        let seeds = self.paths.len();
+        let seeds = self.seeds();
         let releases = self.seed_of.len();
-        self.paths.consistent()
+        self.seeds.0.len().is_multiple_of(16)
             && self.stamps.len() == seeds
             && self.seed_of.iter().all(|&s| (s as usize) < seeds)
             && self.racy.iter().all(|&s| (s as usize) < seeds)
             && self.racy.windows(2).all(|w| w[0] < w[1])
             && self.dates.len() == releases
-            && self.keys.0.len() == releases * 32
+            && self.keys.0.len() == releases
             && self.sizes.len() == releases
             && self.urls.0.len().is_multiple_of(8)
             && self.url_hashes().is_sorted()
@@ -361,6 +361,74 @@ impl Snapshot {
     }
 }
 
+/// What a snapshot knows a seed's path by: 128 bits of its BLAKE3 hash,
+/// which no two paths share in practice.
+fn path_hash(path: &Path) -> u128 {
+    let hash = blake3::hash(path.as_os_str().as_encoded_bytes());
+    u128::from_le_bytes(hash.as_bytes()[..16].try_into().expect("16 bytes"))
+}
+
+/// Bytes stored as one run, not byte by byte (postcard writes a `Vec<u8>`
+/// as a sequence of bytes, each on its own).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Bytes(Vec<u8>);
+
+impl Serialize for Bytes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Bytes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Bytes, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Bytes;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("bytes")
+            }
+            fn visit_bytes<E>(self, v: &[u8]) -> Result<Bytes, E> {
+                Ok(Bytes(v.to_vec()))
+            }
+            fn visit_byte_buf<E>(self, v: Vec<u8>) -> Result<Bytes, E> {
+                Ok(Bytes(v))
+            }
+        }
+        d.deserialize_byte_buf(Visitor)
+    }
+}
+
+/// The releases' keys, stored as one run of bytes (as [`Bytes`] are), not
+/// byte by byte.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Keys(Vec<Digest>);
+
+impl Serialize for Keys {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(self.0.as_flattened())
+    }
+}
+
+impl<'de> Deserialize<'de> for Keys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Keys, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Keys;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("keys of 32 bytes each")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Keys, E> {
+                if !v.len().is_multiple_of(32) {
+                    return Err(E::custom("keys of 32 bytes each"));
+                }
+                let keys = v.chunks_exact(32).map(|c| c.try_into().expect("32 bytes"));
+                Ok(Keys(keys.collect()))
+            }
+        }
+        d.deserialize_bytes(Visitor)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -397,12 +465,12 @@ mod tests {
         let keys: Vec<Digest> = (0..site.releases.len()).map(|i| [i as u8; 32]).collect();
         let sizes = vec![Some(7); site.releases.len()];
         let parts = Parts {
-            paths: paths.clone(),
-            stamps: &stamps,
+            paths: &paths,
+            stamps: stamps.clone(),
             racy: Vec::new(),
             seed_of,
             urls: Vec::new(),
-            keys: &keys,
+            keys: keys.clone(),
             sizes: &sizes,
             walk: &[],
             diagnostics: &warnings,
@@ -429,9 +497,9 @@ mod tests {
         };
         assert_eq!(feeds(&made), feeds(&site));
         for (i, r) in site.releases.iter().enumerate() {
-            assert_eq!(&back.paths[back.seed_of(i)], r.path);
+            assert_eq!(&paths[back.seed_of(i)], r.path);
         }
-        assert_eq!(back.keys(), keys);
+        assert_eq!(back.clone().take_keys(), keys);
         // The seeds a run finds: one new, the others as they were.
         let mut run: Vec<&Path> = paths.iter().collect();
         run.insert(2, Path::new("seeds/r01a.md"));

@@ -25,14 +25,16 @@
 //!   reading the seed table and grouping every release again.
 //!
 //! Every file starts with a header: [`MAGIC`], [`FORMAT`], the output folder
-//! it belongs to, a salt (the pressfeed executable and the configuration's
-//! bytes) and the BLAKE3 hash of the rest. A file of another format, another
+//! it belongs to and a salt (the pressfeed executable and the configuration's
+//! bytes); it ends with the BLAKE3 hash of what lies between, which is
+//! written as it is serialised, a megabyte at a time, never whole in memory
+//! (`site.bin` is 150 MB for a million releases). A file of another format, another
 //! folder, or whose hash does not match (a disk error, a write cut short) is
 //! never trusted: the build reads and writes everything again and says so
 //! in a warning. A file with another salt (a new binary, a changed
 //! configuration) is simply outdated: the build is a full one, silently.
 //!
-//! Each file is replaced atomically (a temporary file, synced, renamed), and
+//! Each file is replaced atomically (a temporary file renamed), and
 //! every entry checks itself against the disk before it is used (a seed's
 //! stamp, a file's size, time and inode), so any mix of old and new files,
 //! which a run killed while storing the state leaves, is still correct: an
@@ -64,7 +66,7 @@ use crate::input::validate::Release;
 /// The first bytes of every state file.
 pub const MAGIC: &[u8; 16] = b"pressfeed-state\n";
 /// Bumped whenever the meaning of the state changes.
-pub const FORMAT: u32 = 4;
+pub const FORMAT: u32 = 5;
 /// How many files the seeds are spread over.
 pub const SHARDS: usize = 256;
 /// A state file larger than this is not read.
@@ -165,13 +167,92 @@ pub struct Outputs {
     pub cuts: HashMap<Digest, Vec<(String, Cut)>>,
 }
 
-/// The header of every state file.
+/// The header of every state file (its hash is at its end).
 #[derive(Debug, Serialize, Deserialize)]
 struct Header {
     format: u32,
     out: PathBuf,
     salt: Digest,
-    hash: Digest,
+}
+
+/// A value serialised into a writer and hashed as it goes, a megabyte at a
+/// time: a state file's payload is never whole in memory.
+struct Streamed<W> {
+    out: W,
+    hasher: blake3::Hasher,
+    buf: Vec<u8>,
+    failed: Option<io::Error>,
+}
+
+impl<W: io::Write> Streamed<W> {
+    const CHUNK: usize = 1 << 20;
+
+    /// Serialises `value` into `out`; gives back `out` and the hash of
+    /// what was written.
+    fn write<T: Serialize>(value: &T, out: W) -> io::Result<(W, Digest)> {
+        let streamed = Streamed {
+            out,
+            hasher: blake3::Hasher::new(),
+            buf: Vec::with_capacity(Self::CHUNK),
+            failed: None,
+        };
+        let mut serializer = postcard::Serializer { output: streamed };
+        let serialised = value.serialize(&mut serializer);
+        let mut streamed = serializer.output;
+        if let Some(e) = streamed.failed.take() {
+            return Err(e);
+        }
+        serialised.map_err(io::Error::other)?;
+        streamed.flush()?;
+        Ok((streamed.out, *streamed.hasher.finalize().as_bytes()))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.hasher.update(&self.buf);
+        let written = self.out.write_all(&self.buf);
+        self.buf.clear();
+        written
+    }
+
+    fn flushed(&mut self) -> postcard::Result<()> {
+        self.flush().map_err(|e| {
+            self.failed = Some(e);
+            postcard::Error::SerializeBufferFull
+        })
+    }
+}
+
+impl Streamed<io::Sink> {
+    /// The hash of `value`'s payload, written nowhere.
+    fn hash<T: Serialize>(value: &T) -> io::Result<Digest> {
+        Streamed::write(value, io::sink()).map(|(_, hash)| hash)
+    }
+}
+
+impl<W: io::Write> postcard::ser_flavors::Flavor for Streamed<W> {
+    type Output = ();
+
+    fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
+        self.buf.push(byte);
+        match self.buf.len() < Self::CHUNK {
+            true => Ok(()),
+            false => self.flushed(),
+        }
+    }
+
+    fn try_extend(&mut self, bytes: &[u8]) -> postcard::Result<()> {
+        for part in bytes.chunks(Self::CHUNK) {
+            if self.buf.len() + part.len() > Self::CHUNK {
+                self.flushed()?;
+            }
+            self.buf.extend_from_slice(part);
+        }
+        Ok(())
+    }
+
+    fn finalize(self) -> postcard::Result<()> {
+        Ok(())
+    }
 }
 
 /// The state of one output folder.
@@ -472,7 +553,7 @@ impl State {
         let Some(rest) = bytes.strip_prefix(MAGIC.as_slice()) else {
             return Err(Refusal::Distrusted("not a pressfeed state file".into()));
         };
-        let (header, payload): (Header, &[u8]) = postcard::take_from_bytes(rest)
+        let (header, rest): (Header, &[u8]) = postcard::take_from_bytes(rest)
             .map_err(|_| Refusal::Distrusted("its header cannot be read".into()))?;
         if header.format != FORMAT {
             return Err(Refusal::Distrusted(format!(
@@ -489,14 +570,17 @@ impl State {
         if header.salt != self.salt {
             return Err(Refusal::Outdated);
         }
-        if *blake3::hash(payload).as_bytes() != header.hash {
-            return Err(Refusal::Distrusted(
-                "its contents do not match its hash (a damaged file)".into(),
-            ));
+        let damaged =
+            || Refusal::Distrusted("its contents do not match its hash (a damaged file)".into());
+        let at = rest.len().checked_sub(32).ok_or_else(damaged)?;
+        let (payload, hash) = rest.split_at(at);
+        let hash: Digest = hash.try_into().expect("32 bytes");
+        if *blake3::hash(payload).as_bytes() != hash {
+            return Err(damaged());
         }
         let value = postcard::from_bytes(payload)
             .map_err(|_| Refusal::Distrusted("its contents cannot be read".into()))?;
-        Ok((value, header.hash))
+        Ok((value, hash))
     }
 
     /// Writes one state file atomically, unless its payload is `known`.
@@ -507,33 +591,29 @@ impl State {
         value: &T,
         known: Option<Digest>,
     ) -> io::Result<()> {
-        // Sized as the file it replaces: a large payload is not grown (and
-        // its pages faulted in) several times over.
-        let path = dir.join(name);
-        let size = fs::metadata(&path).map_or(0, |m| m.len().min(MAX_FILE_BYTES) as usize);
-        let payload = postcard::to_extend(value, Vec::with_capacity(size + size / 16))
-            .map_err(io::Error::other)?;
-        let hash = *blake3::hash(&payload).as_bytes();
-        if known == Some(hash) {
+        if let Some(known) = known
+            && Streamed::hash(value)? == known
+        {
             return Ok(());
         }
         let header = Header {
             format: FORMAT,
             out: self.out.clone(),
             salt: self.salt,
-            hash,
         };
         let mut head = MAGIC.to_vec();
         head.extend(postcard::to_stdvec(&header).map_err(io::Error::other)?);
         // A temporary file renamed over the old one, not synced: a file
         // that a power cut leaves half-written fails its hash and is not
         // used, which costs a full build, not a wrong one.
+        let path = dir.join(name);
         let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
         let written = fs::File::create(&tmp)
-            .and_then(|mut f| {
+            .and_then(|mut file| {
                 use io::Write;
-                f.write_all(&head)?;
-                f.write_all(&payload)
+                file.write_all(&head)?;
+                let (mut file, hash) = Streamed::write(value, file)?;
+                file.write_all(&hash)
             })
             .and_then(|()| fs::rename(&tmp, &path));
         if written.is_err() {
@@ -689,6 +769,58 @@ mod tests {
             bytes,
             postcard::to_stdvec(&SortedOutputs(&back.clone())).unwrap()
         );
+    }
+
+    /// A payload of several of the chunks it is written in reads back
+    /// whole; one flipped byte in it, or a file cut short, is refused; a
+    /// payload the same as the `known` one leaves the file alone.
+    #[test]
+    fn a_state_file_is_written_and_read_a_chunk_at_a_time() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("state");
+        fs::create_dir(&dir).unwrap();
+        let state = State {
+            dir: Some(dir.clone()),
+            out: tmp.path().to_path_buf(),
+            salt: [3; 32],
+            ..State::default()
+        };
+        let value: (Vec<(u64, String)>, String) = (
+            (0..200_000u64)
+                .map(|n| (n * 7919, format!("entry {n}")))
+                .collect(),
+            "a release. ".repeat(250_000),
+        );
+        state.write(&dir, "big.bin", &value, None).unwrap();
+        let path = dir.join("big.bin");
+        let (back, hash) = state
+            .read::<(Vec<(u64, String)>, String)>(&path)
+            .ok()
+            .expect("the file reads back");
+        assert_eq!(back, value);
+        assert!(fs::metadata(&path).unwrap().len() > 3 * Streamed::<io::Sink>::CHUNK as u64);
+        // The same payload, known: not written again.
+        let ino = |p: &Path| {
+            use std::os::unix::fs::MetadataExt;
+            fs::metadata(p).unwrap().ino()
+        };
+        let before = ino(&path);
+        state.write(&dir, "big.bin", &value, Some(hash)).unwrap();
+        assert_eq!(ino(&path), before);
+        // Damaged in the middle, or cut short: refused.
+        let bytes = fs::read(&path).unwrap();
+        let mut flipped = bytes.clone();
+        flipped[bytes.len() / 2] ^= 1;
+        fs::write(&path, &flipped).unwrap();
+        assert!(matches!(
+            state.read::<(Vec<(u64, String)>, String)>(&path),
+            Err(Refusal::Distrusted(_))
+        ));
+        fs::write(&path, &bytes[..bytes.len() - 40]).unwrap();
+        assert!(matches!(
+            state.read::<(Vec<(u64, String)>, String)>(&path),
+            Err(Refusal::Distrusted(_))
+        ));
     }
 
     #[test]
