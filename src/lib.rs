@@ -463,6 +463,7 @@ impl Added {
             read.push((i, k));
         }
         let mut urls = urls;
+        urls.reserve_exact(added);
         urls.extend(
             site.releases[..added]
                 .iter()
@@ -654,9 +655,6 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
             (checked, site, Read::All(seeds))
         }
     };
-    if let Some(snapshot) = &mut snapshot {
-        snapshot.forget_seeds();
-    }
     let state_warnings = std::mem::take(&mut state.distrusted);
     if fingerprint.is_none()
         && options.use_cache
@@ -698,6 +696,8 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
             last,
         ),
     };
+    // What the last build's site was is now in the run's own.
+    drop(snapshot);
     // Grouping's warnings, without those of fitting documents.
     let grouped = checked.diagnostics.clone();
     let mut checked = checked;
@@ -765,7 +765,6 @@ pub fn build(options: &Options, progress: &dyn Progress) -> Result<BuildReport, 
         written => written.map_err(|e| over_budget(e, &site, &config, options))?,
     };
     let Known { keys, seed_of, .. } = known;
-    drop(snapshot);
     let kept = options.use_cache.then(|| {
         let stamps = match &read {
             Read::All(seeds) => seeds.seeds.iter().map(|s| s.stamp).collect(),

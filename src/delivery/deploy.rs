@@ -407,7 +407,7 @@ fn local_files(out: &Path, target: &Deploy) -> Result<(Vec<Local>, Skipped), Dep
                 size: *size,
                 hash: *hash,
                 owned: Owned {
-                    blake3: hex(hash),
+                    blake3: blake3::Hash::from_bytes(*hash).to_hex().to_string(),
                     etag: None,
                     content_type: content_type(rel),
                     cache_control: cache_control.clone(),
@@ -416,10 +416,6 @@ fn local_files(out: &Path, target: &Deploy) -> Result<(Vec<Local>, Skipped), Dep
         })
         .collect();
     Ok((files, skipped))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// An ETag without its quotes and weak marker, for comparing.

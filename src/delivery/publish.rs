@@ -290,7 +290,8 @@ impl Manifest {
                 }
                 Owned::Stamped(stamps) => {
                     for s in stamps {
-                        let _ = writeln!(text, "{path} {} {}", s.size, hex(&s.hash));
+                        let hash = blake3::Hash::from_bytes(s.hash);
+                        let _ = writeln!(text, "{path} {} {}", s.size, hash.to_hex());
                     }
                 }
                 Owned::Legacy => {}
@@ -332,10 +333,6 @@ fn parse_stamped(line: &str) -> Option<(&str, Stamp)> {
         *b = u8::from_str_radix(hash.get(2 * i..2 * i + 2)?, 16).ok()?;
     }
     Some((path, Stamp { size, hash: bytes }))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The output folder, reached through its open descriptor: every path below

@@ -227,15 +227,6 @@ impl Snapshot {
         std::mem::take(&mut self.keys.0)
     }
 
-    /// Lets go of its seeds' path hashes and stamps, once
-    /// [`Snapshot::changes`] has told what changed: what else it holds is
-    /// by release. A snapshot is read once a run, and a run that has
-    /// asked what changed does not ask again.
-    pub fn forget_seeds(&mut self) {
-        self.seeds = Bytes::default();
-        self.stamps = Vec::new();
-    }
-
     /// Per release of the site, what it takes in an archive document, if
     /// known.
     pub fn sizes(&self) -> impl Iterator<Item = Option<u32>> + '_ {
