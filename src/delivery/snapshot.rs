@@ -18,7 +18,7 @@
 //! that carries it is made.
 //!
 //! The whole file is written again by every run that changes the site, in
-//! one pass: about a fifth of the size of the seed shards (91 MB for a
+//! one pass: about a fifth of the size of the seed shards (95 MB for a
 //! million releases).
 
 use std::path::{Path, PathBuf};

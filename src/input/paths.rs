@@ -39,7 +39,7 @@ impl Paths {
     }
 
     /// Path `n`, as bytes.
-    pub fn bytes(&self, n: usize) -> &[u8] {
+    fn bytes(&self, n: usize) -> &[u8] {
         let start = match n {
             0 => 0,
             _ => self.ends[n - 1] as usize,

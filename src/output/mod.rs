@@ -277,8 +277,6 @@ pub struct Chosen<T> {
 }
 
 impl<T: Send> Chosen<T> {
-    const NONE: u32 = u32::MAX;
-
     /// `make`'s value for each position `chosen` marks, made side by side;
     /// or the error of one that failed.
     pub fn try_make<E: Send>(
@@ -306,10 +304,12 @@ impl<T: Send> Chosen<T> {
 }
 
 impl<T> Chosen<T> {
+    const NONE: u32 = u32::MAX;
+
     /// The value of position `n`, if it was chosen.
     pub fn get(&self, n: usize) -> Option<&T> {
         match self.slot.get(n) {
-            Some(&k) if k != u32::MAX => self.values.get(k as usize),
+            Some(&k) if k != Self::NONE => self.values.get(k as usize),
             _ => None,
         }
     }
@@ -455,13 +455,12 @@ impl<F: FeedFormat> Format for F {
         // Subscription documents first, then archive documents, each from
         // its own fragments, so only one set is in memory at a time.
         let mut trimmed = write_set(self, plan, scope, Kinds::Subscription, &fragments, put)?;
-        let cut = |n: usize, cut: &Cut| match cut {
-            Cut::Shortened(size) => Some((n as u32, *size)),
-            _ => None,
-        };
         let shortened = fragments
             .iter()
-            .filter_map(|(n, (_, c))| cut(n, c))
+            .filter_map(|(n, (_, cut))| match cut {
+                Cut::Shortened(size) => Some((n as u32, *size)),
+                _ => None,
+            })
             .collect();
         let stubbed = fragments
             .iter()
